@@ -1,0 +1,101 @@
+//! Durations in YAML: `500ms`, `2s`, `1.5s`, `3m`, or a name of a profile timing
+//! (`response`, `quiet`, `startup`) so a case scales with the device it runs against.
+
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    Fixed(Duration),
+    /// The profile's response timeout: how long a conformant device may take to answer.
+    Response,
+    /// The profile's quiet window: how long silence must last to count as "nothing was sent".
+    Quiet,
+    /// The profile's start-up timeout: how long a fresh device may take to send its first message.
+    Startup,
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 500ms, 2s or 1m"))?;
+    let secs = match unit.trim() {
+        "ms" => v / 1000.0,
+        "s" => v,
+        "m" | "min" => v * 60.0,
+        other => return Err(format!("unknown unit `{other}` in `{s}` (use ms, s or m)")),
+    };
+    if !(0.0..=86_400.0).contains(&secs) {
+        return Err(format!("`{s}` is out of range (0 to 24 h)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+impl std::str::FromStr for Wait {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Wait, String> {
+        Ok(match s.trim() {
+            "response" => Wait::Response,
+            "quiet" => Wait::Quiet,
+            "startup" => Wait::Startup,
+            other => Wait::Fixed(parse_duration(other)?),
+        })
+    }
+}
+
+impl fmt::Display for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Wait::Fixed(d) => write!(f, "{}ms", d.as_millis()),
+            Wait::Response => f.write_str("response"),
+            Wait::Quiet => f.write_str("quiet"),
+            Wait::Startup => f.write_str("startup"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Wait {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Wait, D::Error> {
+        let v = serde_yaml::Value::deserialize(d)?;
+        let s = match v {
+            serde_yaml::Value::String(s) => s,
+            serde_yaml::Value::Number(n) => format!("{n}s"),
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "expected a duration such as 2s or response/quiet/startup",
+                ));
+            }
+        };
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A duration field of a profile (no symbolic names there).
+pub fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    match <Wait as serde::Deserialize>::deserialize(d)? {
+        Wait::Fixed(v) => Ok(v),
+        other => Err(serde::de::Error::custom(format!(
+            "`{other}` is only allowed in test cases"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units_and_names() {
+        assert_eq!("500ms".parse::<Wait>(), Ok(Wait::Fixed(Duration::from_millis(500))));
+        assert_eq!("1.5s".parse::<Wait>(), Ok(Wait::Fixed(Duration::from_millis(1500))));
+        assert_eq!("2".parse::<Wait>(), Ok(Wait::Fixed(Duration::from_secs(2))));
+        assert_eq!("quiet".parse::<Wait>(), Ok(Wait::Quiet));
+        assert!("2h".parse::<Wait>().is_err());
+        assert!("-1s".parse::<Wait>().is_err());
+    }
+}

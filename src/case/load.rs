@@ -1,0 +1,300 @@
+//! Loading cases, profiles and the catalogue, with errors as `file:line:column: field: message`.
+//! A file that fails to load becomes one failing trial; the rest of the suite still runs.
+
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::catalogue::Catalogue;
+use super::model::{Case, Operation, Step};
+use super::profile::Profile;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    /// The field at fault, as a path such as `steps[2].expect.method` (empty when unknown).
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = if self.field.is_empty() {
+            "(document)"
+        } else {
+            &self.field
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            field,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Parse YAML into `T`, mapping serde_yaml's error (which carries the field path and position)
+/// into a [`LoadError`].
+pub fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, LoadError> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        let full = e.to_string();
+        // serde_yaml renders "path.to.field: message at line L column C".
+        let without_pos = match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        };
+        let (field, message) = split_field(&without_pos);
+        LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field,
+            message,
+        }
+    })
+}
+
+fn split_field(s: &str) -> (String, String) {
+    // A leading "a.b[2].c: " is the path; messages themselves contain ": " too, so only take a
+    // prefix made of path characters.
+    if let Some(i) = s.find(": ") {
+        let head = &s[..i];
+        if !head.is_empty() && head.chars().all(|c| c.is_ascii_alphanumeric() || "._[]$-".contains(c)) {
+            return (head.to_string(), s[i + 2..].to_string());
+        }
+    }
+    (String::new(), s.to_string())
+}
+
+fn read(file: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(file).map_err(|e| LoadError {
+        file: file.to_path_buf(),
+        line: 1,
+        column: 1,
+        field: String::new(),
+        message: format!("cannot read: {e}"),
+    })
+}
+
+/// Position of the first occurrence of `needle` at or after the line holding `after` (for checks made
+/// after parsing, where serde's position is gone).
+fn locate(text: &str, needle: &str, after: Option<&str>) -> (usize, usize) {
+    let start = after.and_then(|a| text.find(a)).unwrap_or(0);
+    match text[start..].find(needle) {
+        Some(i) => {
+            let at = start + i;
+            let line = text[..at].matches('\n').count() + 1;
+            let column = at - text[..at].rfind('\n').map(|n| n + 1).unwrap_or(0) + 1;
+            (line, column)
+        }
+        None => (1, 1),
+    }
+}
+
+pub fn load_catalogue(file: &Path) -> Result<Catalogue, LoadError> {
+    let text = read(file)?;
+    let cat: Catalogue = parse_yaml(file, &text)?;
+    if let Some(problem) = cat.validate().into_iter().next() {
+        let id = problem
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("requirement ")
+            .to_string();
+        let (line, column) = locate(&text, &format!("id: {id}"), None);
+        return Err(LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field: "requirements".into(),
+            message: problem,
+        });
+    }
+    Ok(cat)
+}
+
+pub fn load_profile(file: &Path) -> Result<Profile, LoadError> {
+    let text = read(file)?;
+    let p: Profile = parse_yaml(file, &text)?;
+    p.validate().map_err(|m| {
+        let field = m.split(':').next().unwrap_or("").to_string();
+        let (line, column) = locate(&text, &field, None);
+        LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field,
+            message: m,
+        }
+    })?;
+    Ok(p)
+}
+
+pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> {
+    let text = read(file)?;
+    let case: Case = parse_yaml(file, &text)?;
+    check_case(&case).map_err(|(field, needle, message)| {
+        let (line, column) = locate(&text, &needle, None);
+        LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field,
+            message,
+        }
+    })?;
+    for (i, id) in case.requirements.iter().enumerate() {
+        if catalogue.get(id).is_none() {
+            let (line, column) = locate(&text, id, Some("requirements:"));
+            return Err(LoadError {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: format!("requirements[{i}]"),
+                message: format!("unknown requirement ID `{id}` (not in testcases/requirements.yaml)"),
+            });
+        }
+    }
+    for (i, step) in case.steps.iter().enumerate() {
+        if let Some(id) = step.meta().requirement
+            && !case.requirements.iter().any(|r| r == id)
+        {
+            let (line, column) = locate(&text, id, Some("steps:"));
+            return Err(LoadError {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: format!("steps[{i}].{}.requirement", step.kind()),
+                message: format!("`{id}` is not among the case's requirements"),
+            });
+        }
+    }
+    Ok(case)
+}
+
+/// Name references between steps must resolve to an earlier step. Returns (field, text to
+/// locate, message).
+fn check_case(case: &Case) -> Result<(), (String, String, String)> {
+    if case.requirements.is_empty() {
+        return Err((
+            "requirements".into(),
+            "requirements".into(),
+            "a case must cite at least one requirement".into(),
+        ));
+    }
+    if case.steps.is_empty() {
+        return Err(("steps".into(), "steps".into(), "a case needs at least one step".into()));
+    }
+    let mut requests: Vec<String> = Vec::new();
+    let mut sent: Vec<(String, Operation)> = Vec::new();
+    let unknown = |i: usize, kind: &str, field: &str, name: &str, known: &[String]| {
+        (
+            format!("steps[{i}].{kind}.{field}"),
+            name.to_string(),
+            format!(
+                "`{name}` names no earlier step (known: {})",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        )
+    };
+    for (i, step) in case.steps.iter().enumerate() {
+        match step {
+            Step::Expect(e) => {
+                requests.push(e.alias.clone().unwrap_or_else(|| format!("#{}", i + 1)));
+            }
+            Step::Respond(r) => {
+                if requests.is_empty() {
+                    return Err((
+                        format!("steps[{i}].respond"),
+                        "respond".into(),
+                        "no earlier `expect` to respond to".into(),
+                    ));
+                }
+                if let Some(to) = &r.to
+                    && !requests.contains(to)
+                {
+                    return Err(unknown(i, "respond", "to", to, &requests));
+                }
+            }
+            Step::Send(s) => {
+                if s.operation == Operation::CancelObservation {
+                    let obs: Vec<String> = sent
+                        .iter()
+                        .filter(|(_, o)| *o == Operation::Observe)
+                        .map(|(n, _)| n.clone())
+                        .collect();
+                    match &s.observation {
+                        None => {
+                            return Err((
+                                format!("steps[{i}].send.observation"),
+                                "cancel-observation".into(),
+                                "cancel-observation needs `observation: <name of an observe step>`".into(),
+                            ));
+                        }
+                        Some(n) if !obs.contains(n) => return Err(unknown(i, "send", "observation", n, &obs)),
+                        _ => {}
+                    }
+                }
+                sent.push((s.alias.clone().unwrap_or_else(|| format!("#{}", i + 1)), s.operation));
+            }
+            Step::ExpectResponse(e) | Step::ExpectNotification(e) => {
+                let names: Vec<String> = sent.iter().map(|(n, _)| n.clone()).collect();
+                if names.is_empty() {
+                    return Err((
+                        format!("steps[{i}].{}", step.kind()),
+                        step.kind().into(),
+                        "no earlier `send` whose response to expect".into(),
+                    ));
+                }
+                if let Some(to) = &e.to
+                    && !names.contains(to)
+                {
+                    return Err(unknown(i, step.kind(), "to", to, &names));
+                }
+            }
+            Step::ExpectNone(e) => {
+                if let Some(to) = &e.response_to {
+                    let names: Vec<String> = sent.iter().map(|(n, _)| n.clone()).collect();
+                    if !names.contains(to) {
+                        return Err(unknown(i, "expect_none", "response_to", to, &names));
+                    }
+                }
+            }
+            Step::StopDut(_) | Step::RestartDut(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Every `*.yaml` under `dir` except the catalogue, sorted so trial order is stable.
+pub fn case_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml")
+                && p.file_name().is_some_and(|n| n != "requirements.yaml")
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

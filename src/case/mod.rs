@@ -1,0 +1,18 @@
+//! Test cases, DUT profiles and the requirement catalogue: the YAML models and their loading.
+
+pub mod catalogue;
+pub mod duration;
+pub mod load;
+pub mod matcher;
+pub mod model;
+pub mod profile;
+pub mod template;
+
+pub use catalogue::{Catalogue, Requirement};
+pub use load::LoadError;
+pub use model::{Case, Role, Step};
+pub use profile::Profile;
+pub use template::Vars;
+
+#[cfg(test)]
+mod tests;

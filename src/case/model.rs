@@ -1,0 +1,343 @@
+//! The test-case language (documented in testcases/README.md). Every struct rejects unknown keys
+//! so a typo is an error with a position, never a silently ignored check.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::duration::Wait;
+use super::matcher::{CodeSet, FormatSet, PayloadMatcher, TextMatcher};
+use crate::coap::Code;
+
+/// The role of the device under test; the harness plays the peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Client,
+    Server,
+    BootstrapServer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+            Role::BootstrapServer => "bootstrap-server",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    /// Stable identifier, also the name of the case's pcap and result file.
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The role of the device under test.
+    pub dut: Role,
+    /// Catalogue IDs this case judges; a failure cites them.
+    pub requirements: Vec<String>,
+    /// The OMA Enabler Test Specification case this one corresponds to, if any.
+    #[serde(default)]
+    pub ets: Option<String>,
+    /// Features the DUT profile must declare, else the case is skipped.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// The reference-DUT fault this case exists to detect (`--fault <id>`).
+    pub catches: String,
+    /// How the case reads an ambiguous sentence, shown with its verdict.
+    #[serde(default)]
+    pub reading: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+/// One step. Written as a one-key map: `- expect: {...}`.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Wait for a request from the DUT. It stays unanswered until a `respond` step.
+    Expect(ExpectRequest),
+    /// Answer a request taken by an earlier `expect`.
+    Respond(Respond),
+    /// Send a request to the DUT (Device Management or Information Reporting operation).
+    Send(SendRequest),
+    /// Wait for the response to a request sent by an earlier `send`.
+    ExpectResponse(ExpectResponse),
+    /// Wait for a notification of an observation started by an earlier `send: {operation: observe}`.
+    ExpectNotification(ExpectResponse),
+    /// Require that nothing of the given kind arrives within a window.
+    ExpectNone(ExpectNone),
+    /// Stop the DUT (SIGTERM to its process group) and continue with the same sockets.
+    StopDut(DutControl),
+    /// Stop the DUT and start a fresh instance of it.
+    RestartDut(DutControl),
+}
+
+const STEP_KINDS: &[&str] = &[
+    "expect",
+    "respond",
+    "send",
+    "expect_response",
+    "expect_notification",
+    "expect_none",
+    "stop_dut",
+    "restart_dut",
+];
+
+/// A step is written as a one-key map (`- expect: {...}`). serde_yaml 0.9 reads externally tagged
+/// enums only from `!tag` syntax, so the map is read by hand; doing it inside the map visitor keeps
+/// serde_yaml's position and field path (`steps[3]`) on every error.
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Step, D::Error> {
+        d.deserialize_map(StepVisitor)
+    }
+}
+
+struct StepVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StepVisitor {
+    type Value = Step;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a one-key map naming the step kind ({})", STEP_KINDS.join(", "))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
+        use serde::de::Error;
+        let Some(kind) = map.next_key::<String>()? else {
+            return Err(A::Error::custom(format!(
+                "a step needs one of: {}",
+                STEP_KINDS.join(", ")
+            )));
+        };
+        // `- stop_dut:` with no value is as good as `- stop_dut: {}`.
+        let control = |v: Option<DutControl>| v.unwrap_or_default();
+        let step = match kind.as_str() {
+            "expect" => Step::Expect(map.next_value()?),
+            "respond" => Step::Respond(map.next_value()?),
+            "send" => Step::Send(map.next_value()?),
+            "expect_response" => Step::ExpectResponse(map.next_value()?),
+            "expect_notification" => Step::ExpectNotification(map.next_value()?),
+            "expect_none" => Step::ExpectNone(map.next_value()?),
+            "stop_dut" => Step::StopDut(control(map.next_value()?)),
+            "restart_dut" => Step::RestartDut(control(map.next_value()?)),
+            other => return Err(A::Error::unknown_variant(other, STEP_KINDS)),
+        };
+        if let Some(extra) = map.next_key::<String>()? {
+            return Err(A::Error::custom(format!(
+                "a step has exactly one kind; `{extra}` is a second key next to `{kind}` (is it indented one level too little?)"
+            )));
+        }
+        Ok(step)
+    }
+}
+
+/// The fields every waiting step shares (flatten cannot be combined with deny_unknown_fields).
+pub struct Meta<'a> {
+    pub name: Option<&'a str>,
+    pub requirement: Option<&'a str>,
+    pub setup: bool,
+}
+
+impl Step {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Expect(_) => "expect",
+            Step::Respond(_) => "respond",
+            Step::Send(_) => "send",
+            Step::ExpectResponse(_) => "expect_response",
+            Step::ExpectNotification(_) => "expect_notification",
+            Step::ExpectNone(_) => "expect_none",
+            Step::StopDut(_) => "stop_dut",
+            Step::RestartDut(_) => "restart_dut",
+        }
+    }
+
+    pub fn meta(&self) -> Meta<'_> {
+        let (name, requirement, setup) = match self {
+            Step::Expect(s) => (s.name.as_deref(), s.requirement.as_deref(), s.setup),
+            Step::ExpectResponse(s) | Step::ExpectNotification(s) => {
+                (s.name.as_deref(), s.requirement.as_deref(), s.setup)
+            }
+            Step::ExpectNone(s) => (s.name.as_deref(), s.requirement.as_deref(), s.setup),
+            Step::StopDut(c) | Step::RestartDut(c) => (c.name.as_deref(), None, false),
+            Step::Respond(_) | Step::Send(_) => (None, None, false),
+        };
+        Meta {
+            name,
+            requirement,
+            setup,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectRequest {
+    /// A short description shown in failure messages.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The requirement a failure of this step violates (default: the case's first).
+    #[serde(default)]
+    pub requirement: Option<String>,
+    /// A set-up step: if it fails, the DUT never reached the point under test, so the verdict is
+    /// inconclusive rather than fail.
+    #[serde(default)]
+    pub setup: bool,
+    /// CoAP method: GET, POST, PUT, DELETE.
+    pub method: Code,
+    /// Uri-Path template, e.g. `/rd` or `{location}`.
+    pub path: String,
+    /// Uri-Query parameters; parameters not listed are not checked.
+    #[serde(default)]
+    pub query: BTreeMap<String, TextMatcher>,
+    #[serde(default)]
+    pub content_format: Option<FormatSet>,
+    #[serde(default)]
+    pub payload: Option<PayloadMatcher>,
+    /// Variables to capture from the request: `var: "query.lt"`, `"query.lt ?? 86400"`, `path`,
+    /// `token`, `source`.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// Name to refer to this request in `respond` (default: the latest request).
+    #[serde(default, rename = "as")]
+    pub alias: Option<String>,
+    #[serde(default = "default_response")]
+    pub within: Wait,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Respond {
+    #[serde(default)]
+    pub to: Option<String>,
+    pub code: Code,
+    /// Location-Path to return (templated); also sets `{location}`.
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub content_format: Option<String>,
+    #[serde(default)]
+    pub payload: Option<String>,
+}
+
+/// LwM2M operations the harness can send as a server, with their CoAP mapping (TS 1.0.2 §8.2.4-8.2.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operation {
+    Read,
+    Discover,
+    /// Write (replace): PUT.
+    Write,
+    /// Write (partial update): POST.
+    WritePartial,
+    Execute,
+    Create,
+    Delete,
+    WriteAttributes,
+    Observe,
+    /// Cancel Observation by a GET with Observe=1 and the observation's token.
+    CancelObservation,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    pub operation: Operation,
+    pub path: String,
+    /// Accept option: a format name, `none`, or `preferred` (the profile's first format; default for
+    /// Read and Observe).
+    #[serde(default)]
+    pub accept: Option<String>,
+    /// Content format of the payload (Write/Create; default the profile's preferred format).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Resource values to write: path -> value (typed from the object definition).
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+    /// Raw payload (Execute arguments, or a deliberately odd body).
+    #[serde(default)]
+    pub payload: Option<String>,
+    /// Write-Attributes parameters: pmin, pmax, gt, lt, st.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// For cancel-observation: the observe request to cancel.
+    #[serde(default)]
+    pub observation: Option<String>,
+    #[serde(default = "yes")]
+    pub confirmable: bool,
+    #[serde(default, rename = "as")]
+    pub alias: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectResponse {
+    /// A short description shown in failure messages.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The requirement a failure of this step violates (default: the case's first).
+    #[serde(default)]
+    pub requirement: Option<String>,
+    /// A set-up step: if it fails, the DUT never reached the point under test, so the verdict is
+    /// inconclusive rather than fail.
+    #[serde(default)]
+    pub setup: bool,
+    /// The request (its `as` name); default: the latest sent.
+    #[serde(default)]
+    pub to: Option<String>,
+    pub code: CodeSet,
+    #[serde(default)]
+    pub content_format: Option<FormatSet>,
+    #[serde(default)]
+    pub payload: Option<PayloadMatcher>,
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    #[serde(default = "default_response")]
+    pub within: Wait,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectNone {
+    /// A short description shown in failure messages.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The requirement a failure of this step violates (default: the case's first).
+    #[serde(default)]
+    pub requirement: Option<String>,
+    /// A set-up step: if it fails, the DUT never reached the point under test, so the verdict is
+    /// inconclusive rather than fail.
+    #[serde(default)]
+    pub setup: bool,
+    /// What must not arrive: `response` to a named request, any `request`, or `anything`
+    /// (every non-empty message; empty ACK/RST are CoAP message-layer and tolerated).
+    #[serde(default)]
+    pub response_to: Option<String>,
+    #[serde(default)]
+    pub request: bool,
+    #[serde(default = "default_quiet")]
+    pub within: Wait,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DutControl {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+fn default_response() -> Wait {
+    Wait::Response
+}
+
+fn default_quiet() -> Wait {
+    Wait::Quiet
+}
+
+fn yes() -> bool {
+    true
+}

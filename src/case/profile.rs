@@ -1,0 +1,199 @@
+//! DUT profiles (`duts/*.yaml`): how to start or reach a device under test, what it supports
+//! (its implementation conformance statement), and how long it may take.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::duration::de_duration;
+use super::model::Role;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub role: Role,
+    /// How each trial starts a fresh instance (preferred: trials then run in parallel).
+    #[serde(default)]
+    pub launch: Option<Launch>,
+    /// An already-running DUT: trials run one at a time against it.
+    #[serde(default)]
+    pub attach: Option<Attach>,
+    /// Endpoint Client Name template; `{case}` is the case id, `{pid}` the harness's process id.
+    #[serde(default = "default_endpoint")]
+    pub endpoint: String,
+    /// Optional features the DUT supports; cases `needs:` them.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Content formats the DUT can produce, most preferred first (names as in testcases/README.md).
+    #[serde(default = "default_formats")]
+    pub content_formats: Vec<String>,
+    #[serde(default)]
+    pub timing: Timing,
+    /// Cases expected to fail, with the reason: they run, show as expected failures, and an
+    /// unexpected pass is reported.
+    #[serde(default)]
+    pub known_failures: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Launch {
+    /// Program and arguments (no shell), each a template: {exe} {server_host} {server_port}
+    /// {server_uri} {endpoint} {case}.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Alternatively one shell line run with `sh -c` (same placeholders).
+    #[serde(default)]
+    pub shell: Option<String>,
+    /// Extra environment variables (templated).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Working directory, relative to the profile file.
+    #[serde(default)]
+    pub workdir: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attach {
+    /// For a client DUT: the loopback address it is configured to use as its LwM2M Server; the
+    /// harness binds it.
+    pub server_bind: SocketAddr,
+    /// The Endpoint Client Name the running client uses.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timing {
+    /// How long the DUT may take to answer a request or send the next message of an exchange.
+    #[serde(default = "five_s", deserialize_with = "de_duration")]
+    pub response_timeout: Duration,
+    /// How long silence must last to count as "the DUT sent nothing".
+    #[serde(default = "two_s", deserialize_with = "de_duration")]
+    pub quiet_window: Duration,
+    /// How long a freshly started DUT may take to send its first message.
+    #[serde(default = "ten_s", deserialize_with = "de_duration")]
+    pub startup_timeout: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            response_timeout: five_s(),
+            quiet_window: two_s(),
+            startup_timeout: ten_s(),
+        }
+    }
+}
+
+fn five_s() -> Duration {
+    Duration::from_secs(5)
+}
+fn two_s() -> Duration {
+    Duration::from_secs(2)
+}
+fn ten_s() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_endpoint() -> String {
+    "urn:dev:lwm2m-conformance:{case}".into()
+}
+fn default_formats() -> Vec<String> {
+    vec!["tlv".into()]
+}
+
+impl Profile {
+    /// Trials can run in parallel only when each gets its own DUT instance.
+    pub fn parallel(&self) -> bool {
+        self.launch.is_some()
+    }
+
+    /// The built-in reference DUT for a role, with faults injected for the self-test.
+    pub fn reference(role: Role, faults: &[String]) -> Profile {
+        let sub = match role {
+            Role::Client => "reference-client",
+            Role::Server => "reference-server",
+            Role::BootstrapServer => "reference-bootstrap-server",
+        };
+        let mut command: Vec<String> = [
+            "{exe}",
+            sub,
+            "--server",
+            "{server_host}:{server_port}",
+            "--endpoint",
+            "{endpoint}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for f in faults {
+            command.push("--fault".into());
+            command.push(f.clone());
+        }
+        Profile {
+            schema: None,
+            name: if faults.is_empty() {
+                sub.to_string()
+            } else {
+                format!("{sub} --fault {}", faults.join(","))
+            },
+            description: Some("the built-in conformant reference DUT".into()),
+            role,
+            launch: Some(Launch {
+                command,
+                shell: None,
+                env: BTreeMap::new(),
+                workdir: None,
+            }),
+            attach: None,
+            endpoint: default_endpoint(),
+            features: vec!["launch".into(), "deregister-on-stop".into()],
+            content_formats: ["tlv", "senml-json", "text", "link-format"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            timing: Timing {
+                response_timeout: Duration::from_secs(5),
+                quiet_window: Duration::from_secs(2),
+                startup_timeout: Duration::from_secs(10),
+            },
+            known_failures: BTreeMap::new(),
+        }
+    }
+
+    /// Check what serde cannot: exactly one of launch/attach, and a usable launch.
+    pub fn validate(&self) -> Result<(), String> {
+        match (&self.launch, &self.attach) {
+            (Some(_), Some(_)) => return Err("launch and attach: give one, not both".into()),
+            (None, None) => return Err("launch or attach: one is required".into()),
+            _ => {}
+        }
+        if let Some(l) = &self.launch
+            && l.command.is_empty() == l.shell.is_none()
+        {
+            return Err("launch: give either command (a list) or shell (a string)".into());
+        }
+        if let Some(a) = &self.attach
+            && !a.server_bind.ip().is_loopback()
+        {
+            return Err(format!(
+                "attach.server_bind: {} is not a loopback address; the harness only uses loopback",
+                a.server_bind
+            ));
+        }
+        for f in &self.content_formats {
+            if crate::lwm2m::ContentFormat::from_name(f).is_none() {
+                return Err(format!("content_formats: unknown format `{f}`"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! `{name}` substitution in case strings. Variables come from the trial (`{endpoint}`,
+//! `{reg_id}`, ...) and from captures of earlier messages (`{location}`, `{lt}`, ...).
+
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vars(BTreeMap<String, String>);
+
+impl Vars {
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.0.insert(name.to_string(), value.into());
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Replace every `{name}`; `{{` and `}}` stand for literal braces (CoRE links never need
+    /// them, but JSON payloads might). An unknown name is an error naming it.
+    pub fn render(&self, template: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(i) = rest.find(['{', '}']) {
+            out.push_str(&rest[..i]);
+            let tail = &rest[i..];
+            if tail.starts_with("{{") || tail.starts_with("}}") {
+                out.push_str(&tail[..1]);
+                rest = &tail[2..];
+                continue;
+            }
+            if tail.starts_with('}') {
+                return Err(format!("unmatched `}}` in `{template}`"));
+            }
+            let end = tail.find('}').ok_or_else(|| format!("unclosed `{{` in `{template}`"))?;
+            let name = &tail[1..end];
+            match self.get(name) {
+                Some(v) => out.push_str(v),
+                None => {
+                    let known: Vec<&str> = self.0.keys().map(String::as_str).collect();
+                    return Err(format!("unknown variable `{{{name}}}` (known: {})", known.join(", ")));
+                }
+            }
+            rest = &tail[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_known_and_rejects_unknown() {
+        let mut v = Vars::default();
+        v.set("location", "/rd/7");
+        assert_eq!(v.render("{location}/x").as_deref(), Ok("/rd/7/x"));
+        assert_eq!(v.render("{{literal}}").as_deref(), Ok("{literal}"));
+        assert!(v.render("{nope}").unwrap_err().contains("unknown variable `{nope}`"));
+        assert!(v.render("{open").is_err());
+    }
+}

@@ -1,0 +1,143 @@
+//! The loader's promises: every error names file, line, column and field; a bad file is one
+//! failing entry while the others load.
+
+use std::path::Path;
+
+use super::load::{load_case, load_catalogue, load_profile};
+
+const CATALOGUE: &str = "requirements:
+  - id: REG-X
+    keyword: MUST
+    level: must
+    role: client
+    interface: registration
+    text: The LwM2M Client MUST register.
+    sources: [{seed: s.txt, section: '1'}]
+    testable: true
+";
+
+const GOOD: &str = "id: good
+title: t
+dut: client
+requirements: [REG-X]
+catches: register-wrong-path
+steps:
+  - expect:
+      method: POST
+      path: /rd
+  - respond:
+      code: \"2.01\"
+";
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn setup() -> (tempfile::TempDir, super::Catalogue) {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = load_catalogue(&write(dir.path(), "requirements.yaml", CATALOGUE)).unwrap();
+    (dir, cat)
+}
+
+#[test]
+fn a_good_case_loads() {
+    let (dir, cat) = setup();
+    let case = load_case(&write(dir.path(), "good.yaml", GOOD), &cat).unwrap();
+    assert_eq!(case.steps.len(), 2);
+}
+
+#[test]
+fn an_unknown_key_names_file_line_column_and_field() {
+    let (dir, cat) = setup();
+    let text = GOOD.replace("      path: /rd", "      path: /rd\n      metod: GET");
+    let e = load_case(&write(dir.path(), "typo.yaml", &text), &cat).unwrap_err();
+    assert_eq!((e.line, e.column), (10, 7), "{e}");
+    assert_eq!(e.field, "steps[0].expect");
+    assert!(e.message.contains("unknown field `metod`"), "{e}");
+    assert!(
+        e.to_string().starts_with(&format!(
+            "{}:10:7: steps[0].expect: ",
+            dir.path().join("typo.yaml").display()
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_wrong_value_type_names_the_field() {
+    let (dir, cat) = setup();
+    let text = GOOD.replace("code: \"2.01\"", "code: [1]");
+    let e = load_case(&write(dir.path(), "t.yaml", &text), &cat).unwrap_err();
+    assert_eq!(e.line, 11, "{e}");
+    assert!(e.field.starts_with("steps[1]"), "{e}");
+}
+
+#[test]
+fn a_step_of_no_known_kind_is_an_error() {
+    let (dir, cat) = setup();
+    let text = GOOD.replace("  - respond:\n      code: \"2.01\"\n", "  - {}\n");
+    let e = load_case(&write(dir.path(), "t.yaml", &text), &cat).unwrap_err();
+    assert!(e.message.contains("a step needs one of"), "{e}");
+    assert_eq!((e.line, e.field.as_str()), (10, "steps[1]"), "{e}");
+}
+
+#[test]
+fn a_misspelt_step_kind_lists_the_kinds() {
+    let (dir, cat) = setup();
+    let text = GOOD.replace("  - respond:", "  - repsond:");
+    let e = load_case(&write(dir.path(), "t.yaml", &text), &cat).unwrap_err();
+    assert!(e.message.contains("unknown variant `repsond`"), "{e}");
+    assert_eq!((e.line, e.field.as_str()), (10, "steps[1]"), "{e}");
+}
+
+#[test]
+fn an_unknown_requirement_id_is_an_error_at_its_position() {
+    let (dir, cat) = setup();
+    let text = GOOD.replace("[REG-X]", "[REG-X, REG-NOPE]");
+    let e = load_case(&write(dir.path(), "t.yaml", &text), &cat).unwrap_err();
+    assert_eq!((e.line, e.column, e.field.as_str()), (4, 23, "requirements[1]"), "{e}");
+}
+
+#[test]
+fn a_respond_to_an_unknown_request_is_an_error() {
+    let (dir, cat) = setup();
+    let text = GOOD.replace("      code: \"2.01\"", "      to: nothing\n      code: \"2.01\"");
+    let e = load_case(&write(dir.path(), "t.yaml", &text), &cat).unwrap_err();
+    assert_eq!(e.field, "steps[1].respond.to", "{e}");
+}
+
+#[test]
+fn a_bad_file_is_one_failing_entry_and_the_others_still_load() {
+    let (dir, _) = setup();
+    write(dir.path(), "client/registration/good.yaml", GOOD);
+    write(dir.path(), "client/registration/bad.yaml", "id: [unclosed\n");
+    let suite = crate::suite::load(dir.path()).unwrap();
+    let names: Vec<(&str, bool)> = suite
+        .entries
+        .iter()
+        .map(|e| (e.trial_name.as_str(), e.case.is_ok()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("client::registration::bad", false),
+            ("client::registration::good", true)
+        ]
+    );
+}
+
+#[test]
+fn profiles_reject_unknown_keys_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "p.yaml",
+        "name: x\nrole: client\nlaunch: {command: [a]}\nfeaturs: []\n",
+    );
+    let e = load_profile(&p).unwrap_err();
+    assert_eq!((e.line, e.column), (4, 1), "{e}");
+    assert!(e.message.contains("featurs"), "{e}");
+}

@@ -1,0 +1,252 @@
+//! The command implementations behind `main.rs`, kept in the library so tests can call them.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::case::load::{case_files, load_profile};
+use crate::evidence::{CaseResult, write_junit};
+use crate::suite::{self, Outputs, summary};
+
+#[derive(clap::Args, Default)]
+pub struct RunArgs {
+    /// DUT profile (default: $LWM2M_DUT, else the built-in reference client).
+    #[arg(long)]
+    pub dut: Option<PathBuf>,
+    /// Run only cases whose trial name or ID contains one of these.
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// SHOULD/MAY-level findings fail the run too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Trials at once (default: 32 for a launched DUT, 1 for an attached one).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    #[arg(long)]
+    pub testcases: Option<PathBuf>,
+    /// Where captures/ and reports/ go (default: the current directory).
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}
+
+pub fn run(a: RunArgs) -> ExitCode {
+    let root = a.testcases.clone().unwrap_or_else(suite::default_root);
+    let suite = match suite::load(&root) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (profile, profile_file) = match suite::select_profile(a.dut.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outputs = Outputs::under(&a.out);
+    let entries: Vec<suite::Entry> = suite
+        .entries
+        .iter()
+        .filter(|e| {
+            a.filter.is_empty()
+                || a.filter
+                    .iter()
+                    .any(|f| e.trial_name.contains(f.as_str()) || e.case_id().contains(f.as_str()))
+        })
+        .cloned()
+        .collect();
+    let jobs = a.jobs.unwrap_or(if profile.parallel() { 32 } else { 1 }).max(1);
+    eprintln!(
+        "running {} cases against {} ({} at a time)",
+        entries.len(),
+        profile.name,
+        jobs
+    );
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let start = std::time::Instant::now();
+    let suite = Arc::new(suite);
+    let profile = Arc::new(profile);
+    let results: Vec<CaseResult> = rt.block_on(async {
+        let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
+        let mut set = tokio::task::JoinSet::new();
+        for entry in entries {
+            let (suite, profile, pf, out, sem, strict) = (
+                suite.clone(),
+                profile.clone(),
+                profile_file.clone(),
+                outputs.clone(),
+                sem.clone(),
+                a.strict,
+            );
+            set.spawn(async move {
+                let _permit = sem.acquire().await;
+                let r = suite::run_entry(&suite, &entry, &profile, pf.as_deref(), &out, strict).await;
+                eprintln!("{:<12} {}", summary::verdict_word(r.verdict), r.trial_name);
+                r
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(r) => out.push(r),
+                Err(e) => eprintln!("a trial task failed: {e}"),
+            }
+        }
+        out
+    });
+    let mut results = results;
+    results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
+    let junit = a.out.join("reports").join("junit.xml");
+    if let Err(e) = write_junit(&junit, "lwm2m-conformance", &results) {
+        eprintln!("cannot write {}: {e}", junit.display());
+    }
+    print!("{}", summary::table(&results));
+    println!(
+        "wall time {:.1}s; JUnit {}; captures {}",
+        start.elapsed().as_secs_f64(),
+        junit.display(),
+        outputs.captures.display()
+    );
+    if results.iter().any(|r| r.gating) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn list(testcases: Option<PathBuf>) -> ExitCode {
+    let root = testcases.unwrap_or_else(suite::default_root);
+    match suite::load(&root) {
+        Ok(s) => {
+            for e in &s.entries {
+                match &e.case {
+                    Ok(c) => {
+                        let level = s.catalogue.level_of(&c.requirements).word();
+                        let ets = c.ets.as_ref().map(|x| format!("  {x}")).unwrap_or_default();
+                        println!(
+                            "{}  {level} [{}]  catches: {}{ets}",
+                            e.trial_name,
+                            c.requirements.join(", "),
+                            c.catches
+                        );
+                    }
+                    Err(err) => println!("{}  (does not load: {err})", e.trial_name),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
+    let root = testcases.unwrap_or_else(suite::default_root);
+    let mut errors = 0;
+    match suite::load(&root) {
+        Ok(s) => {
+            for e in &s.entries {
+                if let Err(err) = &e.case {
+                    eprintln!("{err}");
+                    errors += 1;
+                }
+            }
+            println!(
+                "{} cases, {} requirements checked",
+                s.entries.len(),
+                s.catalogue.requirements.len()
+            );
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            errors += 1;
+        }
+    }
+    let profiles = if profiles.is_empty() {
+        default_profiles(&root)
+    } else {
+        profiles
+    };
+    for p in &profiles {
+        if let Err(e) = load_profile(p) {
+            eprintln!("{e}");
+            errors += 1;
+        }
+    }
+    println!("{} profiles checked; {errors} errors", profiles.len());
+    if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn default_profiles(testcases: &Path) -> Vec<PathBuf> {
+    let duts = testcases.parent().unwrap_or(Path::new(".")).join("duts");
+    case_files(&duts)
+}
+
+#[derive(clap::Args)]
+pub struct ReferenceClientArgs {
+    /// The LwM2M Server's address (must be loopback).
+    #[arg(long)]
+    pub server: std::net::SocketAddr,
+    /// Endpoint Client Name.
+    #[arg(long)]
+    pub endpoint: String,
+    /// Lifetime in seconds (the Server Object's Lifetime resource).
+    #[arg(long, default_value_t = 300)]
+    pub lifetime: u32,
+    /// Break one requirement on purpose (repeatable); see `--fault help`.
+    #[arg(long)]
+    pub fault: Vec<String>,
+}
+
+pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
+    use crate::reference::client::{ClientConfig, Fault};
+    let mut faults = std::collections::BTreeSet::new();
+    for f in &a.fault {
+        match f.parse::<Fault>() {
+            Ok(f) => {
+                faults.insert(f);
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                for f in Fault::ALL {
+                    eprintln!("  {:<40} {}", f.id(), f.description());
+                }
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let cfg = ClientConfig {
+        server: a.server,
+        endpoint: a.endpoint,
+        lifetime: a.lifetime,
+        faults,
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(crate::reference::client::run(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("reference client: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

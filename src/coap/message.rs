@@ -1,0 +1,334 @@
+//! A plain, owned view of one CoAP message (RFC 7252), on top of coap-lite's wire codec.
+//!
+//! The harness matches on this view rather than on `coap_lite::Packet` because it must keep
+//! everything a device sent, including codes and options coap-lite has no name for, and must be
+//! able to build messages a conformant peer never would.
+
+use coap_lite::{CoapOption, MessageClass, Packet};
+use std::fmt;
+
+use super::code::Code;
+
+/// CoAP message type (RFC 7252 §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum MessageType {
+    #[serde(rename = "CON")]
+    Confirmable,
+    #[serde(rename = "NON")]
+    NonConfirmable,
+    #[serde(rename = "ACK")]
+    Acknowledgement,
+    #[serde(rename = "RST")]
+    Reset,
+}
+
+impl MessageType {
+    pub fn short(self) -> &'static str {
+        match self {
+            MessageType::Confirmable => "CON",
+            MessageType::NonConfirmable => "NON",
+            MessageType::Acknowledgement => "ACK",
+            MessageType::Reset => "RST",
+        }
+    }
+}
+
+/// Option numbers the harness reads or writes (RFC 7252 §5.10, RFC 7641 §2).
+pub mod option {
+    pub const OBSERVE: u16 = 6;
+    pub const LOCATION_PATH: u16 = 8;
+    pub const URI_PATH: u16 = 11;
+    pub const CONTENT_FORMAT: u16 = 12;
+    pub const URI_QUERY: u16 = 15;
+    pub const ACCEPT: u16 = 17;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub mtype: MessageType,
+    pub code: Code,
+    pub mid: u16,
+    pub token: Vec<u8>,
+    /// Options in ascending number order, repeated options in their wire order.
+    pub options: Vec<(u16, Vec<u8>)>,
+    pub payload: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("not a CoAP message: {0}")]
+    Parse(String),
+    #[error("cannot encode CoAP message: {0}")]
+    Encode(String),
+}
+
+impl Message {
+    pub fn new(mtype: MessageType, code: Code, mid: u16, token: Vec<u8>) -> Self {
+        Message {
+            mtype,
+            code,
+            mid,
+            token,
+            options: Vec::new(),
+            payload: Vec::new(),
+        }
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<Message, WireError> {
+        // coap-lite does not check the version field; RFC 7252 §3 says other versions are ignored.
+        if bytes.first().map(|b| b >> 6) != Some(1) {
+            return Err(WireError::Parse("not CoAP version 1".into()));
+        }
+        let packet = Packet::from_bytes(bytes).map_err(|e| WireError::Parse(format!("{e:?}")))?;
+        let mtype = match packet.header.get_type() {
+            coap_lite::MessageType::Confirmable => MessageType::Confirmable,
+            coap_lite::MessageType::NonConfirmable => MessageType::NonConfirmable,
+            coap_lite::MessageType::Acknowledgement => MessageType::Acknowledgement,
+            coap_lite::MessageType::Reset => MessageType::Reset,
+        };
+        let mut options = Vec::new();
+        for (number, values) in packet.options() {
+            for v in values {
+                options.push((*number, v.clone()));
+            }
+        }
+        Ok(Message {
+            mtype,
+            code: Code(u8::from(packet.header.code)),
+            mid: packet.header.message_id,
+            token: packet.get_token().to_vec(),
+            options,
+            payload: packet.payload.clone(),
+        })
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, WireError> {
+        let mut p = Packet::new();
+        p.header.set_type(match self.mtype {
+            MessageType::Confirmable => coap_lite::MessageType::Confirmable,
+            MessageType::NonConfirmable => coap_lite::MessageType::NonConfirmable,
+            MessageType::Acknowledgement => coap_lite::MessageType::Acknowledgement,
+            MessageType::Reset => coap_lite::MessageType::Reset,
+        });
+        p.header.code = MessageClass::from(self.code.0);
+        p.header.message_id = self.mid;
+        p.set_token(self.token.clone());
+        for (number, value) in &self.options {
+            p.add_option(CoapOption::from(*number), value.clone());
+        }
+        p.payload = self.payload.clone();
+        p.to_bytes().map_err(|e| WireError::Encode(format!("{e:?}")))
+    }
+
+    pub fn is_request(&self) -> bool {
+        self.code.is_request()
+    }
+
+    pub fn is_response(&self) -> bool {
+        self.code.is_response()
+    }
+
+    /// An empty message: a bare ACK or RST, or a CoAP ping.
+    pub fn is_empty(&self) -> bool {
+        self.code.0 == 0
+    }
+
+    pub fn option_values(&self, number: u16) -> impl Iterator<Item = &[u8]> {
+        self.options
+            .iter()
+            .filter(move |(n, _)| *n == number)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    pub fn add_option(&mut self, number: u16, value: Vec<u8>) {
+        // Keep options sorted by number (stable for repeats) as they go on the wire.
+        let at = self
+            .options
+            .iter()
+            .position(|(n, _)| *n > number)
+            .unwrap_or(self.options.len());
+        self.options.insert(at, (number, value));
+    }
+
+    pub fn add_uint_option(&mut self, number: u16, value: u32) {
+        self.add_option(number, encode_uint(value));
+    }
+
+    fn uint_option(&self, number: u16) -> Option<u32> {
+        self.option_values(number).next().map(decode_uint)
+    }
+
+    /// The Uri-Path as "/a/b/c" ("/" when absent).
+    pub fn uri_path(&self) -> String {
+        join_path(self.option_values(option::URI_PATH))
+    }
+
+    /// The Location-Path as "/a/b" (None when the message has none).
+    pub fn location_path(&self) -> Option<String> {
+        let mut segs = self.option_values(option::LOCATION_PATH).peekable();
+        segs.peek()?;
+        Some(join_path(segs))
+    }
+
+    /// Uri-Query options split at the first '=' (a parameter with no '=' has no value).
+    pub fn uri_query(&self) -> Vec<(String, Option<String>)> {
+        self.option_values(option::URI_QUERY)
+            .map(|v| {
+                let s = String::from_utf8_lossy(v);
+                match s.split_once('=') {
+                    Some((k, val)) => (k.to_string(), Some(val.to_string())),
+                    None => (s.to_string(), None),
+                }
+            })
+            .collect()
+    }
+
+    pub fn content_format(&self) -> Option<u16> {
+        self.uint_option(option::CONTENT_FORMAT).map(|v| v as u16)
+    }
+
+    pub fn accept(&self) -> Option<u16> {
+        self.uint_option(option::ACCEPT).map(|v| v as u16)
+    }
+
+    pub fn observe(&self) -> Option<u32> {
+        self.uint_option(option::OBSERVE)
+    }
+
+    pub fn set_uri(&mut self, path: &str, query: &[(String, Option<String>)]) {
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            self.add_option(option::URI_PATH, seg.as_bytes().to_vec());
+        }
+        for (k, v) in query {
+            let q = match v {
+                Some(v) => format!("{k}={v}"),
+                None => k.clone(),
+            };
+            self.add_option(option::URI_QUERY, q.into_bytes());
+        }
+    }
+
+    pub fn set_location_path(&mut self, path: &str) {
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            self.add_option(option::LOCATION_PATH, seg.as_bytes().to_vec());
+        }
+    }
+}
+
+/// CoAP uint option encoding: big-endian, shortest form, zero is the empty string (RFC 7252 §3.2).
+pub fn encode_uint(v: u32) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    bytes[skip..].to_vec()
+}
+
+pub fn decode_uint(v: &[u8]) -> u32 {
+    // Over-long values are a peer's mistake; keep the low four bytes rather than fail.
+    v.iter()
+        .rev()
+        .take(4)
+        .rev()
+        .fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
+}
+
+fn join_path<'a>(segs: impl Iterator<Item = &'a [u8]>) -> String {
+    let mut out = String::new();
+    for s in segs {
+        out.push('/');
+        out.push_str(&String::from_utf8_lossy(s));
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+impl fmt::Display for Message {
+    /// One line, as in a transcript: `CON POST mid=0x1234 tok=0a0b /rd?ep=x cf=40 [12 bytes]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} mid={} tok={}",
+            self.mtype.short(),
+            self.code,
+            self.mid,
+            hex(&self.token)
+        )?;
+        if self.is_request() {
+            write!(f, " {}", self.uri_path())?;
+            let q = self.uri_query();
+            if !q.is_empty() {
+                let parts: Vec<String> = q
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Some(v) => format!("{k}={v}"),
+                        None => k.clone(),
+                    })
+                    .collect();
+                write!(f, "?{}", parts.join("&"))?;
+            }
+        }
+        if let Some(obs) = self.observe() {
+            write!(f, " obs={obs}")?;
+        }
+        if let Some(loc) = self.location_path() {
+            write!(f, " loc={loc}")?;
+        }
+        if let Some(cf) = self.content_format() {
+            write!(f, " cf={cf}")?;
+        }
+        if let Some(a) = self.accept() {
+            write!(f, " accept={a}")?;
+        }
+        if !self.payload.is_empty() {
+            write!(f, " [{} bytes]", self.payload.len())?;
+        }
+        Ok(())
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_roundtrip_keeps_every_field() {
+        let mut m = Message::new(MessageType::Confirmable, Code::POST, 0x1234, vec![1, 2, 3, 4]);
+        m.set_uri(
+            "/rd",
+            &[("ep".into(), Some("dev1".into())), ("b".into(), Some("U".into()))],
+        );
+        m.add_uint_option(option::CONTENT_FORMAT, 40);
+        m.payload = b"</1/0>,</3/0>".to_vec();
+        let bytes = m.to_bytes().expect("encodes");
+        insta::assert_snapshot!(hex(&bytes));
+        let back = Message::parse(&bytes).expect("parses");
+        assert_eq!(back, m);
+        assert_eq!(back.uri_path(), "/rd");
+        assert_eq!(back.content_format(), Some(40));
+        assert_eq!(
+            back.to_string(),
+            "CON POST mid=4660 tok=01020304 /rd?ep=dev1&b=U cf=40 [13 bytes]"
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bytes in [&[][..], &[0xff], &[0x40], &[0x4f, 1, 2, 3], &[0x44, 0x01, 0, 1, 1]] {
+            let _ = Message::parse(bytes);
+        }
+        assert!(Message::parse(&[0x80, 0, 0, 0]).is_err(), "version 2 is not CoAP");
+    }
+
+    #[test]
+    fn uint_options_use_the_shortest_form() {
+        assert_eq!(encode_uint(0), Vec::<u8>::new());
+        assert_eq!(encode_uint(40), vec![40]);
+        assert_eq!(encode_uint(11542), vec![0x2d, 0x16]);
+        assert_eq!(decode_uint(&[0x2d, 0x16]), 11542);
+    }
+}

@@ -1,0 +1,115 @@
+//! Message-layer bookkeeping for datagrams from the DUT: ACK/RST of the harness's Confirmable
+//! messages, duplicate detection, separate responses and notifications (acknowledged at once, as
+//! RFC 7252 §5.2.2 asks), and storing requests for the step interpreter to match.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::transcript::Direction;
+use super::{Engine, Incoming, Reply};
+use crate::coap::reliability::Seen;
+use crate::coap::{Code, Message, MessageType};
+
+impl Engine {
+    pub(super) fn on_datagram(&mut self, now: Duration, from: SocketAddr, _to: SocketAddr, bytes: &[u8]) {
+        self.frames += 1;
+        let frame = self.frames;
+        let msg = match Message::parse(bytes) {
+            Ok(m) => m,
+            Err(_) => {
+                self.transcript.datagram(now, frame, Direction::FromDut, bytes, None);
+                self.unmatched.push((frame, "malformed datagram (not CoAP)".into()));
+                return;
+            }
+        };
+        let base = if msg.is_response() {
+            self.outgoing_for(&msg).map(|i| self.outgoing[i].path)
+        } else {
+            None
+        };
+        self.transcript
+            .datagram(now, frame, Direction::FromDut, bytes, base.as_ref());
+
+        match msg.mtype {
+            MessageType::Acknowledgement | MessageType::Reset => {
+                self.retransmit.acknowledged(from, msg.mid);
+                if msg.mtype == MessageType::Acknowledgement && msg.is_response() {
+                    self.store_reply(frame, from, msg);
+                }
+            }
+            MessageType::Confirmable | MessageType::NonConfirmable => {
+                let con = msg.mtype == MessageType::Confirmable;
+                match self.dedup.check(from, msg.mid) {
+                    Seen::Duplicate => {
+                        self.transcript.note(
+                            now,
+                            format!("frame {frame} is a retransmission (mid={}), not yet answered", msg.mid),
+                        );
+                        return;
+                    }
+                    Seen::Answered(reply) => {
+                        self.transcript.note(
+                            now,
+                            format!("frame {frame} is a retransmission (mid={}); answer sent again", msg.mid),
+                        );
+                        self.emit(now, from, reply);
+                        return;
+                    }
+                    Seen::New => {}
+                }
+                if msg.is_empty() {
+                    // CoAP ping (RFC 7252 §4.3): answer with RST.
+                    if con {
+                        self.reply_empty(now, from, msg.mid, MessageType::Reset);
+                    }
+                } else if msg.is_request() {
+                    self.dut = Some(from);
+                    self.incoming.push(Incoming {
+                        frame,
+                        from,
+                        msg,
+                        consumed: false,
+                    });
+                } else if msg.is_response() {
+                    let known = self.outgoing_for(&msg).is_some();
+                    if con {
+                        // ACK a separate response or a notification we know; reject one we don't.
+                        let t = if known {
+                            MessageType::Acknowledgement
+                        } else {
+                            MessageType::Reset
+                        };
+                        self.reply_empty(now, from, msg.mid, t);
+                    }
+                    self.store_reply(frame, from, msg);
+                } else {
+                    self.unmatched
+                        .push((frame, format!("message with reserved code {}", msg.code)));
+                }
+            }
+        }
+    }
+
+    fn reply_empty(&mut self, now: Duration, to: SocketAddr, mid: u16, t: MessageType) {
+        let m = Message::new(t, Code::EMPTY, mid, Vec::new());
+        if let Ok(bytes) = m.to_bytes() {
+            self.dedup.answered(to, mid, bytes.clone());
+            self.emit(now, to, bytes);
+        }
+    }
+
+    /// The harness request a response belongs to: by token (RFC 7252 §5.3.2).
+    pub(super) fn outgoing_for(&self, msg: &Message) -> Option<usize> {
+        self.outgoing.iter().rposition(|o| o.token == msg.token)
+    }
+
+    fn store_reply(&mut self, frame: u32, _from: SocketAddr, msg: Message) {
+        match self.outgoing_for(&msg) {
+            Some(i) => self.outgoing[i].responses.push(Reply { frame, msg }),
+            None => self.unmatched.push((
+                frame,
+                format!("response {} with a token the harness never used", msg.code),
+            )),
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! The sans-IO step interpreter. It owns no socket and no clock: the transport feeds it events
+//! (a datagram, a timer, the DUT process exiting) with the current time, and polls it for actions
+//! (send a datagram, stop or restart the DUT) and for its next deadline. So the same case runs
+//! against a real device or, in unit tests, against scripted datagrams on a manual clock.
+//!
+//! Frame numbers: the engine counts every datagram it is given or asks to send, in that order;
+//! the transport writes the pcap in the same order, so the numbers in a failure are the frame
+//! numbers Wireshark shows.
+
+mod exchange;
+pub mod operation;
+mod steps;
+mod transcript;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::case::profile::Timing;
+use crate::case::{Case, Vars};
+use crate::coap::Message;
+use crate::coap::reliability::{DuplicateFilter, Params, Retransmitter};
+use crate::evidence::Failure;
+use crate::lwm2m::{ContentFormat, Path};
+pub use transcript::Direction;
+use transcript::Transcript;
+
+/// Everything a trial fixes before the first step.
+#[derive(Clone, Debug)]
+pub struct TrialSetup {
+    /// The harness's LwM2M Server endpoint (a local address).
+    pub server: SocketAddr,
+    /// The DUT's Endpoint Client Name, as configured in its launch command.
+    pub endpoint: String,
+    pub timing: Timing,
+    /// Formats the DUT declares, most preferred first.
+    pub formats: Vec<ContentFormat>,
+    /// Seeds tokens, message IDs and back-off so a trial is reproducible.
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Datagram {
+        from: SocketAddr,
+        to: SocketAddr,
+        bytes: Vec<u8>,
+    },
+    DutStarted,
+    DutExited {
+        status: String,
+    },
+    DutLaunchFailed {
+        error: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Send {
+        from: SocketAddr,
+        to: SocketAddr,
+        bytes: Vec<u8>,
+    },
+    StopDut,
+    RestartDut,
+}
+
+/// The engine's own verdicts; the runner maps them onto report verdicts (expected failures etc.).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    Pass,
+    Fail,
+    Inconclusive,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub judgement: Judgement,
+    pub message: String,
+    pub failure: Option<Failure>,
+}
+
+/// A request the DUT sent (retransmissions excluded).
+#[derive(Debug)]
+struct Incoming {
+    frame: u32,
+    from: SocketAddr,
+    msg: Message,
+    consumed: bool,
+}
+
+/// A request the harness sent and what came back for it.
+#[derive(Debug)]
+struct Outgoing {
+    name: String,
+    path: Path,
+    accept: Option<ContentFormat>,
+    token: Vec<u8>,
+    mid: u16,
+    frame: u32,
+    /// An Observe request: its responses carry the Observe option.
+    observe: bool,
+    responses: Vec<Reply>,
+    consumed: usize,
+}
+
+#[derive(Debug)]
+struct Reply {
+    frame: u32,
+    msg: Message,
+}
+
+pub struct Engine {
+    case: Case,
+    setup: TrialSetup,
+    vars: Vars,
+    step: usize,
+    step_started: Duration,
+    /// Frames counted when the current step began: later ones arrived during it.
+    step_frame: u32,
+    deadline: Option<Duration>,
+    /// Frames that arrived while the current step waited and did not satisfy it, with why not.
+    unmatched: Vec<(u32, String)>,
+    incoming: Vec<Incoming>,
+    /// `as` name (or "#step") -> index into `incoming`.
+    taken: HashMap<String, usize>,
+    last_taken: Option<String>,
+    outgoing: Vec<Outgoing>,
+    dut: Option<SocketAddr>,
+    dut_running: bool,
+    stopping: bool,
+    frames: u32,
+    next_mid: u16,
+    next_token: u32,
+    retransmit: Retransmitter,
+    dedup: DuplicateFilter,
+    actions: VecDeque<Action>,
+    transcript: Transcript,
+    outcome: Option<Outcome>,
+}
+
+impl Engine {
+    pub fn new(case: Case, setup: TrialSetup, now: Duration) -> Engine {
+        let mut vars = Vars::default();
+        vars.set("endpoint", setup.endpoint.clone());
+        vars.set("server_host", setup.server.ip().to_string());
+        vars.set("server_port", setup.server.port().to_string());
+        // A registration ID that differs per case, so a DUT that hard-codes one is caught.
+        vars.set("reg_id", format!("{:04x}", (setup.seed >> 16) as u16));
+        let seed = setup.seed;
+        let mut e = Engine {
+            case,
+            vars,
+            step: 0,
+            step_started: now,
+            step_frame: 0,
+            deadline: None,
+            unmatched: Vec::new(),
+            incoming: Vec::new(),
+            taken: HashMap::new(),
+            last_taken: None,
+            outgoing: Vec::new(),
+            dut: None,
+            dut_running: true,
+            stopping: false,
+            frames: 0,
+            next_mid: (seed as u16) | 1,
+            next_token: (seed >> 32) as u32,
+            retransmit: Retransmitter::new(Params::default(), seed),
+            dedup: DuplicateFilter::default(),
+            actions: VecDeque::new(),
+            transcript: Transcript::default(),
+            outcome: None,
+            setup,
+        };
+        e.advance(now);
+        e
+    }
+
+    pub fn handle(&mut self, now: Duration, event: Event) {
+        match event {
+            Event::Datagram { from, to, bytes } => self.on_datagram(now, from, to, &bytes),
+            Event::DutStarted => {
+                self.dut_running = true;
+                self.transcript.note(now, "DUT process started".into());
+            }
+            Event::DutExited { status } => {
+                self.dut_running = false;
+                self.transcript.note(now, format!("DUT process exited ({status})"));
+                if !std::mem::take(&mut self.stopping) && self.outcome.is_none() {
+                    self.dut_died(now, &status);
+                }
+            }
+            Event::DutLaunchFailed { error } => {
+                self.dut_running = false;
+                self.finish(Outcome {
+                    judgement: Judgement::Error,
+                    message: format!("cannot start the DUT: {error}"),
+                    failure: None,
+                });
+            }
+        }
+        self.advance(now);
+    }
+
+    pub fn handle_timeout(&mut self, now: Duration) {
+        for tick in self.retransmit.on_timeout(now) {
+            match tick {
+                crate::coap::reliability::Tick::Resend { peer, bytes, mid } => {
+                    self.transcript.note(now, format!("retransmission of mid={mid}"));
+                    self.emit(now, peer, bytes);
+                }
+                crate::coap::reliability::Tick::GaveUp { mid, .. } => {
+                    self.transcript
+                        .note(now, format!("no ACK for mid={mid} after MAX_RETRANSMIT; giving up"));
+                }
+            }
+        }
+        self.advance(now);
+    }
+
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The next instant the engine must be woken at, if any.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        if self.outcome.is_some() {
+            return None;
+        }
+        [self.deadline, self.retransmit.next_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    pub fn transcript(&self) -> Vec<String> {
+        self.transcript.lines()
+    }
+
+    pub fn frames(&self) -> u32 {
+        self.frames
+    }
+
+    fn emit(&mut self, now: Duration, to: SocketAddr, bytes: Vec<u8>) {
+        self.frames += 1;
+        self.transcript
+            .datagram(now, self.frames, Direction::ToDut, &bytes, None);
+        self.actions.push_back(Action::Send {
+            from: self.setup.server,
+            to,
+            bytes,
+        });
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        if self.outcome.is_none() {
+            self.deadline = None;
+            self.outcome = Some(outcome);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

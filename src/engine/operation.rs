@@ -1,0 +1,140 @@
+//! Building the CoAP request for an LwM2M DM / Information Reporting operation
+//! (LwM2M TS 1.0.2 §8.2.4 Device Management and §8.2.5 Information Reporting mapping).
+
+use crate::case::Vars;
+use crate::case::model::{Operation, SendRequest};
+use crate::coap::message::option;
+use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::objects::{ResourceType, resource_def};
+use crate::lwm2m::{ContentFormat, Path, Record, Value};
+
+/// What the engine needs to remember about a request it built.
+pub struct Built {
+    pub message: Message,
+    pub path: Path,
+    pub accept: Option<ContentFormat>,
+}
+
+/// `preferred`: the DUT profile's formats, most preferred first.
+pub fn build(
+    req: &SendRequest,
+    vars: &Vars,
+    preferred: &[ContentFormat],
+    mid: u16,
+    token: Vec<u8>,
+) -> Result<Built, String> {
+    let path_text = vars.render(&req.path)?;
+    let path: Path = path_text.parse().map_err(|e| format!("send.path `{path_text}`: {e}"))?;
+    let mtype = if req.confirmable {
+        MessageType::Confirmable
+    } else {
+        MessageType::NonConfirmable
+    };
+    let method = match req.operation {
+        Operation::Read | Operation::Discover | Operation::Observe | Operation::CancelObservation => Code::GET,
+        Operation::Write | Operation::WriteAttributes => Code::PUT,
+        Operation::WritePartial | Operation::Execute | Operation::Create => Code::POST,
+        Operation::Delete => Code::DELETE,
+    };
+    let mut m = Message::new(mtype, method, mid, token);
+    let mut query = Vec::new();
+    if req.operation == Operation::WriteAttributes {
+        for (k, v) in &req.attributes {
+            query.push((k.clone(), Some(vars.render(v)?)));
+        }
+    }
+    m.set_uri(&path.to_string(), &query);
+    match req.operation {
+        Operation::Observe => m.add_uint_option(option::OBSERVE, 0),
+        Operation::CancelObservation => m.add_uint_option(option::OBSERVE, 1),
+        _ => {}
+    }
+    let default_accept = matches!(
+        req.operation,
+        Operation::Read | Operation::Observe | Operation::CancelObservation
+    );
+    let accept = match (req.operation, req.accept.as_deref()) {
+        (Operation::Discover, None) => Some(ContentFormat::LINK_FORMAT),
+        (_, Some("none")) => None,
+        (_, None | Some("preferred")) if default_accept => pick_for(&path, preferred),
+        (_, None) => None,
+        (_, Some("preferred")) => pick_for(&path, preferred),
+        (_, Some(name)) => {
+            Some(ContentFormat::from_name(name).ok_or_else(|| format!("send.accept: unknown format `{name}`"))?)
+        }
+    };
+    if let Some(a) = accept {
+        m.add_uint_option(option::ACCEPT, u32::from(a.0));
+    }
+    if !req.values.is_empty() {
+        let format = match req.format.as_deref() {
+            Some(name) => {
+                ContentFormat::from_name(name).ok_or_else(|| format!("send.format: unknown format `{name}`"))?
+            }
+            None => pick_for(&path, preferred).unwrap_or(ContentFormat::TLV),
+        };
+        let records = records(&req.values, vars)?;
+        m.payload = crate::lwm2m::encode(format, &path, &records).map_err(|e| format!("cannot encode payload: {e}"))?;
+        m.add_uint_option(option::CONTENT_FORMAT, u32::from(format.0));
+    } else if let Some(p) = &req.payload {
+        m.payload = vars.render(p)?.into_bytes();
+        if let Some(name) = req.format.as_deref() {
+            let f = ContentFormat::from_name(name).ok_or_else(|| format!("send.format: unknown format `{name}`"))?;
+            m.add_uint_option(option::CONTENT_FORMAT, u32::from(f.0));
+        } else if req.operation != Operation::Execute {
+            m.add_uint_option(option::CONTENT_FORMAT, u32::from(ContentFormat::TEXT.0));
+        }
+    }
+    Ok(Built {
+        message: m,
+        path,
+        accept,
+    })
+}
+
+/// Plain text only carries a single resource; for anything wider pick the first multi-value format.
+fn pick_for(path: &Path, preferred: &[ContentFormat]) -> Option<ContentFormat> {
+    let single = path.resource.is_some();
+    preferred.iter().copied().find(|f| {
+        *f != ContentFormat::LINK_FORMAT && (single || (*f != ContentFormat::TEXT && *f != ContentFormat::OPAQUE))
+    })
+}
+
+/// Turn `path: value` text into typed records using the object definitions.
+fn records(values: &std::collections::BTreeMap<String, String>, vars: &Vars) -> Result<Vec<Record>, String> {
+    let mut out = Vec::new();
+    for (p, v) in values {
+        let path: Path = vars
+            .render(p)?
+            .parse()
+            .map_err(|e| format!("send.values: bad path `{p}`: {e}"))?;
+        let text = vars.render(v)?;
+        let ty = match (path.object, path.resource) {
+            (Some(o), Some(r)) => resource_def(o, r).map(|d| d.ty),
+            _ => None,
+        };
+        let value = typed(&text, ty).map_err(|e| format!("send.values.{p}: {e}"))?;
+        out.push(Record { path, value });
+    }
+    Ok(out)
+}
+
+fn typed(text: &str, ty: Option<ResourceType>) -> Result<Value, String> {
+    Ok(match ty {
+        Some(ResourceType::Integer) => Value::Integer(text.parse().map_err(|_| format!("`{text}` is not an integer"))?),
+        Some(ResourceType::Time) => Value::Time(text.parse().map_err(|_| format!("`{text}` is not a time"))?),
+        Some(ResourceType::Float) => Value::Float(text.parse().map_err(|_| format!("`{text}` is not a float"))?),
+        Some(ResourceType::Boolean) => Value::Boolean(matches!(text, "1" | "true")),
+        Some(ResourceType::Opaque) => Value::Opaque(text.as_bytes().to_vec()),
+        Some(ResourceType::ObjLnk) => {
+            let (a, b) = text
+                .split_once(':')
+                .ok_or_else(|| format!("`{text}` is not an object link o:i"))?;
+            Value::ObjLnk(
+                a.parse().map_err(|_| "bad object id".to_string())?,
+                b.parse().map_err(|_| "bad instance id".to_string())?,
+            )
+        }
+        _ => Value::String(text.to_string()),
+    })
+}

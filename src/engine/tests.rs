@@ -1,0 +1,235 @@
+//! The engine on a manual clock with scripted datagrams: no sockets, no processes.
+
+use super::*;
+use crate::case::load::parse_yaml;
+use crate::coap::message::option;
+use crate::coap::{Code, MessageType};
+use std::path::Path as FsPath;
+
+const SERVER: &str = "127.9.9.9:5683";
+const DUT: &str = "127.9.9.9:40000";
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("literal address")
+}
+
+fn setup() -> TrialSetup {
+    TrialSetup {
+        server: addr(SERVER),
+        endpoint: "dev1".into(),
+        timing: Timing {
+            response_timeout: Duration::from_secs(5),
+            quiet_window: Duration::from_secs(2),
+            startup_timeout: Duration::from_secs(10),
+        },
+        formats: vec![ContentFormat::TLV, ContentFormat::SENML_JSON],
+        seed: 42,
+    }
+}
+
+fn case(yaml: &str) -> Case {
+    parse_yaml(FsPath::new("inline.yaml"), yaml).expect("test case parses")
+}
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+fn register(mid: u16) -> Vec<u8> {
+    let mut m = Message::new(MessageType::Confirmable, Code::POST, mid, vec![0xaa, mid as u8]);
+    m.set_uri(
+        "/rd",
+        &[
+            ("ep".into(), Some("dev1".into())),
+            ("lt".into(), Some("300".into())),
+            ("b".into(), Some("U".into())),
+        ],
+    );
+    m.add_uint_option(option::CONTENT_FORMAT, 40);
+    m.payload = b"</1/0>,</3/0>".to_vec();
+    m.to_bytes().expect("encodes")
+}
+
+fn feed(e: &mut Engine, at: Duration, bytes: Vec<u8>) {
+    e.handle(
+        at,
+        Event::Datagram {
+            from: addr(DUT),
+            to: addr(SERVER),
+            bytes,
+        },
+    );
+}
+
+/// Sent messages, parsed.
+fn sent(e: &mut Engine) -> Vec<Message> {
+    let mut out = Vec::new();
+    while let Some(a) = e.poll_action() {
+        if let Action::Send { bytes, to, .. } = a {
+            assert_eq!(to, addr(DUT));
+            out.push(Message::parse(&bytes).expect("the engine sends valid CoAP"));
+        }
+    }
+    out
+}
+
+fn content_reply(to: &Message, payload: &[u8]) -> Vec<u8> {
+    let mut m = Message::new(MessageType::Acknowledgement, Code::CONTENT, to.mid, to.token.clone());
+    m.add_uint_option(option::CONTENT_FORMAT, 11542);
+    m.payload = payload.to_vec();
+    m.to_bytes().expect("encodes")
+}
+
+const IGNORE_READ: &str = r#"
+id: t
+title: t
+dut: client
+requirements: [DM-X]
+catches: f
+steps:
+  - expect: { as: register, method: POST, path: /rd, query: { ep: "{endpoint}" }, within: startup, setup: true }
+  - send: { as: early, operation: read, path: /3/0 }
+  - expect_none: { response_to: early, within: quiet }
+  - respond: { to: register, code: "2.01", location: "/rd/{reg_id}" }
+  - send: { as: read, operation: read, path: /3/0 }
+  - expect_response: { to: read, code: "2.05", content_format: requested }
+"#;
+
+/// Device Manufacturer "ACME" as TLV: resource 0, 4 bytes.
+const TLV_MANUFACTURER: &[u8] = &[0xc4, 0x00, b'A', b'C', b'M', b'E'];
+
+#[test]
+fn conformant_exchange_passes_and_the_transcript_reads_well() {
+    let mut e = Engine::new(case(IGNORE_READ), setup(), Duration::ZERO);
+    assert_eq!(
+        e.poll_timeout(),
+        Some(Duration::from_secs(10)),
+        "waits for the Register up to startup_timeout"
+    );
+    feed(&mut e, ms(100), register(0x100));
+    let early = sent(&mut e);
+    assert_eq!(early.len(), 1);
+    assert_eq!(
+        (early[0].code, early[0].uri_path().as_str(), early[0].accept()),
+        (Code::GET, "/3/0", Some(11542))
+    );
+    // Quiet window ends at 2.1 s; the early Read's first retransmission is due after 2 s at least.
+    e.handle_timeout(ms(2100));
+    let msgs = sent(&mut e);
+    let ack = msgs
+        .iter()
+        .find(|m| m.mtype == MessageType::Acknowledgement)
+        .expect("the Register is answered");
+    assert_eq!((ack.code, ack.mid), (Code::CREATED, 0x100));
+    assert!(ack.location_path().is_some_and(|l| l.starts_with("/rd/")));
+    let read = msgs.iter().find(|m| m.code == Code::GET).expect("second Read");
+    feed(&mut e, ms(2200), content_reply(read, TLV_MANUFACTURER));
+    let outcome = e.outcome().expect("finished");
+    assert_eq!(outcome.judgement, Judgement::Pass, "{outcome:?}");
+    insta::assert_snapshot!(e.transcript().join("\n"));
+}
+
+#[test]
+fn answering_before_the_registration_ack_fails_with_frames() {
+    let mut e = Engine::new(case(IGNORE_READ), setup(), Duration::ZERO);
+    feed(&mut e, ms(100), register(0x100));
+    let early = sent(&mut e).remove(0);
+    feed(&mut e, ms(150), content_reply(&early, TLV_MANUFACTURER));
+    let o = e.outcome().expect("judged at once, no need to wait out the window");
+    assert_eq!(o.judgement, Judgement::Fail);
+    let f = o.failure.as_ref().expect("failure details");
+    assert_eq!(
+        (f.step, f.frames.as_slice()),
+        (3, &[3u32][..]),
+        "frame 1 Register, 2 Read, 3 the response"
+    );
+    assert!(o.message.contains("DM-X"), "{}", o.message);
+    insta::assert_snapshot!(o.message);
+}
+
+#[test]
+fn a_dut_that_never_registers_is_inconclusive_at_the_startup_timeout() {
+    let mut e = Engine::new(case(IGNORE_READ), setup(), Duration::ZERO);
+    e.handle_timeout(ms(9_999));
+    assert!(e.outcome().is_none());
+    e.handle_timeout(ms(10_000));
+    let o = e.outcome().expect("finished");
+    assert_eq!(o.judgement, Judgement::Inconclusive);
+    assert_eq!(e.poll_timeout(), None, "nothing left to wait for");
+}
+
+#[test]
+fn retransmitted_register_is_not_taken_twice_and_gets_the_same_answer() {
+    let yaml = r#"
+id: t
+title: t
+dut: client
+requirements: [REG-X]
+catches: f
+steps:
+  - expect: { method: POST, path: /rd }
+  - respond: { code: "2.01", location: /rd/abc }
+  - expect: { method: POST, path: /rd, within: 3s }
+"#;
+    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    feed(&mut e, ms(10), register(7));
+    let first = sent(&mut e);
+    feed(&mut e, ms(2000), register(7));
+    let replay = sent(&mut e);
+    assert_eq!(first, replay, "the cached ACK is sent again");
+    e.handle_timeout(ms(3010));
+    let o = e.outcome().expect("finished");
+    assert_eq!(o.judgement, Judgement::Fail, "the duplicate is not a second Register");
+}
+
+#[test]
+fn malformed_and_unexpected_datagrams_never_panic_and_are_reported() {
+    let yaml = r#"
+id: t
+title: t
+dut: client
+requirements: [REG-X]
+catches: f
+steps:
+  - expect: { method: POST, path: /rd, within: 1s }
+"#;
+    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    for (i, junk) in [&[][..], &[0xff, 0x00], &[0x40, 0x01, 0x00], &[0x44, 0x02, 0, 1, 0xaa]]
+        .iter()
+        .enumerate()
+    {
+        feed(&mut e, ms(i as u64), junk.to_vec());
+    }
+    let mut wrong = Message::new(MessageType::Confirmable, Code::POST, 9, vec![1]);
+    wrong.set_uri("/reg", &[]);
+    feed(&mut e, ms(10), wrong.to_bytes().expect("encodes"));
+    e.handle_timeout(ms(1000));
+    let o = e.outcome().expect("finished");
+    assert_eq!(o.judgement, Judgement::Fail);
+    let f = o.failure.as_ref().expect("details");
+    assert!(f.observed.contains("path is /reg, expected /rd"), "{}", f.observed);
+    assert!(f.observed.contains("malformed"), "{}", f.observed);
+}
+
+#[test]
+fn the_dut_exiting_ends_a_wait_at_once() {
+    let yaml = r#"
+id: t
+title: t
+dut: client
+requirements: [REG-X]
+catches: f
+steps:
+  - expect: { method: POST, path: /rd, within: 60s }
+"#;
+    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    e.handle(
+        ms(50),
+        Event::DutExited {
+            status: "exit status 3".into(),
+        },
+    );
+    let o = e.outcome().expect("no need to wait 60 s for a dead process");
+    assert_eq!(o.judgement, Judgement::Fail);
+    assert!(o.message.contains("exit status 3"));
+}

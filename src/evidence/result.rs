@@ -1,0 +1,129 @@
+//! The result of one case against one DUT: what the reports are made of.
+
+use serde::{Deserialize, Serialize};
+
+/// Requirement level (RFC 2119 keyword family). `Must < Should < May`, so the strictest of a
+/// case's requirements is the minimum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Must,
+    Should,
+    May,
+}
+
+impl Level {
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    /// The DUT did something the requirement forbids.
+    Fail,
+    /// The case could not reach the step that judges the requirement (a set-up step failed).
+    Inconclusive,
+    /// The case does not apply to this DUT (its `needs` are not declared).
+    Skipped,
+    /// The harness could not run the case (bad case file, DUT would not start, I/O error).
+    Error,
+    /// Failed, and the DUT profile lists it as a known failure.
+    ExpectedFail,
+    /// Passed, although the DUT profile lists it as a known failure.
+    UnexpectedPass,
+}
+
+impl Verdict {
+    /// Whether this verdict is something a person must look at.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            Verdict::Fail | Verdict::Inconclusive | Verdict::Error | Verdict::UnexpectedPass
+        )
+    }
+}
+
+/// Where and why a case failed, in terms a person can check in the pcap.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// 1-based step number in the case file.
+    pub step: usize,
+    pub step_name: String,
+    pub requirement: Option<String>,
+    pub expected: String,
+    pub observed: String,
+    /// pcap frame numbers (as Wireshark numbers them) of the messages the judgement rests on.
+    pub frames: Vec<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub case_id: String,
+    pub trial_name: String,
+    pub classname: String,
+    pub title: String,
+    pub requirements: Vec<String>,
+    pub ets: Option<String>,
+    pub level: Level,
+    pub catches: Option<String>,
+    pub dut: String,
+    pub verdict: Verdict,
+    /// Whether this result fails the run (MUST-level problems, or any problem with --strict).
+    pub gating: bool,
+    pub message: Option<String>,
+    pub failure: Option<Failure>,
+    pub pcap: Option<String>,
+    /// Set when the capture is not on port 5683: the port to decode as CoAP.
+    pub coap_port: Option<u16>,
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub transcript: Vec<String>,
+    pub dut_log: Option<String>,
+}
+
+impl CaseResult {
+    /// The failure text shown in JUnit and on the console: step, expected, observed, frames.
+    pub fn failure_text(&self) -> String {
+        let mut s = String::new();
+        if let Some(m) = &self.message {
+            s.push_str(m);
+            s.push('\n');
+        }
+        if let Some(f) = &self.failure {
+            s.push_str(&format!("step {} ({})\n", f.step, f.step_name));
+            if let Some(r) = &f.requirement {
+                s.push_str(&format!("requirement: {r}\n"));
+            }
+            s.push_str(&format!("expected: {}\nobserved: {}\n", f.expected, f.observed));
+            if !f.frames.is_empty() {
+                let frames: Vec<String> = f.frames.iter().map(u32::to_string).collect();
+                s.push_str(&format!("pcap frames: {}\n", frames.join(", ")));
+            }
+        }
+        if let Some(p) = &self.pcap {
+            match self.coap_port {
+                Some(port) => s.push_str(&format!("evidence: tshark -r {p} -d udp.port=={port},coap\n")),
+                None => s.push_str(&format!("evidence: tshark -r {p} -Y coap\n")),
+            }
+        }
+        if let Some(l) = &self.dut_log {
+            s.push_str(&format!("DUT log: {l}\n"));
+        }
+        if !self.transcript.is_empty() {
+            s.push_str("transcript:\n");
+            for line in &self.transcript {
+                s.push_str("  ");
+                s.push_str(line);
+                s.push('\n');
+            }
+        }
+        s
+    }
+}

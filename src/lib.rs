@@ -1,0 +1,16 @@
+//! lwm2m-conformance: a conformance test harness for OMA LightweightM2M.
+//!
+//! Data flows: `case` (YAML cases, DUT profiles, the requirement catalogue) -> `engine` (sans-IO
+//! step interpreter over `coap` and `lwm2m` codecs) <- `transport` (tokio UDP on loopback, DUT
+//! processes) -> `evidence` (pcap, result files, JUnit). `suite` ties them together for both the
+//! CLI and the libtest-mimic runner; `reference` holds the built-in reference DUTs.
+
+pub mod case;
+pub mod cli;
+pub mod coap;
+pub mod engine;
+pub mod evidence;
+pub mod lwm2m;
+pub mod reference;
+pub mod suite;
+pub mod transport;

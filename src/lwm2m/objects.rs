@@ -1,0 +1,183 @@
+//! Resource definitions of the core objects the harness must type.
+//!
+//! Transcribed from the OMA LwM2M registry, LwM2M 1.0 object versions:
+//! LWM2M_Security-v1_0.xml (object 0, resources 0-12), LWM2M_Server-v1_0.xml
+//! (object 1, resources 0-8) and LWM2M_Device-v1_0_2.xml (object 3,
+//! resources 0-22). Security resources have no operations in the registry
+//! (they are only reachable by the Bootstrap-Server), hence "".
+
+/// Data type of a resource, as in the registry's `<Type>` element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceType {
+    String,
+    Integer,
+    Float,
+    Boolean,
+    Opaque,
+    Time,
+    ObjLnk,
+    /// Execute-only resources carry no value.
+    None,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct ResourceDef {
+    pub id: u16,
+    pub name: &'static str,
+    pub operations: &'static str,
+    pub multiple: bool,
+    pub mandatory: bool,
+    pub ty: ResourceType,
+}
+
+use ResourceType as T;
+
+const fn def(
+    id: u16,
+    name: &'static str,
+    operations: &'static str,
+    multiple: bool,
+    mandatory: bool,
+    ty: ResourceType,
+) -> ResourceDef {
+    ResourceDef {
+        id,
+        name,
+        operations,
+        multiple,
+        mandatory,
+        ty,
+    }
+}
+
+const SINGLE: bool = false;
+const MULTI: bool = true;
+const MAND: bool = true;
+const OPT: bool = false;
+
+static SECURITY: [ResourceDef; 13] = [
+    def(0, "LWM2M Server URI", "", SINGLE, MAND, T::String),
+    def(1, "Bootstrap-Server", "", SINGLE, MAND, T::Boolean),
+    def(2, "Security Mode", "", SINGLE, MAND, T::Integer),
+    def(3, "Public Key or Identity", "", SINGLE, MAND, T::Opaque),
+    def(4, "Server Public Key", "", SINGLE, MAND, T::Opaque),
+    def(5, "Secret Key", "", SINGLE, MAND, T::Opaque),
+    def(6, "SMS Security Mode", "", SINGLE, OPT, T::Integer),
+    def(7, "SMS Binding Key Parameters", "", SINGLE, OPT, T::Opaque),
+    def(8, "SMS Binding Secret Key(s)", "", SINGLE, OPT, T::Opaque),
+    def(9, "LwM2M Server SMS Number", "", SINGLE, OPT, T::String),
+    def(10, "Short Server ID", "", SINGLE, OPT, T::Integer),
+    def(11, "Client Hold Off Time", "", SINGLE, OPT, T::Integer),
+    def(12, "Bootstrap-Server Account Timeout", "", SINGLE, OPT, T::Integer),
+];
+
+static SERVER: [ResourceDef; 9] = [
+    def(0, "Short Server ID", "R", SINGLE, MAND, T::Integer),
+    def(1, "Lifetime", "RW", SINGLE, MAND, T::Integer),
+    def(2, "Default Minimum Period", "RW", SINGLE, OPT, T::Integer),
+    def(3, "Default Maximum Period", "RW", SINGLE, OPT, T::Integer),
+    def(4, "Disable", "E", SINGLE, OPT, T::None),
+    def(5, "Disable Timeout", "RW", SINGLE, OPT, T::Integer),
+    def(
+        6,
+        "Notification Storing When Disabled or Offline",
+        "RW",
+        SINGLE,
+        MAND,
+        T::Boolean,
+    ),
+    def(7, "Binding", "RW", SINGLE, MAND, T::String),
+    def(8, "Registration Update Trigger", "E", SINGLE, MAND, T::None),
+];
+
+static DEVICE: [ResourceDef; 23] = [
+    def(0, "Manufacturer", "R", SINGLE, OPT, T::String),
+    def(1, "Model Number", "R", SINGLE, OPT, T::String),
+    def(2, "Serial Number", "R", SINGLE, OPT, T::String),
+    def(3, "Firmware Version", "R", SINGLE, OPT, T::String),
+    def(4, "Reboot", "E", SINGLE, MAND, T::None),
+    def(5, "Factory Reset", "E", SINGLE, OPT, T::None),
+    def(6, "Available Power Sources", "R", MULTI, OPT, T::Integer),
+    def(7, "Power Source Voltage", "R", MULTI, OPT, T::Integer),
+    def(8, "Power Source Current", "R", MULTI, OPT, T::Integer),
+    def(9, "Battery Level", "R", SINGLE, OPT, T::Integer),
+    def(10, "Memory Free", "R", SINGLE, OPT, T::Integer),
+    def(11, "Error Code", "R", MULTI, MAND, T::Integer),
+    def(12, "Reset Error Code", "E", SINGLE, OPT, T::None),
+    def(13, "Current Time", "RW", SINGLE, OPT, T::Time),
+    def(14, "UTC Offset", "RW", SINGLE, OPT, T::String),
+    def(15, "Timezone", "RW", SINGLE, OPT, T::String),
+    def(16, "Supported Binding and Modes", "R", SINGLE, MAND, T::String),
+    def(17, "Device Type", "R", SINGLE, OPT, T::String),
+    def(18, "Hardware Version", "R", SINGLE, OPT, T::String),
+    def(19, "Software Version", "R", SINGLE, OPT, T::String),
+    def(20, "Battery Status", "R", SINGLE, OPT, T::Integer),
+    def(21, "Memory Total", "R", SINGLE, OPT, T::Integer),
+    def(22, "ExtDevInfo", "R", MULTI, OPT, T::ObjLnk),
+];
+
+fn table(object: u16) -> Option<&'static [ResourceDef]> {
+    match object {
+        0 => Some(&SECURITY),
+        1 => Some(&SERVER),
+        3 => Some(&DEVICE),
+        _ => None,
+    }
+}
+
+/// Definition of `/object/*/resource`, if the object is one we know.
+pub fn resource_def(object: u16, resource: u16) -> Option<&'static ResourceDef> {
+    table(object)?.iter().find(|d| d.id == resource)
+}
+
+/// Every resource of a known object, in id order.
+pub fn resource_defs(object: u16) -> &'static [ResourceDef] {
+    table(object).unwrap_or(&[])
+}
+
+pub fn object_name(object: u16) -> Option<&'static str> {
+    match object {
+        0 => Some("LWM2M Security"),
+        1 => Some("LWM2M Server"),
+        3 => Some("Device"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_dense_and_ordered() {
+        for (object, count) in [(0, 13), (1, 9), (3, 23)] {
+            let defs = resource_defs(object);
+            assert_eq!(defs.len(), count);
+            for (i, d) in defs.iter().enumerate() {
+                assert_eq!(usize::from(d.id), i, "object {object}");
+                // Execute-only resources, and only those, have no type.
+                assert_eq!(d.operations == "E", d.ty == ResourceType::None);
+            }
+        }
+    }
+
+    #[test]
+    fn spot_checks() {
+        let lifetime = resource_def(1, 1);
+        assert_eq!(
+            lifetime.map(|d| (d.name, d.ty)),
+            Some(("Lifetime", ResourceType::Integer))
+        );
+        assert_eq!(resource_def(3, 13).map(|d| d.ty), Some(ResourceType::Time));
+        assert_eq!(
+            resource_def(3, 11).map(|d| (d.multiple, d.mandatory)),
+            Some((true, true))
+        );
+        assert_eq!(resource_def(3, 22).map(|d| d.ty), Some(ResourceType::ObjLnk));
+        assert_eq!(resource_def(0, 3).map(|d| d.ty), Some(ResourceType::Opaque));
+        assert!(resource_def(3, 23).is_none());
+        assert!(resource_def(2, 0).is_none());
+        assert_eq!(object_name(3), Some("Device"));
+        assert_eq!(object_name(5), None);
+    }
+}

@@ -1,0 +1,297 @@
+//! [`ClientCore`]: the reference client as a sans-IO state machine (in the manner of
+//! quinn-proto). It owns no socket and no clock: the caller hands in datagrams and the time,
+//! and polls out datagrams and the next deadline. Time is a `Duration` since an epoch the
+//! caller chooses (the tokio driver uses its start instant; tests use a manual clock).
+//!
+//! The core only talks to the configured LwM2M Server address; with NoSec that address is the
+//! server's identity, so datagrams from anywhere else are dropped.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::coap::message::option;
+use crate::coap::reliability::Seen;
+use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::link_format;
+
+use super::attributes::AttributeStore;
+use super::dm::{self, BAD_OPTION, Effect, Reply};
+use super::messaging::MessageLayer;
+use super::objects::ObjectStore;
+use super::observe::Observations;
+use super::registration::{Registration, Snapshot};
+use super::{ClientConfig, Fault};
+
+/// Uri-Host and Uri-Port (RFC 7252 §5.10.1), which `crate::coap::message::option` does not name.
+/// Both are accepted and ignored: the client has one endpoint.
+const URI_HOST: u16 = 3;
+const URI_PORT: u16 = 7;
+
+/// Critical options (odd numbers, RFC 7252 §5.4.1) this client understands in a request.
+/// Any other critical option is answered 4.02 Bad Option.
+const KNOWN_CRITICAL: [u16; 5] = [URI_HOST, URI_PORT, option::URI_PATH, option::URI_QUERY, option::ACCEPT];
+
+/// The Message ID of something that looks like a Confirmable CoAP message, for the RST that
+/// rejects it when it cannot be parsed (RFC 7252 §4.2).
+fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
+    match bytes {
+        [first, _, hi, lo, ..] if first >> 6 == 1 && (first >> 4) & 0x3 == 0 => Some(u16::from_be_bytes([*hi, *lo])),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+pub struct ClientCore {
+    cfg: ClientConfig,
+    msg: MessageLayer,
+    reg: Registration,
+    store: ObjectStore,
+    attrs: AttributeStore,
+    obs: Observations,
+    /// Unix time at the epoch of `now`, for Current Time.
+    unix_at_epoch: i64,
+    /// The latest `now` handed in.
+    now: Duration,
+}
+
+impl ClientCore {
+    /// A client that sends its Register right away (poll it out with `poll_transmit`).
+    /// `unix_at_epoch` is the wall-clock time (Unix seconds) at `now == 0`; `seed` randomises
+    /// Message IDs, tokens and retransmission timing.
+    pub fn new(cfg: ClientConfig, now: Duration, unix_at_epoch: i64, seed: u64) -> Self {
+        let mut core = ClientCore {
+            msg: MessageLayer::new(cfg.server, seed),
+            reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone()),
+            store: ObjectStore::new(cfg.server, cfg.lifetime),
+            attrs: AttributeStore::default(),
+            obs: Observations::default(),
+            cfg,
+            unix_at_epoch,
+            now,
+        };
+        core.sync_clock(now);
+        core.poll(now);
+        core
+    }
+
+    fn sync_clock(&mut self, now: Duration) {
+        self.now = self.now.max(now);
+        let secs = i64::try_from(self.now.as_secs()).unwrap_or(i64::MAX);
+        self.store.set_clock(self.unix_at_epoch.saturating_add(secs));
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            lifetime: self.store.lifetime(),
+            binding: self.store.binding(),
+            links: link_format::serialize(&self.store.object_links()),
+        }
+    }
+
+    /// Lets registration and observations send what is due after any event.
+    fn poll(&mut self, now: Duration) {
+        let snapshot = self.snapshot();
+        if self.reg.poll(now, &snapshot, &mut self.msg) {
+            self.obs.clear(&mut self.msg);
+        }
+        if !self.reg.is_deregistering_or_done() {
+            self.obs.notify(now, &self.store, &self.attrs, &mut self.msg);
+        }
+    }
+
+    pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
+        self.sync_clock(now);
+        if from != self.msg.server() {
+            tracing::debug!("dropping {} bytes from {from}: not the LwM2M Server", bytes.len());
+            return;
+        }
+        match Message::parse(bytes) {
+            Ok(m) => self.on_message(now, &m),
+            Err(e) => {
+                tracing::debug!("malformed datagram from {from}: {e}");
+                if let Some(mid) = confirmable_mid(bytes) {
+                    let _ = self.msg.send_empty(MessageType::Reset, mid);
+                }
+            }
+        }
+        self.poll(now);
+    }
+
+    fn on_message(&mut self, now: Duration, m: &Message) {
+        let con = m.mtype == MessageType::Confirmable;
+        match m.mtype {
+            MessageType::Acknowledgement | MessageType::Reset => self.on_ack_or_reset(now, m),
+            _ if m.is_request() => self.on_request(now, m),
+            _ if m.is_response() && con => match self.msg.check_duplicate(now, m.mid) {
+                Seen::New => {
+                    let known = self.reg.on_separate_response(now, m, &mut self.msg);
+                    // Acknowledge a separate response we expected; reject one we did not.
+                    let reply = if known {
+                        MessageType::Acknowledgement
+                    } else {
+                        MessageType::Reset
+                    };
+                    if let Some(bytes) = self.msg.send_empty(reply, m.mid) {
+                        self.msg.answered(m.mid, bytes);
+                    }
+                }
+                Seen::Answered(bytes) => self.msg.resend_bytes(bytes),
+                Seen::Duplicate => {}
+            },
+            _ if m.is_response() => {
+                self.reg.on_separate_response(now, m, &mut self.msg);
+            }
+            // A CoAP ping (empty CON) or a reserved code class: RST (RFC 7252 §4.2, §4.3).
+            _ if con => {
+                let _ = self.msg.send_empty(MessageType::Reset, m.mid);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_ack_or_reset(&mut self, now: Duration, m: &Message) {
+        // Only an ACK or RST that stops a pending retransmission counts: a late or duplicated
+        // one is stale.
+        if !self.msg.acknowledged(m.mid) {
+            return;
+        }
+        if m.mtype == MessageType::Acknowledgement {
+            if !self.reg.on_ack(now, m) {
+                self.obs.on_ack(m.mid);
+            }
+        } else if !self.reg.on_reset_or_gave_up(now, m.mid) {
+            self.obs.on_reset_or_gave_up(m.mid);
+        }
+    }
+
+    fn on_request(&mut self, now: Duration, req: &Message) {
+        match self.msg.check_duplicate(now, req.mid) {
+            Seen::New => {}
+            // Retransmissions get the first answer again, never a second execution (§4.5),
+            // and a request that was ignored stays ignored.
+            Seen::Answered(bytes) => {
+                self.msg.resend_bytes(bytes);
+                return;
+            }
+            Seen::Duplicate => return,
+        }
+        let observe = req.code == Code::GET && req.observe().is_some();
+        // LwM2M 1.0.2 §5.4 / §5.5: until the Registration is acknowledged, DM and Information
+        // Reporting requests are ignored. "Ignore" here means no datagram at all, not even an
+        // empty ACK: an ACK would promise a separate response that never comes, while silence
+        // lets the server's own retransmission run out.
+        let answer = self.reg.is_registered()
+            || (observe && self.cfg.has(Fault::IrAnswerBeforeRegistrationAck))
+            || (!observe && self.cfg.has(Fault::DmAnswerBeforeRegistrationAck));
+        if !answer {
+            tracing::debug!("ignoring {req}: the registration is not acknowledged");
+            return;
+        }
+        let (reply, effect) = if req
+            .options
+            .iter()
+            .any(|(n, _)| n % 2 == 1 && !KNOWN_CRITICAL.contains(n))
+        {
+            (Reply::code(BAD_OPTION), None)
+        } else if observe && req.observe() == Some(0) {
+            (self.obs.observe(now, &self.store, req), None)
+        } else {
+            if observe && req.observe() == Some(1) {
+                self.obs.cancel(&mut self.msg, &req.token);
+            }
+            dm::handle(&mut self.store, &mut self.attrs, req)
+        };
+        self.respond(req, reply);
+        match effect {
+            Some(Effect::RegistrationUpdate) => self.reg.trigger_update(),
+            Some(Effect::Reboot) => {
+                // Answered first (2.04 is queued above), then behave as a fresh start.
+                self.reg.restart(&mut self.msg);
+                self.obs.clear(&mut self.msg);
+            }
+            None => {}
+        }
+    }
+
+    /// Piggybacked in the ACK for a Confirmable request, a Non-confirmable response for a
+    /// Non-confirmable one (RFC 7252 §5.2); remembered for duplicates either way.
+    fn respond(&mut self, req: &Message, reply: Reply) {
+        let con = req.mtype == MessageType::Confirmable;
+        let mtype = if con {
+            MessageType::Acknowledgement
+        } else {
+            MessageType::NonConfirmable
+        };
+        let mut resp = Message::new(mtype, reply.code, req.mid, req.token.clone());
+        if let Some(seq) = reply.observe {
+            resp.add_uint_option(option::OBSERVE, seq);
+        }
+        if let Some(location) = reply.location {
+            resp.set_location_path(&location.to_string());
+        }
+        if let Some(cf) = reply.content_format {
+            resp.add_uint_option(option::CONTENT_FORMAT, u32::from(cf.0));
+        }
+        resp.payload = reply.payload;
+        let sent = if con {
+            self.msg.send_as_is(&resp)
+        } else {
+            self.msg.send_non(resp)
+        };
+        if let Some(bytes) = sent {
+            self.msg.answered(req.mid, bytes);
+        }
+    }
+
+    /// Retransmissions, registration deadlines and notifications due at `now`.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.sync_clock(now);
+        for mid in self.msg.on_timeout(now) {
+            if !self.reg.on_reset_or_gave_up(now, mid) {
+                self.obs.on_reset_or_gave_up(mid);
+            }
+        }
+        self.reg.on_timeout(now, &mut self.msg);
+        self.poll(now);
+    }
+
+    /// The next datagram to send, as (destination, bytes).
+    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        self.msg.poll_transmit()
+    }
+
+    /// When `handle_timeout` must next run, if ever.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let notify = if self.reg.is_deregistering_or_done() || self.obs.is_empty() {
+            None
+        } else {
+            self.obs.next_deadline(self.now, &self.store, &self.attrs)
+        };
+        [self.msg.next_timeout(), self.reg.next_deadline(), notify]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Begins De-register (SIGTERM/SIGINT); `is_done` turns true once it is answered, fails or
+    /// times out, or at once when the client is not registered.
+    pub fn shutdown(&mut self, now: Duration) {
+        self.sync_clock(now);
+        self.reg.shutdown(now, &mut self.msg);
+        self.obs.clear(&mut self.msg);
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.reg.is_done()
+    }
+
+    /// True between the Register's 2.01 and the next Register or De-register.
+    pub fn is_registered(&self) -> bool {
+        self.reg.is_registered()
+    }
+
+    /// The registration location (e.g. "/rd/abc") while registered.
+    pub fn location(&self) -> Option<String> {
+        self.reg.location()
+    }
+}

@@ -1,0 +1,55 @@
+//! The reference LwM2M 1.0 client: a conformant device over UDP/NoSec with fault switches.
+//!
+//! Layers, bottom up (files of this directory):
+//! * `messaging`: CoAP message layer (Message IDs, tokens, CON retransmission, duplicate
+//!   detection) on top of `crate::coap`.
+//! * `objects`, `validate` and `attributes`: the object store (Security, Server,
+//!   Device), the typing of written values, and the Write-Attributes store.
+//! * `dm` and `observe`: the Device Management and Information Reporting interfaces.
+//! * `registration` and `reg_messages`: Register, Update and De-register (the state
+//!   machine, and the messages, where the registration faults apply).
+//! * `core`: [`ClientCore`], the sans-IO state machine that ties them together; time is passed
+//!   in, datagrams are handed in and polled out.
+//! * `io`: [`run`], a thin tokio loop (UDP socket, timer, SIGTERM/SIGINT) around the core.
+//! * `fault`: the fault switches, one per conformance case's `catches`.
+
+mod attributes;
+mod core;
+mod dm;
+mod fault;
+mod io;
+mod messaging;
+mod objects;
+mod observe;
+mod reg_messages;
+mod registration;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+
+pub use self::core::ClientCore;
+pub use fault::Fault;
+pub use io::run;
+
+/// How the reference client is set up; the CLI fills it from its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// The LwM2M Server (must be a loopback address).
+    pub server: SocketAddr,
+    /// Endpoint Client Name sent as `ep` in Register.
+    pub endpoint: String,
+    /// Initial value of the Server Object's Lifetime resource /1/0/1, in seconds.
+    pub lifetime: u32,
+    /// Requirements to break on purpose (empty: conformant).
+    pub faults: BTreeSet<Fault>,
+}
+
+impl ClientConfig {
+    pub fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+}

@@ -1,0 +1,366 @@
+//! The client's object store: Security /0, Server /1 and Device /3 (LwM2M 1.0.2 Appendix E),
+//! typed by the registry definitions in `crate::lwm2m::objects`.
+//!
+//! Operations return `Err(Code)` with the LwM2M 1.0 response code of the failure, so the DM
+//! layer can answer without a second mapping. Security is only reachable by a Bootstrap-Server
+//! (Appendix E.1), so for the LwM2M Server it does not exist: 4.04, as Leshan answers.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use crate::coap::Code;
+use crate::lwm2m::objects::{ResourceType, resource_def, resource_defs};
+use crate::lwm2m::{Link, Path, Record, Value};
+
+use super::validate;
+
+pub(crate) const SECURITY: u16 = 0;
+pub(crate) const SERVER: u16 = 1;
+pub(crate) const DEVICE: u16 = 3;
+
+/// The Server Object Instance of the one LwM2M Server this client registers with.
+pub(crate) const SERVER_INSTANCE: u16 = 0;
+pub(crate) const SHORT_SERVER_ID: i64 = 1;
+
+/// Resource ids used by the client's own logic (registry names).
+pub(crate) mod rid {
+    pub(crate) const LIFETIME: u16 = 1;
+    pub(crate) const DEFAULT_MIN_PERIOD: u16 = 2;
+    pub(crate) const DEFAULT_MAX_PERIOD: u16 = 3;
+    pub(crate) const BINDING: u16 = 7;
+    pub(crate) const REGISTRATION_UPDATE_TRIGGER: u16 = 8;
+    pub(crate) const REBOOT: u16 = 4;
+    pub(crate) const CURRENT_TIME: u16 = 13;
+}
+
+/// The binding this client supports (UDP, no Queue Mode).
+pub(crate) const BINDING_U: &str = "U";
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Resource {
+    Single(Value),
+    Multiple(BTreeMap<u16, Value>),
+    /// An executable resource: present, but with no value to read.
+    Executable,
+}
+
+impl Resource {
+    /// Number of resource instances of a multiple resource (the Discover `dim` attribute).
+    pub(crate) fn dim(&self) -> Option<usize> {
+        match self {
+            Resource::Multiple(m) => Some(m.len()),
+            _ => None,
+        }
+    }
+}
+
+type Instance = BTreeMap<u16, Resource>;
+
+/// Replace (PUT) or partial update (POST) semantics of a Write (LwM2M 1.0.2 §5.4.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WriteMode {
+    Replace,
+    Update,
+}
+
+#[derive(Debug)]
+pub(crate) struct ObjectStore {
+    objects: BTreeMap<u16, BTreeMap<u16, Instance>>,
+    /// Unix time, set by the core before each operation (the store has no clock of its own).
+    unix_now: i64,
+    /// Current Time /3/0/13 reads as `unix_now + time_offset`; a Write moves the offset.
+    time_offset: i64,
+}
+
+fn single(v: Value) -> Resource {
+    Resource::Single(v)
+}
+
+impl ObjectStore {
+    pub(crate) fn new(server: SocketAddr, lifetime: u32) -> Self {
+        use Value::*;
+        let security = BTreeMap::from([
+            (0, single(String(format!("coap://{server}")))),
+            (1, single(Boolean(false))),
+            (2, single(Integer(3))), // 3 = NoSec
+            (3, single(Opaque(Vec::new()))),
+            (4, single(Opaque(Vec::new()))),
+            (5, single(Opaque(Vec::new()))),
+            (10, single(Integer(SHORT_SERVER_ID))),
+        ]);
+        let server_instance = BTreeMap::from([
+            (0, single(Integer(SHORT_SERVER_ID))),
+            (rid::LIFETIME, single(Integer(i64::from(lifetime)))),
+            (rid::DEFAULT_MIN_PERIOD, single(Integer(0))),
+            // Default Maximum Period is left absent: "up to the server" (Appendix E.2).
+            (6, single(Boolean(false))),
+            (rid::BINDING, single(String(BINDING_U.into()))),
+            (rid::REGISTRATION_UPDATE_TRIGGER, Resource::Executable),
+        ]);
+        let device = BTreeMap::from([
+            (0, single(String("lwm2m-conformance".into()))),
+            (1, single(String("reference-client".into()))),
+            (2, single(String("RC-0001".into()))),
+            (3, single(String("1.0".into()))),
+            (rid::REBOOT, Resource::Executable),
+            (11, Resource::Multiple(BTreeMap::from([(0, Integer(0))]))),
+            // The stored value is a placeholder: reads compute the current time.
+            (rid::CURRENT_TIME, single(Time(0))),
+            (16, single(String(BINDING_U.into()))),
+        ]);
+        let objects = BTreeMap::from([
+            (SECURITY, BTreeMap::from([(0, security)])),
+            (SERVER, BTreeMap::from([(SERVER_INSTANCE, server_instance)])),
+            (DEVICE, BTreeMap::from([(0, device)])),
+        ]);
+        ObjectStore {
+            objects,
+            unix_now: 0,
+            time_offset: 0,
+        }
+    }
+
+    pub(crate) fn set_clock(&mut self, unix_now: i64) {
+        self.unix_now = unix_now;
+    }
+
+    fn value(&self, o: u16, i: u16, r: u16) -> Option<&Value> {
+        match self.objects.get(&o)?.get(&i)?.get(&r)? {
+            Resource::Single(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn integer(&self, o: u16, i: u16, r: u16) -> Option<i64> {
+        match self.value(o, i, r)? {
+            Value::Integer(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Lifetime /1/0/1 (validated on Write to fit in u32).
+    pub(crate) fn lifetime(&self) -> u32 {
+        let lt = self.integer(SERVER, SERVER_INSTANCE, rid::LIFETIME);
+        lt.and_then(|v| u32::try_from(v).ok()).unwrap_or(0)
+    }
+
+    pub(crate) fn binding(&self) -> String {
+        match self.value(SERVER, SERVER_INSTANCE, rid::BINDING) {
+            Some(Value::String(s)) => s.clone(),
+            _ => BINDING_U.into(),
+        }
+    }
+
+    /// Default Minimum / Maximum Period /1/0/2 and /1/0/3, when present.
+    pub(crate) fn default_periods(&self) -> (Option<u32>, Option<u32>) {
+        let get = |r| {
+            let v = self.integer(SERVER, SERVER_INSTANCE, r)?;
+            u32::try_from(v).ok()
+        };
+        (get(rid::DEFAULT_MIN_PERIOD), get(rid::DEFAULT_MAX_PERIOD))
+    }
+
+    /// The Register / Update object list: every Object Instance, or the bare Object when it
+    /// has none, except the Security Object (LwM2M 1.0.2 §5.3.1).
+    pub(crate) fn object_links(&self) -> Vec<Link> {
+        let mut links = Vec::new();
+        for (o, instances) in self.objects.iter().filter(|(o, _)| **o != SECURITY) {
+            if instances.is_empty() {
+                links.push(Link::new(format!("/{o}")));
+            }
+            for i in instances.keys() {
+                links.push(Link::new(format!("/{o}/{i}")));
+            }
+        }
+        links
+    }
+
+    /// Instances of a visible object (Security is invisible to the LwM2M Server).
+    pub(crate) fn instances(&self, o: u16) -> Result<&BTreeMap<u16, Instance>, Code> {
+        if o == SECURITY {
+            return Err(Code::NOT_FOUND);
+        }
+        self.objects.get(&o).ok_or(Code::NOT_FOUND)
+    }
+
+    pub(crate) fn instance(&self, o: u16, i: u16) -> Result<&Instance, Code> {
+        self.instances(o)?.get(&i).ok_or(Code::NOT_FOUND)
+    }
+
+    /// The resource at a path of depth 3 or 4 (its parent resource for depth 4).
+    pub(crate) fn resource(&self, path: &Path) -> Result<&Resource, Code> {
+        let (Some(o), Some(i), Some(r)) = (path.object, path.instance, path.resource) else {
+            return Err(Code::NOT_FOUND);
+        };
+        self.instance(o, i)?.get(&r).ok_or(Code::NOT_FOUND)
+    }
+
+    /// Checks that `path` names something that exists (any depth but root).
+    pub(crate) fn exists(&self, path: &Path) -> Result<(), Code> {
+        match (path.object, path.instance, path.resource, path.resource_instance) {
+            (Some(o), None, ..) => self.instances(o).map(|_| ()),
+            (Some(o), Some(i), None, _) => self.instance(o, i).map(|_| ()),
+            (Some(_), Some(_), Some(_), None) => self.resource(path).map(|_| ()),
+            (Some(_), Some(_), Some(_), Some(ri)) => match self.resource(path)? {
+                Resource::Multiple(m) if m.contains_key(&ri) => Ok(()),
+                _ => Err(Code::NOT_FOUND),
+            },
+            _ => Err(Code::NOT_FOUND),
+        }
+    }
+
+    fn push_resource(&self, base: Path, r: u16, res: &Resource, out: &mut Vec<Record>) {
+        let Some(path) = base.child(r) else { return };
+        match res {
+            Resource::Single(_) if base.object == Some(DEVICE) && r == rid::CURRENT_TIME => {
+                let now = self.unix_now.saturating_add(self.time_offset);
+                out.push(Record::new(path, Value::Time(now)));
+            }
+            Resource::Single(v) => out.push(Record::new(path, v.clone())),
+            Resource::Multiple(m) => {
+                for (ri, v) in m {
+                    if let Some(p) = path.child(*ri) {
+                        out.push(Record::new(p, v.clone()));
+                    }
+                }
+            }
+            Resource::Executable => {}
+        }
+    }
+
+    /// Read (LwM2M 1.0.2 §5.4.1): every readable value at or below `path`.
+    /// 4.04 for what does not exist, 4.05 for an executable resource or the root.
+    pub(crate) fn read(&self, path: &Path) -> Result<Vec<Record>, Code> {
+        let Some(o) = path.object else {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        };
+        self.exists(path)?;
+        let mut out = Vec::new();
+        let instances = self.instances(o)?;
+        for (i, inst) in instances.iter().filter(|(i, _)| path.instance.is_none_or(|w| w == **i)) {
+            let base = Path::instance(o, *i);
+            for (r, res) in inst.iter().filter(|(r, _)| path.resource.is_none_or(|w| w == **r)) {
+                if path.resource.is_some() && *res == Resource::Executable {
+                    return Err(Code::METHOD_NOT_ALLOWED);
+                }
+                self.push_resource(base, *r, res, &mut out);
+            }
+        }
+        if path.resource_instance.is_some() {
+            out.retain(|rec| rec.path == *path);
+        }
+        Ok(out)
+    }
+
+    /// Execute (§5.4.5): the target must be an executable resource that exists.
+    pub(crate) fn check_executable(&self, path: &Path) -> Result<(), Code> {
+        if path.depth() != 3 {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        match self.resource(path)? {
+            Resource::Executable => Ok(()),
+            _ => Err(Code::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    /// Write (§5.4.3) of `records` to `target` (an instance or a resource). Everything is
+    /// validated before anything changes, so a rejected Write leaves the store as it was.
+    pub(crate) fn write(&mut self, target: &Path, records: &[Record], mode: WriteMode) -> Result<(), Code> {
+        let (Some(o), Some(i)) = (target.object, target.instance) else {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        };
+        if target.resource_instance.is_some() {
+            // LwM2M 1.0 writes Object Instances and Resources only.
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        self.instance(o, i)?;
+        if let Some(r) = target.resource {
+            let def = resource_def(o, r).ok_or(Code::NOT_FOUND)?;
+            if !def.operations.contains('W') {
+                return Err(Code::METHOD_NOT_ALLOWED);
+            }
+        }
+        let values = validate::resources(target, records, false)?;
+        let now = self.unix_now;
+        let Some(inst) = self.objects.get_mut(&o).and_then(|m| m.get_mut(&i)) else {
+            return Err(Code::NOT_FOUND);
+        };
+        if mode == WriteMode::Replace && target.resource.is_none() {
+            // Replacing an instance drops the optional writable resources the payload omits.
+            inst.retain(|r, _| {
+                values.contains_key(r) || resource_def(o, *r).is_none_or(|d| d.mandatory || !d.operations.contains('W'))
+            });
+        }
+        for (r, new) in values {
+            if o == DEVICE && r == rid::CURRENT_TIME {
+                // The clock moves on from the written time; the stored value stays a
+                // placeholder (reads compute the time).
+                if let Resource::Single(Value::Time(t)) = new {
+                    self.time_offset = t.saturating_sub(now);
+                }
+                inst.insert(r, Resource::Single(Value::Time(0)));
+                continue;
+            }
+            match (inst.get_mut(&r), new, mode) {
+                (Some(Resource::Multiple(old)), Resource::Multiple(add), WriteMode::Update) => old.extend(add),
+                (_, new, _) => {
+                    inst.insert(r, new);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_single_instance_object(o: u16) -> bool {
+        o == DEVICE
+    }
+
+    /// The lowest instance id not in use, for a Create that names none.
+    pub(crate) fn free_instance(&self, o: u16) -> Option<u16> {
+        let used = self.objects.get(&o)?;
+        (0..u16::MAX).find(|i| !used.contains_key(i))
+    }
+
+    /// Create (§5.4.6) of one instance of object `o` from `records` (absolute paths of one
+    /// instance). Returns the new instance id.
+    pub(crate) fn create(&mut self, o: u16, records: &[Record]) -> Result<u16, Code> {
+        self.instances(o)?;
+        if Self::is_single_instance_object(o) {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        let first = records.first().and_then(|r| r.path.instance);
+        let i = match first {
+            Some(i) => i,
+            None => self.free_instance(o).ok_or(Code::BAD_REQUEST)?,
+        };
+        if self.instance(o, i).is_ok() {
+            return Err(Code::BAD_REQUEST);
+        }
+        let mut inst = validate::resources(&Path::instance(o, i), records, true)?;
+        for def in resource_defs(o).iter().filter(|d| d.mandatory) {
+            if def.ty == ResourceType::None {
+                inst.insert(def.id, Resource::Executable);
+            } else if !inst.contains_key(&def.id) {
+                return Err(Code::BAD_REQUEST);
+            }
+        }
+        self.objects.entry(o).or_default().insert(i, inst);
+        Ok(i)
+    }
+
+    /// Delete (§5.4.7) of an Object Instance. The Device instance and the account of the
+    /// server we are registered with are not deletable by that server: 4.05.
+    pub(crate) fn delete(&mut self, path: &Path) -> Result<(), Code> {
+        let (Some(o), Some(i), None) = (path.object, path.instance, path.resource) else {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        };
+        self.instance(o, i)?;
+        if o == DEVICE || (o == SERVER && i == SERVER_INSTANCE) {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        if let Some(m) = self.objects.get_mut(&o) {
+            m.remove(&i);
+        }
+        Ok(())
+    }
+}

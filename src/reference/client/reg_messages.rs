@@ -1,0 +1,106 @@
+//! The Registration interface's messages (LwM2M 1.0.2 §8.2.3): Register, Update and
+//! De-register. The registration faults are applied here, and only to the wire: what the
+//! client believes the server learnt stays the conformant value, so no later Update "repairs"
+//! a fault and each fault changes exactly one message.
+
+use std::collections::BTreeSet;
+
+use crate::coap::message::option;
+use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::ContentFormat;
+
+use super::Fault;
+use super::registration::Snapshot;
+
+fn q(name: &str, value: impl Into<String>) -> (String, Option<String>) {
+    (name.to_string(), Some(value.into()))
+}
+
+fn con(code: Code, token: Vec<u8>) -> Message {
+    Message::new(MessageType::Confirmable, code, 0, token)
+}
+
+/// Uri-Path of an Update or De-register: the Location-Path segments of the 2.01 as they came,
+/// or the wrong location a fault asks for.
+fn to_location(m: &mut Message, location: &[Vec<u8>], wrong: bool) {
+    if wrong {
+        m.set_uri("/rd/wrong", &[]);
+    } else {
+        for seg in location {
+            m.add_option(option::URI_PATH, seg.clone());
+        }
+    }
+}
+
+fn link_format_payload(m: &mut Message, links: &str) {
+    m.add_uint_option(option::CONTENT_FORMAT, u32::from(ContentFormat::LINK_FORMAT.0));
+    m.payload = links.as_bytes().to_vec();
+}
+
+/// Register: POST /rd?ep=..&lt=..&lwm2m=1.0&b=.. with the object list in link format.
+pub(crate) fn register(endpoint: &str, faults: &BTreeSet<Fault>, token: Vec<u8>, current: &Snapshot) -> Message {
+    let has = |f| faults.contains(&f);
+    let mut m = con(Code::POST, token);
+    let path = if has(Fault::RegisterWrongPath) {
+        "/register"
+    } else {
+        "/rd"
+    };
+    let mut query = Vec::new();
+    if !has(Fault::RegisterOmitEndpoint) {
+        query.push(q("ep", endpoint));
+    }
+    let lt = if has(Fault::RegisterLifetimeMismatch) {
+        current.lifetime.saturating_add(1)
+    } else {
+        current.lifetime
+    };
+    query.push(q("lt", lt.to_string()));
+    query.push(q("lwm2m", "1.0"));
+    let b = if has(Fault::RegisterInvalidBinding) {
+        "X"
+    } else {
+        current.binding.as_str()
+    };
+    query.push(q("b", b));
+    m.set_uri(path, &query);
+    let links = if has(Fault::RegisterEmptyObjectList) {
+        ""
+    } else {
+        current.links.as_str()
+    };
+    link_format_payload(&mut m, links);
+    m
+}
+
+/// Update: POST {location} with `lt`, `b` and the object list only where they changed since
+/// the server last learnt them (§5.3.2).
+pub(crate) fn update(
+    faults: &BTreeSet<Fault>,
+    token: Vec<u8>,
+    location: &[Vec<u8>],
+    known: &Snapshot,
+    current: &Snapshot,
+) -> Message {
+    let mut m = con(Code::POST, token);
+    to_location(&mut m, location, faults.contains(&Fault::UpdateWrongLocation));
+    let mut query = Vec::new();
+    if current.lifetime != known.lifetime {
+        query.push(q("lt", current.lifetime.to_string()));
+    }
+    if current.binding != known.binding {
+        query.push(q("b", current.binding.clone()));
+    }
+    m.set_uri("", &query);
+    if current.links != known.links {
+        link_format_payload(&mut m, &current.links);
+    }
+    m
+}
+
+/// De-register: DELETE {location}.
+pub(crate) fn deregister(faults: &BTreeSet<Fault>, token: Vec<u8>, location: &[Vec<u8>]) -> Message {
+    let mut m = con(Code::DELETE, token);
+    to_location(&mut m, location, faults.contains(&Fault::DeregisterWrongLocation));
+    m
+}

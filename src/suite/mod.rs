@@ -1,0 +1,180 @@
+//! The suite: every case file under `testcases/`, run against one DUT profile. Shared by the CLI
+//! (`lwm2m-conformance run`) and the libtest-mimic runner (`tests/conformance.rs`) so both give
+//! the same verdicts and write the same evidence.
+
+mod outcome;
+pub mod summary;
+
+use std::path::{Path, PathBuf};
+
+use crate::case::load::{case_files, load_case, load_catalogue, load_profile};
+use crate::case::{Case, Catalogue, LoadError, Profile, Role};
+use crate::evidence::{CaseResult, Level, Verdict};
+pub use outcome::to_result;
+
+/// One case file, loaded or not: a file that fails to load is still a trial (an error verdict).
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub file: PathBuf,
+    /// `client::registration::register_to_rd`, from the path under testcases/.
+    pub trial_name: String,
+    /// `client.registration`.
+    pub classname: String,
+    pub case: Result<Case, LoadError>,
+}
+
+impl Entry {
+    /// The ID used for evidence file names: the case's own ID, or the file stem when it did not load.
+    pub fn case_id(&self) -> String {
+        match &self.case {
+            Ok(c) => c.id.clone(),
+            Err(_) => self
+                .file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+pub struct Suite {
+    pub root: PathBuf,
+    pub catalogue: Catalogue,
+    pub entries: Vec<Entry>,
+}
+
+/// Where a run writes its evidence.
+#[derive(Clone, Debug)]
+pub struct Outputs {
+    pub captures: PathBuf,
+    pub results: PathBuf,
+}
+
+impl Outputs {
+    pub fn under(root: &Path) -> Outputs {
+        Outputs {
+            captures: root.join("captures"),
+            results: root.join("reports").join("results"),
+        }
+    }
+}
+
+/// The testcases folder: `$LWM2M_TESTCASES`, else `./testcases`, else the one this crate was
+/// built from.
+pub fn default_root() -> PathBuf {
+    if let Some(p) = std::env::var_os("LWM2M_TESTCASES") {
+        return PathBuf::from(p);
+    }
+    let local = PathBuf::from("testcases");
+    if local.join("requirements.yaml").exists() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testcases")
+}
+
+pub fn load(root: &Path) -> Result<Suite, LoadError> {
+    let catalogue = load_catalogue(&root.join("requirements.yaml"))?;
+    let entries = case_files(root)
+        .into_iter()
+        .map(|file| {
+            let rel = file.strip_prefix(root).unwrap_or(&file).with_extension("");
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let trial_name = parts.join("::");
+            let classname = parts[..parts.len().saturating_sub(1)].join(".");
+            let case = load_case(&file, &catalogue);
+            Entry {
+                file,
+                trial_name,
+                classname,
+                case,
+            }
+        })
+        .collect();
+    Ok(Suite {
+        root: root.to_path_buf(),
+        catalogue,
+        entries,
+    })
+}
+
+/// The profile named by `--dut` or `$LWM2M_DUT`, else the built-in reference client.
+pub fn select_profile(file: Option<&Path>) -> Result<(Profile, Option<PathBuf>), LoadError> {
+    let file = file
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("LWM2M_DUT").map(PathBuf::from));
+    match file {
+        Some(f) => Ok((load_profile(&f)?, Some(f))),
+        None => Ok((Profile::reference(Role::Client, &[]), None)),
+    }
+}
+
+/// Why a case does not apply to this DUT, if it doesn't.
+pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
+    if case.dut != profile.role {
+        return Some(format!(
+            "the case is for {} DUTs; the profile's DUT is a {}",
+            case.dut.as_str(),
+            profile.role.as_str()
+        ));
+    }
+    let missing: Vec<&str> = case
+        .needs
+        .iter()
+        .filter(|n| !profile.features.contains(n))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        None
+    } else {
+        Some(format!("the profile does not declare: {}", missing.join(", ")))
+    }
+}
+
+/// Run one entry against a profile, write its result file, and return the result.
+pub async fn run_entry(
+    suite: &Suite,
+    entry: &Entry,
+    profile: &Profile,
+    profile_file: Option<&Path>,
+    out: &Outputs,
+    strict: bool,
+) -> CaseResult {
+    let result = run_entry_inner(suite, entry, profile, profile_file, out, strict).await;
+    if let Err(e) = crate::evidence::write_result(&out.results, &result) {
+        tracing::error!("cannot write result of {}: {e}", result.case_id);
+    }
+    result
+}
+
+async fn run_entry_inner(
+    suite: &Suite,
+    entry: &Entry,
+    profile: &Profile,
+    profile_file: Option<&Path>,
+    out: &Outputs,
+    strict: bool,
+) -> CaseResult {
+    let case = match &entry.case {
+        Ok(c) => c.clone(),
+        Err(e) => return outcome::load_error(entry, profile, e),
+    };
+    let level = suite.catalogue.level_of(&case.requirements);
+    if let Some(why) = not_applicable(&case, profile) {
+        return outcome::skipped(entry, &case, profile, level, why);
+    }
+    let paths = crate::transport::TrialPaths {
+        pcap: out.captures.join(format!("{}.pcap", case.id)),
+        dut_log: out.captures.join(format!("{}.dut.log", case.id)),
+        profile_dir: crate::transport::trial::profile_dir(profile_file),
+    };
+    let output = crate::transport::run_trial(case.clone(), profile, &paths).await;
+    to_result(entry, &case, profile, level, strict, &paths, output)
+}
+
+/// Whether a result must fail the run: MUST-level problems always, others only with `--strict`.
+pub fn gates(level: Level, verdict: Verdict, strict: bool) -> bool {
+    verdict.is_problem() && (level == Level::Must || strict)
+}

@@ -1,0 +1,67 @@
+//! Choosing the loopback address a trial's LwM2M Server endpoint binds.
+//!
+//! Wireshark and tshark decode CoAP only on UDP port 5683 unless told otherwise. Linux routes all
+//! of 127.0.0.0/8 to loopback, so each trial takes port 5683 on an address of its own, derived
+//! from the case ID and the process ID (parallel trials and parallel processes rarely collide,
+//! and a collision just moves on to the next candidate). Where no such bind works (another OS, a
+//! locked-down sandbox) it falls back to an ephemeral port and says so.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use tokio::net::UdpSocket;
+
+pub const COAP_PORT: u16 = 5683;
+
+pub async fn bind_server(key: &str, fixed: Option<SocketAddr>) -> std::io::Result<UdpSocket> {
+    if let Some(addr) = fixed {
+        if !addr.ip().is_loopback() {
+            return Err(std::io::Error::other(format!("{addr} is not a loopback address")));
+        }
+        return UdpSocket::bind(addr).await;
+    }
+    let mut h = fnv1a(key.as_bytes()) ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..32 {
+        let ip = Ipv4Addr::new(
+            127,
+            1 + (h % 254) as u8,
+            1 + ((h >> 8) % 254) as u8,
+            1 + ((h >> 16) % 254) as u8,
+        );
+        if let Ok(sock) = UdpSocket::bind(SocketAddr::new(IpAddr::V4(ip), COAP_PORT)).await {
+            return Ok(sock);
+        }
+        h = h.rotate_left(24).wrapping_mul(0x100_0000_01b3).wrapping_add(1);
+    }
+    UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await
+}
+
+/// FNV-1a: a stable hash (std's hasher is randomly seeded per process).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn two_trials_get_port_5683_on_different_loopback_addresses() {
+        let a = bind_server("case-a", None).await.expect("bind a");
+        let b = bind_server("case-a", None)
+            .await
+            .expect("bind b (same key collides, moves on)");
+        let (a, b) = (a.local_addr().expect("addr"), b.local_addr().expect("addr"));
+        assert!(a.ip().is_loopback() && b.ip().is_loopback());
+        assert_ne!(a, b);
+        assert_eq!(a.port(), COAP_PORT, "this machine allows binding 127.x.y.z:5683");
+    }
+
+    #[tokio::test]
+    async fn refuses_a_non_loopback_fixed_address() {
+        let err = bind_server("x", Some("192.0.2.1:5683".parse().expect("literal")))
+            .await
+            .expect_err("refused");
+        assert!(err.to_string().contains("not a loopback"));
+    }
+}

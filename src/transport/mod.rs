@@ -1,0 +1,7 @@
+//! The thin async shell around the engine: tokio UDP on loopback, timers, DUT processes.
+
+pub mod bind;
+pub mod dut;
+pub mod trial;
+
+pub use trial::{TrialOutput, TrialPaths, run_trial};
