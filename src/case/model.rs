@@ -17,6 +17,49 @@ pub enum Role {
     BootstrapServer,
 }
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Start {
+    #[default]
+    Server,
+    Bootstrap,
+    ServerInitiatedBootstrap,
+}
+
+impl Start {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Start::Server => "server",
+            Start::Bootstrap => "bootstrap",
+            Start::ServerInitiatedBootstrap => "server-initiated-bootstrap",
+        }
+    }
+}
+
+impl Case {
+    /// The harness endpoints the case uses: `server` always, `bootstrap` when the DUT starts in
+    /// a bootstrap mode, and every name a step sends from (`via`) or expects at (`at`).
+    pub fn endpoints(&self) -> Vec<String> {
+        let mut names = vec!["server".to_string()];
+        if self.start != Start::Server {
+            names.push("bootstrap".into());
+        }
+        for s in &self.steps {
+            let name = match s {
+                Step::Expect(e) => e.at.clone(),
+                Step::Send(s) => s.via.clone(),
+                _ => None,
+            };
+            if let Some(n) = name
+                && !names.contains(&n)
+            {
+                names.push(n);
+            }
+        }
+        names
+    }
+}
+
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,6 +95,12 @@ pub struct Case {
     /// How the case reads an ambiguous sentence, shown with its verdict.
     #[serde(default)]
     pub reading: Option<String>,
+    /// How the DUT is started: `server` (default: configured with the harness's LwM2M Server),
+    /// `bootstrap` (configured only with the harness's Bootstrap-Server: Client Initiated
+    /// Bootstrap) or `server-initiated-bootstrap` (registered with the LwM2M Server and listening
+    /// where the Bootstrap-Server can reach it).
+    #[serde(default)]
+    pub start: Start,
     pub steps: Vec<Step>,
 }
 
@@ -205,6 +254,9 @@ pub struct ExpectRequest {
     /// Name to refer to this request in `respond` (default: the latest request).
     #[serde(default, rename = "as")]
     pub alias: Option<String>,
+    /// The harness endpoint the request must arrive at: `server` (default), `server2`, `bootstrap`.
+    #[serde(default)]
+    pub at: Option<String>,
     #[serde(default = "default_response")]
     pub within: Wait,
 }
@@ -241,12 +293,16 @@ pub enum Operation {
     Observe,
     /// Cancel Observation by a GET with Observe=1 and the observation's token.
     CancelObservation,
+    /// Bootstrap-Finish: POST /bs with no payload (send it `via: bootstrap`). No `path`.
+    BootstrapFinish,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
     pub operation: Operation,
+    /// The LwM2M path (`/3/0/1`, `/` for a Bootstrap Delete of everything); unused by bootstrap-finish.
+    #[serde(default)]
     pub path: String,
     /// Accept option: a format name, `none`, or `preferred` (the profile's first format; default for
     /// Read and Observe).
@@ -267,6 +323,9 @@ pub struct SendRequest {
     /// For cancel-observation: the observe request to cancel.
     #[serde(default)]
     pub observation: Option<String>,
+    /// The harness endpoint to send from: `server` (default), `server2` or `bootstrap`.
+    #[serde(default)]
+    pub via: Option<String>,
     #[serde(default = "yes")]
     pub confirmable: bool,
     #[serde(default, rename = "as")]
@@ -296,6 +355,10 @@ pub struct ExpectResponse {
     pub payload: Option<PayloadMatcher>,
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// expect_notification only: answer this notification with RST instead of ACK, which
+    /// cancels the observation (RFC 7641 §3.6); later notifications of it get RST too.
+    #[serde(default)]
+    pub reject: bool,
     #[serde(default = "default_response")]
     pub within: Wait,
 }

@@ -21,6 +21,15 @@ pub struct Profile {
     /// How each trial starts a fresh instance (preferred: trials then run in parallel).
     #[serde(default)]
     pub launch: Option<Launch>,
+    /// How to start it for Client Initiated Bootstrap (cases with `start: bootstrap`): configured
+    /// with the harness's Bootstrap-Server only ({bootstrap_host} {bootstrap_port} {bootstrap_uri}).
+    #[serde(default)]
+    pub bootstrap_launch: Option<Launch>,
+    /// How to start it for Server Initiated Bootstrap (`start: server-initiated-bootstrap`):
+    /// registered with {server_*}, holding a Bootstrap-Server account for {bootstrap_*}, and
+    /// listening on {client_host}:{client_port} so the Bootstrap-Server can reach it.
+    #[serde(default)]
+    pub server_initiated_launch: Option<Launch>,
     /// An already-running DUT: trials run one at a time against it.
     #[serde(default)]
     pub attach: Option<Attach>,
@@ -117,27 +126,26 @@ impl Profile {
     }
 
     /// The built-in reference DUT for a role, with faults injected for the self-test.
+    /// Launch is for the `server` start; the bootstrap starts have their own commands.
+    pub fn launch_for(&self, start: super::model::Start) -> Option<&Launch> {
+        use super::model::Start;
+        match start {
+            Start::Server => self.launch.as_ref(),
+            Start::Bootstrap => self.bootstrap_launch.as_ref(),
+            Start::ServerInitiatedBootstrap => self.server_initiated_launch.as_ref(),
+        }
+    }
+
     pub fn reference(role: Role, faults: &[String]) -> Profile {
         let sub = match role {
             Role::Client => "reference-client",
             Role::Server => "reference-server",
             Role::BootstrapServer => "reference-bootstrap-server",
         };
-        let mut command: Vec<String> = [
-            "{exe}",
-            sub,
-            "--server",
-            "{server_host}:{server_port}",
-            "--endpoint",
-            "{endpoint}",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for f in faults {
-            command.push("--fault".into());
-            command.push(f.clone());
-        }
+        let command: Vec<String> = ["{exe}", sub, "--server", "{server_host}:{server_port}"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         Profile {
             schema: None,
             name: if faults.is_empty() {
@@ -147,15 +155,44 @@ impl Profile {
             },
             description: Some("the built-in conformant reference DUT".into()),
             role,
-            launch: Some(Launch {
-                command,
-                shell: None,
-                env: BTreeMap::new(),
-                workdir: None,
-            }),
+            launch: Some(launch(command, faults)),
+            bootstrap_launch: Some(launch(
+                vec![
+                    "{exe}".into(),
+                    sub.into(),
+                    "--bootstrap".into(),
+                    "{bootstrap_host}:{bootstrap_port}".into(),
+                ],
+                faults,
+            )),
+            server_initiated_launch: Some(launch(
+                [
+                    "{exe}",
+                    sub,
+                    "--server",
+                    "{server_host}:{server_port}",
+                    "--bootstrap",
+                    "{bootstrap_host}:{bootstrap_port}",
+                    "--server-initiated",
+                    "--listen",
+                    "{client_host}:{client_port}",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+                faults,
+            )),
             attach: None,
             endpoint: default_endpoint(),
-            features: vec!["launch".into(), "deregister-on-stop".into()],
+            features: [
+                "launch",
+                "deregister-on-stop",
+                "client-initiated-bootstrap",
+                "server-initiated-bootstrap",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             content_formats: ["tlv", "senml-json", "text", "link-format"]
                 .iter()
                 .map(|s| s.to_string())
@@ -195,5 +232,23 @@ impl Profile {
             }
         }
         Ok(())
+    }
+}
+
+fn add_faults(command: &mut Vec<String>, faults: &[String]) {
+    for f in faults {
+        command.push("--fault".into());
+        command.push(f.clone());
+    }
+}
+
+fn launch(mut command: Vec<String>, faults: &[String]) -> Launch {
+    command.extend(["--endpoint".to_string(), "{endpoint}".to_string()]);
+    add_faults(&mut command, faults);
+    Launch {
+        command,
+        shell: None,
+        env: BTreeMap::new(),
+        workdir: None,
     }
 }

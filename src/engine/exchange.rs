@@ -11,7 +11,7 @@ use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
 
 impl Engine {
-    pub(super) fn on_datagram(&mut self, now: Duration, from: SocketAddr, _to: SocketAddr, bytes: &[u8]) {
+    pub(super) fn on_datagram(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
         self.frames += 1;
         let frame = self.frames;
         let msg = match Message::parse(bytes) {
@@ -52,7 +52,7 @@ impl Engine {
                             now,
                             format!("frame {frame} is a retransmission (mid={}); answer sent again", msg.mid),
                         );
-                        self.emit(now, from, reply);
+                        self.emit(now, to, from, reply);
                         return;
                     }
                     Seen::New => {}
@@ -60,26 +60,29 @@ impl Engine {
                 if msg.is_empty() {
                     // CoAP ping (RFC 7252 §4.3): answer with RST.
                     if con {
-                        self.reply_empty(now, from, msg.mid, MessageType::Reset);
+                        self.reply_empty(now, to, from, msg.mid, MessageType::Reset);
                     }
                 } else if msg.is_request() {
                     self.dut = Some(from);
                     self.incoming.push(Incoming {
                         frame,
+                        at: to,
                         from,
                         msg,
                         consumed: false,
                     });
                 } else if msg.is_response() {
                     let known = self.outgoing_for(&msg).is_some();
-                    if con {
-                        // ACK a separate response or a notification we know; reject one we don't.
-                        let t = if known {
+                    let reject = self.outgoing_for(&msg).is_some_and(|i| self.take_reject(i));
+                    if con || reject {
+                        // ACK a separate response or a notification we know; reject one we don't,
+                        // or one of an observation a step cancels by RST (RFC 7641 §3.6).
+                        let t = if known && !reject {
                             MessageType::Acknowledgement
                         } else {
                             MessageType::Reset
                         };
-                        self.reply_empty(now, from, msg.mid, t);
+                        self.reply_empty(now, to, from, msg.mid, t);
                     }
                     self.store_reply(frame, from, msg);
                 } else {
@@ -90,11 +93,23 @@ impl Engine {
         }
     }
 
-    fn reply_empty(&mut self, now: Duration, to: SocketAddr, mid: u16, t: MessageType) {
+    fn reply_empty(&mut self, now: Duration, local: SocketAddr, to: SocketAddr, mid: u16, t: MessageType) {
         let m = Message::new(t, Code::EMPTY, mid, Vec::new());
         if let Ok(bytes) = m.to_bytes() {
             self.dedup.answered(to, mid, bytes.clone());
-            self.emit(now, to, bytes);
+            self.emit(now, local, to, bytes);
+        }
+    }
+
+    /// Whether this notification is to be answered with RST (and remember that it was).
+    fn take_reject(&mut self, i: usize) -> bool {
+        let o = &mut self.outgoing[i];
+        match o.reject {
+            super::Reject::No => false,
+            super::Reject::Next | super::Reject::All => {
+                o.reject = super::Reject::All;
+                true
+            }
         }
     }
 

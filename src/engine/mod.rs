@@ -30,6 +30,11 @@ use transcript::Transcript;
 pub struct TrialSetup {
     /// The harness's LwM2M Server endpoint (a local address).
     pub server: SocketAddr,
+    /// Every harness endpoint by name (`server`, `server2`, `bootstrap`), `server` included.
+    pub endpoints: Vec<(String, SocketAddr)>,
+    /// Where the DUT listens, when the profile fixes it (Server Initiated Bootstrap); otherwise the
+    /// harness learns it from the DUT's first request.
+    pub dut_address: Option<SocketAddr>,
     /// The DUT's Endpoint Client Name, as configured in its launch command.
     pub endpoint: String,
     pub timing: Timing,
@@ -86,9 +91,21 @@ pub struct Outcome {
 #[derive(Debug)]
 struct Incoming {
     frame: u32,
+    /// The harness endpoint it arrived at.
+    at: SocketAddr,
     from: SocketAddr,
     msg: Message,
     consumed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reject {
+    /// ACK notifications (the observation is wanted).
+    No,
+    /// RST the next notification: a step cancels the observation that way.
+    Next,
+    /// Already rejected: RST every further notification, as a server that forgot it would.
+    All,
 }
 
 /// A request the harness sent and what came back for it.
@@ -102,6 +119,8 @@ struct Outgoing {
     frame: u32,
     /// An Observe request: its responses carry the Observe option.
     observe: bool,
+    /// How the harness answers Confirmable notifications of this observation.
+    reject: Reject,
     responses: Vec<Reply>,
     consumed: usize,
 }
@@ -130,6 +149,8 @@ pub struct Engine {
     outgoing: Vec<Outgoing>,
     dut: Option<SocketAddr>,
     dut_running: bool,
+    /// Which endpoint each Confirmable request went out from, for its retransmissions.
+    sent_from: HashMap<u16, SocketAddr>,
     stopping: bool,
     frames: u32,
     next_mid: u16,
@@ -145,8 +166,15 @@ impl Engine {
     pub fn new(case: Case, setup: TrialSetup, now: Duration) -> Engine {
         let mut vars = Vars::default();
         vars.set("endpoint", setup.endpoint.clone());
-        vars.set("server_host", setup.server.ip().to_string());
-        vars.set("server_port", setup.server.port().to_string());
+        let mut endpoints = setup.endpoints.clone();
+        if !endpoints.iter().any(|(n, _)| n == "server") {
+            endpoints.push(("server".into(), setup.server));
+        }
+        for (name, a) in &endpoints {
+            vars.set(&format!("{name}_host"), a.ip().to_string());
+            vars.set(&format!("{name}_port"), a.port().to_string());
+            vars.set(&format!("{name}_uri"), format!("coap://{a}"));
+        }
         // A registration ID that differs per case, so a DUT that hard-codes one is caught.
         vars.set("reg_id", format!("{:04x}", (setup.seed >> 16) as u16));
         let seed = setup.seed;
@@ -162,8 +190,9 @@ impl Engine {
             taken: HashMap::new(),
             last_taken: None,
             outgoing: Vec::new(),
-            dut: None,
+            dut: setup.dut_address,
             dut_running: true,
+            sent_from: HashMap::new(),
             stopping: false,
             frames: 0,
             next_mid: (seed as u16) | 1,
@@ -210,7 +239,8 @@ impl Engine {
             match tick {
                 crate::coap::reliability::Tick::Resend { peer, bytes, mid } => {
                     self.transcript.note(now, format!("retransmission of mid={mid}"));
-                    self.emit(now, peer, bytes);
+                    let from = self.sent_from.get(&mid).copied().unwrap_or(self.setup.server);
+                    self.emit(now, from, peer, bytes);
                 }
                 crate::coap::reliability::Tick::GaveUp { mid, .. } => {
                     self.transcript
@@ -248,15 +278,28 @@ impl Engine {
         self.frames
     }
 
-    fn emit(&mut self, now: Duration, to: SocketAddr, bytes: Vec<u8>) {
+    /// The local address of a named harness endpoint.
+    fn endpoint(&self, name: Option<&str>) -> Result<SocketAddr, String> {
+        let name = name.unwrap_or("server");
+        if name == "server" {
+            return Ok(self.setup.server);
+        }
+        self.setup
+            .endpoints
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| *a)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.setup.endpoints.iter().map(|(n, _)| n.as_str()).collect();
+                format!("no harness endpoint `{name}` in this trial (has: {})", known.join(", "))
+            })
+    }
+
+    fn emit(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: Vec<u8>) {
         self.frames += 1;
         self.transcript
             .datagram(now, self.frames, Direction::ToDut, &bytes, None);
-        self.actions.push_back(Action::Send {
-            from: self.setup.server,
-            to,
-            bytes,
-        });
+        self.actions.push_back(Action::Send { from, to, bytes });
     }
 
     fn finish(&mut self, outcome: Outcome) {

@@ -23,6 +23,18 @@ pub fn build(
     mid: u16,
     token: Vec<u8>,
 ) -> Result<Built, String> {
+    if req.operation == Operation::BootstrapFinish {
+        let mut m = Message::new(MessageType::Confirmable, Code::POST, mid, token);
+        m.set_uri("/bs", &[]);
+        return Ok(Built {
+            message: m,
+            path: Path::root(),
+            accept: None,
+        });
+    }
+    if req.path.is_empty() {
+        return Err(format!("send: {:?} needs a `path`", req.operation));
+    }
     let path_text = vars.render(&req.path)?;
     let path: Path = path_text.parse().map_err(|e| format!("send.path `{path_text}`: {e}"))?;
     let mtype = if req.confirmable {
@@ -33,7 +45,7 @@ pub fn build(
     let method = match req.operation {
         Operation::Read | Operation::Discover | Operation::Observe | Operation::CancelObservation => Code::GET,
         Operation::Write | Operation::WriteAttributes => Code::PUT,
-        Operation::WritePartial | Operation::Execute | Operation::Create => Code::POST,
+        Operation::WritePartial | Operation::Execute | Operation::Create | Operation::BootstrapFinish => Code::POST,
         Operation::Delete => Code::DELETE,
     };
     let mut m = Message::new(mtype, method, mid, token);

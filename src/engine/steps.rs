@@ -111,8 +111,22 @@ impl Engine {
     }
 
     fn expect_request(&mut self, e: &ExpectRequest, now: Duration) -> Progress {
+        let at = match self.endpoint(e.at.as_deref()) {
+            Ok(a) => a,
+            Err(err) => return Progress::Error(err),
+        };
         for i in 0..self.incoming.len() {
             if self.incoming[i].consumed {
+                continue;
+            }
+            if self.incoming[i].at != at {
+                let line = format!(
+                    "{} — sent to {}, not to the {} endpoint {at}",
+                    self.incoming[i].msg,
+                    self.incoming[i].at,
+                    e.at.as_deref().unwrap_or("server")
+                );
+                self.note_unmatched(self.incoming[i].frame, line);
                 continue;
             }
             match self.match_request(e, &self.incoming[i].msg) {
@@ -226,9 +240,9 @@ impl Engine {
         let Some(&i) = self.taken.get(&name) else {
             return Progress::Error(format!("respond: no request named `{name}`"));
         };
-        let (from, req_type, mid, token) = {
+        let (from, at, req_type, mid, token) = {
             let inc = &self.incoming[i];
-            (inc.from, inc.msg.mtype, inc.msg.mid, inc.msg.token.clone())
+            (inc.from, inc.at, inc.msg.mtype, inc.msg.mid, inc.msg.token.clone())
         };
         let (t, rmid) = if req_type == MessageType::Confirmable {
             (MessageType::Acknowledgement, mid)
@@ -261,7 +275,7 @@ impl Engine {
                 if req_type == MessageType::Confirmable {
                     self.dedup.answered(from, mid, bytes.clone());
                 }
-                self.emit(now, from, bytes);
+                self.emit(now, at, from, bytes);
                 Progress::Done
             }
             Err(e) => Progress::Error(e.to_string()),
@@ -280,6 +294,10 @@ impl Engine {
                 observed: "no request from the DUT so far".into(),
                 frames: vec![],
             };
+        };
+        let via = match self.endpoint(s.via.as_deref()) {
+            Ok(a) => a,
+            Err(err) => return Progress::Error(err),
         };
         let mid = self.take_mid();
         self.next_token = self.next_token.wrapping_add(1);
@@ -315,13 +333,15 @@ impl Engine {
             mid,
             frame: self.frames + 1,
             observe: s.operation == Operation::Observe,
+            reject: super::Reject::No,
             responses: Vec::new(),
             consumed: 0,
         });
         if built.message.mtype == MessageType::Confirmable {
             self.retransmit.sent(now, dut, mid, bytes.clone());
         }
-        self.emit(now, dut, bytes);
+        self.sent_from.insert(mid, via);
+        self.emit(now, via, dut, bytes);
         Progress::Done
     }
 
@@ -336,6 +356,13 @@ impl Engine {
         let Some(i) = self.outgoing_named(e.to.as_deref()) else {
             return Progress::Error("no such request".into());
         };
+        if notification && e.reject && self.outgoing[i].reject == super::Reject::No {
+            // Only notifications arriving from now on can be answered with RST; earlier ones were
+            // already acknowledged, so they are passed over.
+            let o = &mut self.outgoing[i];
+            o.reject = super::Reject::Next;
+            o.consumed = o.responses.len();
+        }
         // Only an Observe is answered with an Observe option (RFC 7641 §4.1). For any other
         // request with the same token (a cancelling GET), such a message is a notification that
         // crossed the request, not its response.
@@ -443,7 +470,10 @@ impl Engine {
         let mut violations: Vec<(u32, String)> = Vec::new();
         if let Some(to) = &e.response_to {
             if let Some(i) = self.outgoing_named(Some(to)) {
-                for r in &self.outgoing[i].responses {
+                // Responses an earlier step took (e.g. the notifications before a cancel) are not
+                // violations; everything after them is.
+                let o = &self.outgoing[i];
+                for r in o.responses.iter().skip(o.consumed) {
                     violations.push((r.frame, format!("{} (a response to `{to}`)", r.msg)));
                 }
             }

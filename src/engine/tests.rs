@@ -8,6 +8,7 @@ use std::path::Path as FsPath;
 
 const SERVER: &str = "127.9.9.9:5683";
 const DUT: &str = "127.9.9.9:40000";
+const BOOTSTRAP: &str = "127.8.8.8:5683";
 
 fn addr(s: &str) -> SocketAddr {
     s.parse().expect("literal address")
@@ -16,6 +17,8 @@ fn addr(s: &str) -> SocketAddr {
 fn setup() -> TrialSetup {
     TrialSetup {
         server: addr(SERVER),
+        endpoints: vec![("server".into(), addr(SERVER)), ("bootstrap".into(), addr(BOOTSTRAP))],
+        dut_address: None,
         endpoint: "dev1".into(),
         timing: Timing {
             response_timeout: Duration::from_secs(5),
@@ -232,4 +235,172 @@ steps:
     let o = e.outcome().expect("no need to wait 60 s for a dead process");
     assert_eq!(o.judgement, Judgement::Fail);
     assert!(o.message.contains("exit status 3"));
+}
+
+const CANCEL_BY_RST: &str = r#"
+id: t
+title: t
+dut: client
+requirements: [IR-X]
+catches: f
+steps:
+  - expect: { as: register, method: POST, path: /rd }
+  - respond: { code: "2.01", location: "/rd/{reg_id}" }
+  - send: { as: obs, operation: observe, path: /3/0/13 }
+  - expect_notification: { to: obs, code: "2.05" }
+  - expect_notification: { to: obs, code: "2.05", reject: true }
+  - expect_none: { response_to: obs, within: quiet }
+"#;
+
+fn notification(obs: &Message, mid: u16, seq: u32) -> Vec<u8> {
+    let mut m = Message::new(MessageType::Confirmable, Code::CONTENT, mid, obs.token.clone());
+    m.add_uint_option(option::OBSERVE, seq);
+    m.add_uint_option(option::CONTENT_FORMAT, 0);
+    m.payload = b"1795000000".to_vec();
+    m.to_bytes().expect("encodes")
+}
+
+#[test]
+fn a_rejected_notification_is_answered_with_rst_and_later_ones_fail_the_quiet_window() {
+    for keeps_notifying in [false, true] {
+        let mut e = Engine::new(case(CANCEL_BY_RST), setup(), Duration::ZERO);
+        feed(&mut e, ms(10), register(1));
+        let obs = sent(&mut e).pop().expect("the Observe");
+        assert_eq!(obs.observe(), Some(0));
+        let mut first = Message::parse(&notification(&obs, 7, 1)).expect("parses");
+        first.mtype = MessageType::Acknowledgement;
+        first.mid = obs.mid;
+        feed(&mut e, ms(20), first.to_bytes().expect("encodes"));
+        feed(&mut e, ms(1020), notification(&obs, 8, 2));
+        let answers = sent(&mut e);
+        assert_eq!(answers.len(), 1);
+        assert_eq!(
+            (answers[0].mtype, answers[0].mid),
+            (MessageType::Reset, 8),
+            "RST, not ACK"
+        );
+        if keeps_notifying {
+            feed(&mut e, ms(2020), notification(&obs, 9, 3));
+            let again = sent(&mut e);
+            assert_eq!(
+                again[0].mtype,
+                MessageType::Reset,
+                "a cancelled observation stays rejected"
+            );
+        }
+        e.handle_timeout(ms(3100));
+        let o = e.outcome().expect("ended");
+        let want = if keeps_notifying {
+            Judgement::Fail
+        } else {
+            Judgement::Pass
+        };
+        assert_eq!(o.judgement, want, "{}", o.message);
+    }
+}
+
+const BOOTSTRAP_THEN_REGISTER: &str = r#"
+id: t
+title: t
+dut: client
+requirements: [BS-X]
+catches: f
+start: bootstrap
+steps:
+  - expect: { at: bootstrap, method: POST, path: /bs, query: { ep: "{endpoint}" } }
+  - respond: { code: "2.04" }
+  - send: { via: bootstrap, operation: write, path: /0/1, format: tlv, values: { /0/1/0: "{server_uri}", /0/1/1: "false", /0/1/2: "3", /0/1/10: "1" } }
+  - expect_response: { code: "2.04" }
+  - send: { via: bootstrap, operation: bootstrap-finish }
+  - expect_response: { code: "2.04" }
+  - expect: { method: POST, path: /rd }
+"#;
+
+#[test]
+fn bootstrap_steps_use_the_bootstrap_endpoint_and_a_register_must_reach_the_server() {
+    let mut e = Engine::new(case(BOOTSTRAP_THEN_REGISTER), setup(), Duration::ZERO);
+    let mut req = Message::new(MessageType::Confirmable, Code::POST, 1, vec![1]);
+    req.set_uri("/bs", &[("ep".into(), Some("dev1".into()))]);
+    e.handle(
+        ms(5),
+        Event::Datagram {
+            from: addr(DUT),
+            to: addr(BOOTSTRAP),
+            bytes: req.to_bytes().expect("encodes"),
+        },
+    );
+    let mut out = Vec::new();
+    while let Some(Action::Send { from, bytes, .. }) = e.poll_action() {
+        out.push((from, Message::parse(&bytes).expect("valid")));
+    }
+    assert_eq!(out.len(), 2, "the 2.04 and the Bootstrap Write");
+    assert!(
+        out.iter().all(|(from, _)| *from == addr(BOOTSTRAP)),
+        "both from the bootstrap endpoint"
+    );
+    let write = &out[1].1;
+    assert_eq!(
+        (write.code, write.uri_path().as_str(), write.content_format()),
+        (Code::PUT, "/0/1", Some(11542))
+    );
+    let records = crate::lwm2m::decode(Some(ContentFormat::TLV), &"/0/1".parse().expect("path"), &write.payload)
+        .expect("TLV decodes");
+    let uri = format!("{:?}", records);
+    assert!(uri.contains("coap://127.9.9.9:5683"), "{uri}");
+    let mut ack = Message::new(
+        MessageType::Acknowledgement,
+        Code::CHANGED,
+        write.mid,
+        write.token.clone(),
+    );
+    e.handle(
+        ms(10),
+        Event::Datagram {
+            from: addr(DUT),
+            to: addr(BOOTSTRAP),
+            bytes: ack.to_bytes().expect("encodes"),
+        },
+    );
+    let finish = sent_any(&mut e).pop().expect("the Bootstrap-Finish");
+    assert_eq!(
+        (finish.code, finish.uri_path().as_str(), finish.payload.len()),
+        (Code::POST, "/bs", 0)
+    );
+    ack = Message::new(
+        MessageType::Acknowledgement,
+        Code::CHANGED,
+        finish.mid,
+        finish.token.clone(),
+    );
+    e.handle(
+        ms(15),
+        Event::Datagram {
+            from: addr(DUT),
+            to: addr(BOOTSTRAP),
+            bytes: ack.to_bytes().expect("encodes"),
+        },
+    );
+    // A Register sent to the Bootstrap-Server instead does not count.
+    e.handle(
+        ms(20),
+        Event::Datagram {
+            from: addr(DUT),
+            to: addr(BOOTSTRAP),
+            bytes: register(2),
+        },
+    );
+    e.handle_timeout(ms(5100));
+    let o = e.outcome().expect("ended");
+    assert_eq!(o.judgement, Judgement::Fail, "{}", o.message);
+    assert!(o.message.contains("not to the server endpoint"), "{}", o.message);
+}
+
+fn sent_any(e: &mut Engine) -> Vec<Message> {
+    let mut out = Vec::new();
+    while let Some(a) = e.poll_action() {
+        if let Action::Send { bytes, .. } = a {
+            out.push(Message::parse(&bytes).expect("valid"));
+        }
+    }
+    out
 }

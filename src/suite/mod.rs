@@ -120,6 +120,19 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
             profile.role.as_str()
         ));
     }
+    if case.start != crate::case::model::Start::Server
+        && profile.attach.is_none()
+        && profile.launch_for(case.start).is_none()
+    {
+        let key = match case.start {
+            crate::case::model::Start::Bootstrap => "bootstrap_launch",
+            _ => "server_initiated_launch",
+        };
+        return Some(format!(
+            "the case starts the DUT in {} mode; the profile has no `{key}`",
+            case.start.as_str()
+        ));
+    }
     let missing: Vec<&str> = case
         .needs
         .iter()

@@ -4,12 +4,15 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::bind::{COAP_PORT, bind_server, fnv1a};
 use super::dut::{self, Dut};
+use crate::case::model::Start;
 use crate::case::{Case, Profile, Vars};
 use crate::engine::{Action, Engine, Event, Outcome, TrialSetup};
 use crate::evidence::PcapWriter;
@@ -43,6 +46,65 @@ pub fn harness_exe() -> PathBuf {
     std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lwm2m-conformance"))
 }
 
+/// The harness's UDP endpoints of one trial, by name, each on its own loopback address.
+struct Endpoints {
+    sockets: Vec<(String, SocketAddr, Arc<UdpSocket>)>,
+    rx: mpsc::Receiver<(SocketAddr, SocketAddr, Vec<u8>)>,
+    readers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Endpoints {
+    async fn bind(case: &Case, profile: &Profile) -> Result<Endpoints, String> {
+        let (tx, rx) = mpsc::channel(256);
+        let mut sockets = Vec::new();
+        let mut readers = Vec::new();
+        for name in case.endpoints() {
+            // Only the LwM2M Server of an attached DUT has a fixed address.
+            let fixed = profile
+                .attach
+                .as_ref()
+                .filter(|_| name == "server")
+                .map(|a| a.server_bind);
+            let socket = bind_server(&format!("{}#{name}", case.id), fixed)
+                .await
+                .map_err(|e| format!("cannot bind the harness's {name} endpoint: {e}"))?;
+            let local = socket.local_addr().map_err(|e| format!("socket has no address: {e}"))?;
+            let socket = Arc::new(socket);
+            let (reader, tx) = (socket.clone(), tx.clone());
+            readers.push(tokio::spawn(async move {
+                let mut buf = vec![0u8; 65_536];
+                while let Ok((n, from)) = reader.recv_from(&mut buf).await {
+                    if tx.send((from, local, buf[..n].to_vec())).await.is_err() {
+                        break;
+                    }
+                }
+            }));
+            sockets.push((name, local, socket));
+        }
+        Ok(Endpoints { sockets, rx, readers })
+    }
+
+    fn addr(&self, name: &str) -> Option<SocketAddr> {
+        self.sockets.iter().find(|(n, _, _)| n == name).map(|(_, a, _)| *a)
+    }
+
+    async fn send(&self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+        if let Some((_, _, s)) = self.sockets.iter().find(|(_, a, _)| *a == from)
+            && let Err(e) = s.send_to(bytes, to).await
+        {
+            tracing::warn!("send to {to} failed: {e}");
+        }
+    }
+}
+
+impl Drop for Endpoints {
+    fn drop(&mut self) {
+        for r in &self.readers {
+            r.abort();
+        }
+    }
+}
+
 pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> TrialOutput {
     let started_at = SystemTime::now();
     let start = Instant::now();
@@ -57,14 +119,12 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         started_at,
         duration: start.elapsed(),
     };
-    let fixed = profile.attach.as_ref().map(|a| a.server_bind);
-    let socket = match bind_server(&case.id, fixed).await {
-        Ok(s) => s,
-        Err(e) => return error(format!("cannot bind the LwM2M Server endpoint: {e}")),
+    let mut endpoints = match Endpoints::bind(&case, profile).await {
+        Ok(e) => e,
+        Err(e) => return error(e),
     };
-    let server = match socket.local_addr() {
-        Ok(a) => a,
-        Err(e) => return error(format!("socket has no address: {e}")),
+    let Some(server) = endpoints.addr("server") else {
+        return error("no server endpoint".into());
     };
     let mut pcap = match PcapWriter::create(&paths.pcap) {
         Ok(p) => p,
@@ -82,16 +142,27 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             }
         }
     };
+    // Where a DUT that must be reachable first (Server Initiated Bootstrap) listens: port 5683 on
+    // a loopback address of its own, so its side of the capture decodes as CoAP too.
+    let client_addr = (case.start == Start::ServerInitiatedBootstrap).then(|| client_address(&case.id));
     let mut vars = Vars::default();
     vars.set("exe", harness_exe().display().to_string());
-    vars.set("server_host", server.ip().to_string());
-    vars.set("server_port", server.port().to_string());
-    vars.set("server_uri", format!("coap://{server}"));
+    for (name, addr, _) in &endpoints.sockets {
+        vars.set(&format!("{name}_host"), addr.ip().to_string());
+        vars.set(&format!("{name}_port"), addr.port().to_string());
+        vars.set(&format!("{name}_uri"), format!("coap://{addr}"));
+    }
+    if let Some(c) = client_addr {
+        vars.set("client_host", c.ip().to_string());
+        vars.set("client_port", c.port().to_string());
+    }
     vars.set("endpoint", endpoint.clone());
     vars.set("case", case.id.clone());
 
     let setup = TrialSetup {
         server,
+        endpoints: endpoints.sockets.iter().map(|(n, a, _)| (n.clone(), *a)).collect(),
+        dut_address: client_addr,
         endpoint,
         timing: profile.timing.clone(),
         formats: profile
@@ -101,7 +172,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             .collect(),
         seed: fnv1a(case.id.as_bytes()),
     };
-    let launch = profile.launch.clone();
+    let launch = profile.launch_for(case.start).cloned();
     let start_dut = |vars: &Vars| -> Result<Option<Dut>, String> {
         match &launch {
             Some(l) => dut::spawn(l, vars, &paths.profile_dir, &paths.dut_log).map(Some),
@@ -118,16 +189,13 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     };
     let mut stop_deadline: Option<Instant> = None;
     let mut restart_pending = false;
-    let mut buf = vec![0u8; 65_536];
 
     loop {
         while let Some(action) = engine.poll_action() {
             match action {
                 Action::Send { from, to, bytes } => {
                     let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
-                    if let Err(e) = socket.send_to(&bytes, to).await {
-                        tracing::warn!("send to {to} failed: {e}");
-                    }
+                    endpoints.send(from, to, &bytes).await;
                 }
                 Action::StopDut | Action::RestartDut => {
                     restart_pending = action == Action::RestartDut;
@@ -147,12 +215,9 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             .unwrap_or(start + TRIAL_CEILING);
         let wake = stop_deadline.map_or(wake, |s| s.min(wake));
         tokio::select! {
-            r = socket.recv_from(&mut buf) => {
-                if let Ok((n, from)) = r {
-                    let bytes = buf[..n].to_vec();
-                    let _ = pcap.write_udp(SystemTime::now(), from, server, &bytes);
-                    engine.handle(start.elapsed(), Event::Datagram { from, to: server, bytes });
-                }
+            Some((from, to, bytes)) = endpoints.rx.recv() => {
+                let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
+                engine.handle(start.elapsed(), Event::Datagram { from, to, bytes });
             }
             status = wait_dut(&mut dut) => {
                 dut = None;
@@ -179,7 +244,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         message: format!("trial exceeded the harness ceiling of {}s", TRIAL_CEILING.as_secs()),
         failure: None,
     });
-    teardown(&mut dut, &socket, server, &mut pcap).await;
+    teardown(&mut dut, &mut endpoints, &mut pcap).await;
     TrialOutput {
         outcome,
         transcript: engine.transcript(),
@@ -187,6 +252,18 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         started_at,
         duration: start.elapsed(),
     }
+}
+
+/// A loopback address for a DUT that listens (127.x.y.z:5683, distinct from the harness's).
+fn client_address(case_id: &str) -> SocketAddr {
+    let h = fnv1a(format!("{case_id}#client#{}", std::process::id()).as_bytes());
+    let ip = std::net::Ipv4Addr::new(
+        127,
+        1 + (h % 254) as u8,
+        1 + ((h >> 8) % 254) as u8,
+        1 + ((h >> 16) % 254) as u8,
+    );
+    SocketAddr::new(ip.into(), COAP_PORT)
 }
 
 async fn wait_dut(dut: &mut Option<Dut>) -> String {
@@ -198,23 +275,20 @@ async fn wait_dut(dut: &mut Option<Dut>) -> String {
 
 /// Stop the DUT if still running, keeping the capture going while it shuts down (a De-register
 /// sent then is evidence too), then make sure nothing is left.
-async fn teardown(dut: &mut Option<Dut>, socket: &UdpSocket, server: SocketAddr, pcap: &mut PcapWriter) {
+async fn teardown(dut: &mut Option<Dut>, endpoints: &mut Endpoints, pcap: &mut PcapWriter) {
     let Some(d) = dut.as_mut() else { return };
     d.terminate();
     let deadline = Instant::now() + STOP_GRACE;
-    let mut buf = vec![0u8; 65_536];
     loop {
         tokio::select! {
             _ = d.wait() => break,
-            r = socket.recv_from(&mut buf) => {
-                if let Ok((n, from)) = r {
-                    let _ = pcap.write_udp(SystemTime::now(), from, server, &buf[..n]);
-                    // Acknowledge a De-register as any LwM2M Server would, so a conformant
-                    // client exits at once instead of retransmitting until SIGKILL.
-                    if let Some(ack) = deregister_ack(&buf[..n]) {
-                        let _ = pcap.write_udp(SystemTime::now(), server, from, &ack);
-                        let _ = socket.send_to(&ack, from).await;
-                    }
+            Some((from, to, bytes)) = endpoints.rx.recv() => {
+                let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
+                // Acknowledge a De-register as any LwM2M Server would, so a conformant
+                // client exits at once instead of retransmitting until SIGKILL.
+                if let Some(ack) = deregister_ack(&bytes) {
+                    let _ = pcap.write_udp(SystemTime::now(), to, from, &ack);
+                    endpoints.send(to, from, &ack).await;
                 }
             }
             _ = tokio::time::sleep_until(deadline) => { d.kill(); let _ = d.wait().await; break; }
