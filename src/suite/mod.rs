@@ -74,8 +74,11 @@ pub fn default_root() -> PathBuf {
 
 pub fn load(root: &Path) -> Result<Suite, LoadError> {
     let catalogue = load_catalogue(&root.join("requirements.yaml"))?;
+    // Cases live in testcases/<role>/<interface>/; files at the top (the catalogue, the coverage
+    // gaps) are not cases.
     let entries = case_files(root)
         .into_iter()
+        .filter(|f| f.parent() != Some(root))
         .map(|file| {
             let rel = file.strip_prefix(root).unwrap_or(&file).with_extension("");
             let parts: Vec<String> = rel
