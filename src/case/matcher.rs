@@ -146,6 +146,8 @@ pub struct FormatSet(pub Vec<FormatChoice>);
 pub enum FormatChoice {
     Is(ContentFormat),
     Requested,
+    /// `none`: no Content-Format option at all.
+    Absent,
 }
 
 impl<'de> Deserialize<'de> for FormatSet {
@@ -165,10 +167,12 @@ impl<'de> Deserialize<'de> for FormatSet {
             let s = scalar_text(&it).map_err(serde::de::Error::custom)?;
             if s == "requested" {
                 out.push(FormatChoice::Requested);
+            } else if s == "none" {
+                out.push(FormatChoice::Absent);
             } else {
                 let f = ContentFormat::from_name(&s).ok_or_else(|| {
                     serde::de::Error::custom(format!(
-                        "unknown content format `{s}` (use text, link-format, opaque, tlv, senml-json, senml-cbor, a number, or requested)"
+                        "unknown content format `{s}` (use text, link-format, opaque, tlv, senml-json, senml-cbor, a number, requested, or none)"
                     ))
                 })?;
                 out.push(FormatChoice::Is(f));
@@ -186,13 +190,25 @@ impl FormatSet {
             .flat_map(|c| match c {
                 FormatChoice::Is(f) => vec![*f],
                 FormatChoice::Requested => requested.to_vec(),
+                FormatChoice::Absent => vec![],
             })
             .collect();
         match actual.map(ContentFormat) {
+            None if self.0.contains(&FormatChoice::Absent) => Ok(()),
             Some(f) if allowed.contains(&f) => Ok(()),
             Some(f) => Err(format!("content format is {f}, expected {}", list(&allowed))),
             None => Err(format!("no Content-Format option, expected {}", list(&allowed))),
         }
+    }
+}
+
+impl FormatSet {
+    /// The first named format: how to read a payload that arrived without a Content-Format.
+    pub fn first_concrete(&self) -> Option<ContentFormat> {
+        self.0.iter().find_map(|c| match c {
+            FormatChoice::Is(f) => Some(*f),
+            _ => None,
+        })
     }
 }
 

@@ -180,7 +180,8 @@ impl Engine {
         }
         if let Some(p) = &e.payload {
             let base: Path = got.parse().unwrap_or_default();
-            p.check(&m.payload, &decode(m, &base), &self.vars)?;
+            let fallback = e.content_format.as_ref().and_then(|f| f.first_concrete());
+            p.check(&m.payload, &decode(m, &base, fallback), &self.vars)?;
         }
         Ok(())
     }
@@ -383,6 +384,7 @@ impl Engine {
             let frame = reply.frame;
             let msg = reply.msg.clone();
             let path = o.path;
+            let sent_accept = o.accept;
             let accept: Vec<ContentFormat> = o.accept.map(|a| vec![a]).unwrap_or_else(|| self.setup.formats.clone());
             self.outgoing[i].consumed += 1;
             let checked = (|| {
@@ -394,7 +396,14 @@ impl Engine {
                     f.check(msg.content_format(), &accept)?;
                 }
                 if let Some(p) = &e.payload {
-                    p.check(&msg.payload, &decode(&msg, &path), &self.vars)?;
+                    // A 2.05 to a request with Accept honoured it (RFC 7252 §5.10.4), so an
+                    // unlabelled payload is read in the accepted format.
+                    let fallback = e
+                        .content_format
+                        .as_ref()
+                        .and_then(|f| f.first_concrete())
+                        .or(sent_accept);
+                    p.check(&msg.payload, &decode(&msg, &path, fallback), &self.vars)?;
                 }
                 Ok(())
             })();
@@ -447,7 +456,7 @@ impl Engine {
                     let p: Path = r["resource.".len()..]
                         .parse()
                         .map_err(|e| format!("capture `{var}`: {e}"))?;
-                    match decode(m, path) {
+                    match decode(m, path, None) {
                         Ok(lwm2m::Content::Records(recs)) => {
                             recs.into_iter().find(|x| x.path == p).map(|x| x.value.to_text())
                         }
@@ -643,6 +652,12 @@ fn split_default(source: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn decode(m: &Message, base: &Path) -> Result<lwm2m::Content, String> {
-    lwm2m::decode(m.content_format().map(ContentFormat), base, &m.payload).map_err(|e| e.to_string())
+/// Decodes a payload; one without a Content-Format option is read as `fallback` when the exchange
+/// fixes the format (the Accept sent, or the one format the step expects).
+fn decode(m: &Message, base: &Path, fallback: Option<ContentFormat>) -> Result<lwm2m::Content, String> {
+    let format = m
+        .content_format()
+        .map(ContentFormat)
+        .or(if m.payload.is_empty() { None } else { fallback });
+    lwm2m::decode(format, base, &m.payload).map_err(|e| e.to_string())
 }
