@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::case::load::{case_files, load_profile};
-use crate::evidence::{CaseResult, write_junit};
+use crate::evidence::write_junit;
 use crate::suite::{self, Outputs, summary};
 
 #[derive(clap::Args, Default)]
@@ -72,36 +72,16 @@ pub fn run(a: RunArgs) -> ExitCode {
         }
     };
     let start = std::time::Instant::now();
-    let suite = Arc::new(suite);
-    let profile = Arc::new(profile);
-    let results: Vec<CaseResult> = rt.block_on(async {
-        let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
-        let mut set = tokio::task::JoinSet::new();
-        for entry in entries {
-            let (suite, profile, pf, out, sem, strict) = (
-                suite.clone(),
-                profile.clone(),
-                profile_file.clone(),
-                outputs.clone(),
-                sem.clone(),
-                a.strict,
-            );
-            set.spawn(async move {
-                let _permit = sem.acquire().await;
-                let r = suite::run_entry(&suite, &entry, &profile, pf.as_deref(), &out, strict).await;
-                eprintln!("{:<12} {}", summary::verdict_word(r.verdict), r.trial_name);
-                r
-            });
-        }
-        let mut out = Vec::new();
-        while let Some(r) = set.join_next().await {
-            match r {
-                Ok(r) => out.push(r),
-                Err(e) => eprintln!("a trial task failed: {e}"),
-            }
-        }
-        out
-    });
+    let results = rt.block_on(suite::run_all(
+        Arc::new(suite),
+        entries,
+        Arc::new(profile),
+        profile_file,
+        outputs.clone(),
+        jobs,
+        a.strict,
+        |r| eprintln!("{:<12} {}", summary::verdict_word(r.verdict), r.trial_name),
+    ));
     let mut results = results;
     results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
     let junit = a.out.join("reports").join("junit.xml");

@@ -149,6 +149,48 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
     }
 }
 
+/// Run entries in parallel (at most `jobs` at once), each writing its evidence as it ends; the
+/// results come back sorted by trial name. `progress` sees each result as it arrives.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_all(
+    suite: std::sync::Arc<Suite>,
+    entries: Vec<Entry>,
+    profile: std::sync::Arc<Profile>,
+    profile_file: Option<PathBuf>,
+    out: Outputs,
+    jobs: usize,
+    strict: bool,
+    progress: impl Fn(&CaseResult),
+) -> Vec<CaseResult> {
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for entry in entries {
+        let (suite, profile, pf, out, sem) = (
+            suite.clone(),
+            profile.clone(),
+            profile_file.clone(),
+            out.clone(),
+            sem.clone(),
+        );
+        set.spawn(async move {
+            let _permit = sem.acquire().await;
+            run_entry(&suite, &entry, &profile, pf.as_deref(), &out, strict).await
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok(r) => {
+                progress(&r);
+                results.push(r);
+            }
+            Err(e) => tracing::error!("a trial task failed: {e}"),
+        }
+    }
+    results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
+    results
+}
+
 /// Run one entry against a profile, write its result file, and return the result.
 pub async fn run_entry(
     suite: &Suite,
