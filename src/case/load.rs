@@ -272,7 +272,7 @@ fn check_case(case: &Case) -> Result<(), (String, String, String)> {
                     }
                 }
             }
-            Step::StopDut(_) | Step::RestartDut(_) => {}
+            Step::StopDut(_) | Step::RestartDut(_) | Step::Trigger(_) => {}
         }
     }
     Ok(())

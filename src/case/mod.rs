@@ -6,6 +6,7 @@ pub mod load;
 pub mod matcher;
 pub mod model;
 pub mod profile;
+pub mod reference_profiles;
 pub mod template;
 
 pub use catalogue::{Catalogue, Requirement};

@@ -40,8 +40,10 @@ impl Case {
     /// The harness endpoints the case uses: `server` always, `bootstrap` when the DUT starts in
     /// a bootstrap mode, and every name a step sends from (`via`) or expects at (`at`).
     pub fn endpoints(&self) -> Vec<String> {
-        let mut names = vec!["server".to_string()];
-        if self.start != Start::Server {
+        // The harness's primary endpoint: the LwM2M Server for a client DUT, the LwM2M Client for
+        // a server or bootstrap-server DUT.
+        let mut names = vec![if self.dut == Role::Client { "server" } else { "client" }.to_string()];
+        if self.start != Start::Server && self.dut == Role::Client {
             names.push("bootstrap".into());
         }
         for s in &self.steps {
@@ -123,6 +125,26 @@ pub enum Step {
     StopDut(DutControl),
     /// Stop the DUT and start a fresh instance of it.
     RestartDut(DutControl),
+    /// Make a server DUT perform an operation, through the profile's `triggers`.
+    Trigger(Trigger),
+}
+
+/// `- trigger: {operation: read, path: /3/0/0}`: rendered with the profile's trigger template.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// The profile's trigger name: read, write, execute, observe, ... (any key of `triggers`).
+    pub operation: String,
+    #[serde(default)]
+    pub path: String,
+    /// `{value}` in the template.
+    #[serde(default)]
+    pub value: String,
+    /// `{attributes}` in the template, e.g. `pmin=1&pmax=5`.
+    #[serde(default)]
+    pub attributes: String,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 const STEP_KINDS: &[&str] = &[
@@ -131,6 +153,7 @@ const STEP_KINDS: &[&str] = &[
     "send",
     "expect_response",
     "expect_notification",
+    "trigger",
     "expect_none",
     "stop_dut",
     "restart_dut",
@@ -173,6 +196,7 @@ impl<'de> serde::de::Visitor<'de> for StepVisitor {
             "expect_none" => Step::ExpectNone(map.next_value()?),
             "stop_dut" => Step::StopDut(control(map.next_value()?)),
             "restart_dut" => Step::RestartDut(control(map.next_value()?)),
+            "trigger" => Step::Trigger(map.next_value()?),
             other => return Err(A::Error::unknown_variant(other, STEP_KINDS)),
         };
         if let Some(extra) = map.next_key::<String>()? {
@@ -202,6 +226,7 @@ impl Step {
             Step::ExpectNone(_) => "expect_none",
             Step::StopDut(_) => "stop_dut",
             Step::RestartDut(_) => "restart_dut",
+            Step::Trigger(_) => "trigger",
         }
     }
 
@@ -213,6 +238,7 @@ impl Step {
             }
             Step::ExpectNone(s) => (s.name.as_deref(), s.requirement.as_deref(), s.setup),
             Step::StopDut(c) | Step::RestartDut(c) => (c.name.as_deref(), None, false),
+            Step::Trigger(t) => (t.name.as_deref(), None, false),
             Step::Respond(_) | Step::Send(_) => (None, None, false),
         };
         Meta {
@@ -295,6 +321,46 @@ pub enum Operation {
     CancelObservation,
     /// Bootstrap-Finish: POST /bs with no payload (send it `via: bootstrap`). No `path`.
     BootstrapFinish,
+    /// The harness as LwM2M Client (server-role cases): Register, POST /rd with `query` and a
+    /// link-format `payload`.
+    Register,
+    /// Update: POST to `path` (default `{location}`) with `query`.
+    Update,
+    /// De-register: DELETE of `path` (default `{location}`).
+    Deregister,
+    /// Bootstrap-Request: POST /bs?ep=... (bootstrap-server-role cases).
+    BootstrapRequest,
+}
+
+impl Operation {
+    /// Operations of the harness acting as an LwM2M Client: their path is a CoAP URI path
+    /// (`/rd/5a3f`), not an LwM2M object path.
+    pub fn is_client_operation(self) -> bool {
+        matches!(
+            self,
+            Operation::Register | Operation::Update | Operation::Deregister | Operation::BootstrapRequest
+        )
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Read => "read",
+            Operation::Discover => "discover",
+            Operation::Write => "write",
+            Operation::WritePartial => "write-partial",
+            Operation::Execute => "execute",
+            Operation::Create => "create",
+            Operation::Delete => "delete",
+            Operation::WriteAttributes => "write-attributes",
+            Operation::Observe => "observe",
+            Operation::CancelObservation => "cancel-observation",
+            Operation::BootstrapFinish => "bootstrap-finish",
+            Operation::Register => "register",
+            Operation::Update => "update",
+            Operation::Deregister => "deregister",
+            Operation::BootstrapRequest => "bootstrap-request",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -326,6 +392,10 @@ pub struct SendRequest {
     /// The harness endpoint to send from: `server` (default), `server2` or `bootstrap`.
     #[serde(default)]
     pub via: Option<String>,
+    /// URI query parameters (register, update, bootstrap-request): name -> value (templated);
+    /// an empty value sends the bare name.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
     #[serde(default = "yes")]
     pub confirmable: bool,
     #[serde(default, rename = "as")]

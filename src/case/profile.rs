@@ -44,10 +44,19 @@ pub struct Profile {
     pub content_formats: Vec<String>,
     #[serde(default)]
     pub timing: Timing,
+    /// Server DUTs: how to make the server perform an operation on a registered client (`trigger`
+    /// steps). Key: the operation (read, write, execute, observe, ...). A case whose trigger the
+    /// profile lacks is skipped with that reason.
+    #[serde(default)]
+    pub triggers: BTreeMap<String, TriggerSpec>,
     /// Cases expected to fail, with the reason: they run, show as expected failures, and an
     /// unexpected pass is reported.
     #[serde(default)]
     pub known_failures: BTreeMap<String, String>,
+    /// A built-in reference profile (not from a file): cases of another role then run against the
+    /// reference DUT of their own role.
+    #[serde(skip)]
+    pub builtin: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -66,6 +75,39 @@ pub struct Launch {
     /// Working directory, relative to the profile file.
     #[serde(default)]
     pub workdir: Option<String>,
+}
+
+/// One way to make a server DUT act. Templates see {endpoint} {path} {value} {attributes} and every
+/// launch placeholder ({dut_host}, {dut_port}, ...). Exactly one of the three.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerSpec {
+    /// A line written to the DUT's standard input (a newline is added).
+    #[serde(default)]
+    pub stdin: Option<String>,
+    /// A shell command run with `sh -c` in the profile's folder (bounded by the response timeout).
+    #[serde(default)]
+    pub shell: Option<String>,
+    /// An HTTP request to a loopback address (e.g. the server's REST API).
+    #[serde(default)]
+    pub http: Option<HttpTrigger>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpTrigger {
+    #[serde(default = "post")]
+    pub method: String,
+    /// `http://127.0.0.1:8080/api/clients/{endpoint}{path}` (loopback only).
+    pub url: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+fn post() -> String {
+    "POST".into()
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -136,74 +178,9 @@ impl Profile {
         }
     }
 
+    /// The built-in reference DUT of a role, optionally with faults (see `reference_profiles`).
     pub fn reference(role: Role, faults: &[String]) -> Profile {
-        let sub = match role {
-            Role::Client => "reference-client",
-            Role::Server => "reference-server",
-            Role::BootstrapServer => "reference-bootstrap-server",
-        };
-        let command: Vec<String> = ["{exe}", sub, "--server", "{server_host}:{server_port}"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        Profile {
-            schema: None,
-            name: if faults.is_empty() {
-                sub.to_string()
-            } else {
-                format!("{sub} --fault {}", faults.join(","))
-            },
-            description: Some("the built-in conformant reference DUT".into()),
-            role,
-            launch: Some(launch(command, faults)),
-            bootstrap_launch: Some(launch(
-                vec![
-                    "{exe}".into(),
-                    sub.into(),
-                    "--bootstrap".into(),
-                    "{bootstrap_host}:{bootstrap_port}".into(),
-                ],
-                faults,
-            )),
-            server_initiated_launch: Some(launch(
-                [
-                    "{exe}",
-                    sub,
-                    "--server",
-                    "{server_host}:{server_port}",
-                    "--bootstrap",
-                    "{bootstrap_host}:{bootstrap_port}",
-                    "--server-initiated",
-                    "--listen",
-                    "{client_host}:{client_port}",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-                faults,
-            )),
-            attach: None,
-            endpoint: default_endpoint(),
-            features: [
-                "launch",
-                "deregister-on-stop",
-                "client-initiated-bootstrap",
-                "server-initiated-bootstrap",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-            content_formats: ["tlv", "senml-json", "text", "link-format"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            timing: Timing {
-                response_timeout: Duration::from_secs(5),
-                quiet_window: Duration::from_secs(2),
-                startup_timeout: Duration::from_secs(10),
-            },
-            known_failures: BTreeMap::new(),
-        }
+        super::reference_profiles::reference(role, faults)
     }
 
     /// Check what serde cannot: exactly one of launch/attach, and a usable launch.
@@ -232,23 +209,5 @@ impl Profile {
             }
         }
         Ok(())
-    }
-}
-
-fn add_faults(command: &mut Vec<String>, faults: &[String]) {
-    for f in faults {
-        command.push("--fault".into());
-        command.push(f.clone());
-    }
-}
-
-fn launch(mut command: Vec<String>, faults: &[String]) -> Launch {
-    command.extend(["--endpoint".to_string(), "{endpoint}".to_string()]);
-    add_faults(&mut command, faults);
-    Launch {
-        command,
-        shell: None,
-        env: BTreeMap::new(),
-        workdir: None,
     }
 }

@@ -35,6 +35,8 @@ pub struct TrialSetup {
     /// Where the DUT listens, when the profile fixes it (Server Initiated Bootstrap); otherwise the
     /// harness learns it from the DUT's first request.
     pub dut_address: Option<SocketAddr>,
+    /// Server DUTs: how to make the DUT act (`trigger` steps), from the profile.
+    pub triggers: std::collections::BTreeMap<String, crate::case::profile::TriggerSpec>,
     /// The DUT's Endpoint Client Name, as configured in its launch command.
     pub endpoint: String,
     pub timing: Timing,
@@ -69,6 +71,20 @@ pub enum Action {
     },
     StopDut,
     RestartDut,
+    /// Make a server DUT perform an operation (rendered from the profile's trigger).
+    Trigger(TriggerAction),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TriggerAction {
+    Stdin(String),
+    Shell(String),
+    Http {
+        method: String,
+        url: String,
+        body: Option<String>,
+        content_type: Option<String>,
+    },
 }
 
 /// The engine's own verdicts; the runner maps them onto report verdicts (expected failures etc.).

@@ -32,6 +32,9 @@ pub fn build(
             accept: None,
         });
     }
+    if req.operation.is_client_operation() {
+        return build_client_operation(req, vars, mid, token);
+    }
     if req.path.is_empty() {
         return Err(format!("send: {:?} needs a `path`", req.operation));
     }
@@ -47,6 +50,7 @@ pub fn build(
         Operation::Write | Operation::WriteAttributes => Code::PUT,
         Operation::WritePartial | Operation::Execute | Operation::Create | Operation::BootstrapFinish => Code::POST,
         Operation::Delete => Code::DELETE,
+        other => return Err(format!("send: {} is built elsewhere", other.name())),
     };
     let mut m = Message::new(mtype, method, mid, token);
     let mut query = Vec::new();
@@ -101,6 +105,44 @@ pub fn build(
         message: m,
         path,
         accept,
+    })
+}
+
+/// Registration and Bootstrap-Request as an LwM2M Client would send them (TS 1.0.2 §8.2.3, §8.2.2).
+fn build_client_operation(req: &SendRequest, vars: &Vars, mid: u16, token: Vec<u8>) -> Result<Built, String> {
+    let (method, default_path) = match req.operation {
+        Operation::Register => (Code::POST, "/rd"),
+        Operation::Update => (Code::POST, "{location}"),
+        Operation::Deregister => (Code::DELETE, "{location}"),
+        _ => (Code::POST, "/bs"),
+    };
+    let path = vars.render(if req.path.is_empty() { default_path } else { &req.path })?;
+    let mut query = Vec::new();
+    for (k, v) in &req.query {
+        let v = vars.render(v)?;
+        query.push((k.clone(), (!v.is_empty()).then_some(v)));
+    }
+    let mtype = if req.confirmable {
+        MessageType::Confirmable
+    } else {
+        MessageType::NonConfirmable
+    };
+    let mut m = Message::new(mtype, method, mid, token);
+    m.set_uri(&path, &query);
+    if let Some(p) = &req.payload {
+        m.payload = vars.render(p)?.into_bytes();
+        let f = match req.format.as_deref() {
+            Some(name) => {
+                ContentFormat::from_name(name).ok_or_else(|| format!("send.format: unknown format `{name}`"))?
+            }
+            None => ContentFormat::LINK_FORMAT,
+        };
+        m.add_uint_option(option::CONTENT_FORMAT, u32::from(f.0));
+    }
+    Ok(Built {
+        message: m,
+        path: Path::root(),
+        accept: None,
     })
 }
 

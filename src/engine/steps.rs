@@ -52,6 +52,7 @@ impl Engine {
                 Step::ExpectNone(e) => self.expect_none(e, now),
                 Step::StopDut(_) => self.control(Action::StopDut, now),
                 Step::RestartDut(_) => self.control(Action::RestartDut, now),
+                Step::Trigger(t) => self.trigger(t, now),
             };
             match progress {
                 Progress::Done => {
@@ -533,6 +534,43 @@ impl Engine {
             self.retransmit.cancel(mid);
         }
         Progress::Done
+    }
+
+    fn trigger(&mut self, t: &crate::case::model::Trigger, now: Duration) -> Progress {
+        let Some(spec) = self.setup.triggers.get(&t.operation).cloned() else {
+            return Progress::Error(format!("the profile has no trigger `{}`", t.operation));
+        };
+        let mut vars = self.vars.clone();
+        vars.set("path", t.path.clone());
+        vars.set("value", t.value.clone());
+        vars.set("attributes", t.attributes.clone());
+        let rendered = (|| -> Result<super::TriggerAction, String> {
+            Ok(match (&spec.stdin, &spec.shell, &spec.http) {
+                (Some(line), None, None) => super::TriggerAction::Stdin(vars.render(line)?),
+                (None, Some(cmd), None) => super::TriggerAction::Shell(vars.render(cmd)?),
+                (None, None, Some(h)) => super::TriggerAction::Http {
+                    method: h.method.clone(),
+                    url: vars.render(&h.url)?,
+                    body: h.body.as_deref().map(|b| vars.render(b)).transpose()?,
+                    content_type: h.content_type.clone(),
+                },
+                _ => {
+                    return Err(format!(
+                        "trigger `{}` must have exactly one of stdin, shell, http",
+                        t.operation
+                    ));
+                }
+            })
+        })();
+        match rendered {
+            Ok(action) => {
+                self.transcript
+                    .note(now, format!("trigger {} {}: {action:?}", t.operation, t.path));
+                self.actions.push_back(Action::Trigger(action));
+                Progress::Done
+            }
+            Err(e) => Progress::Error(e),
+        }
     }
 
     fn control(&mut self, action: Action, now: Duration) -> Progress {

@@ -19,6 +19,7 @@ fn setup() -> TrialSetup {
         server: addr(SERVER),
         endpoints: vec![("server".into(), addr(SERVER)), ("bootstrap".into(), addr(BOOTSTRAP))],
         dut_address: None,
+        triggers: Default::default(),
         endpoint: "dev1".into(),
         timing: Timing {
             response_timeout: Duration::from_secs(5),

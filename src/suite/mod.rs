@@ -136,6 +136,17 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
             case.start.as_str()
         ));
     }
+    let triggers: Vec<&str> = case
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            crate::case::Step::Trigger(t) if !profile.triggers.contains_key(&t.operation) => Some(t.operation.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !triggers.is_empty() {
+        return Some(format!("the profile cannot trigger: {}", triggers.join(", ")));
+    }
     let missing: Vec<&str> = case
         .needs
         .iter()
@@ -220,6 +231,14 @@ async fn run_entry_inner(
         Err(e) => return outcome::load_error(entry, profile, e),
     };
     let level = suite.catalogue.level_of(&case.requirements);
+    // With no profile named, every case runs against the built-in reference DUT of its role.
+    let own;
+    let profile = if profile.builtin && case.dut != profile.role {
+        own = Profile::reference(case.dut, &[]);
+        &own
+    } else {
+        profile
+    };
     if let Some(why) = not_applicable(&case, profile) {
         return outcome::skipped(entry, &case, profile, level, why);
     }

@@ -15,6 +15,8 @@ use crate::case::profile::Launch;
 pub struct Dut {
     child: Child,
     pgid: Option<Pid>,
+    /// Server DUTs can be driven by lines on stdin (profile `triggers`).
+    stdin: Option<tokio::process::ChildStdin>,
 }
 
 /// Render the launch template and start the process.
@@ -50,16 +52,17 @@ pub fn spawn(launch: &Launch, vars: &Vars, profile_dir: &Path, log: &Path) -> Re
     }
     let out = std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
-    cmd.stdin(Stdio::null())
+    cmd.stdin(Stdio::piped())
         .stdout(out)
         .stderr(err)
         .process_group(0)
         .kill_on_drop(true);
-    let child = cmd
+    let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start `{}`: {e}", describe(launch)))?;
     let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-    Ok(Dut { child, pgid })
+    let stdin = child.stdin.take();
+    Ok(Dut { child, pgid, stdin })
 }
 
 fn describe(l: &Launch) -> String {
@@ -78,6 +81,23 @@ impl Dut {
         if let Some(g) = self.pgid {
             let _ = killpg(g, Signal::SIGKILL);
         }
+    }
+
+    /// Writes one line to the DUT's standard input, bounded so a DUT that stops reading cannot
+    /// block the trial.
+    pub async fn write_line(&mut self, line: &str) -> std::io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let Some(stdin) = self.stdin.as_mut() else {
+            return Err(std::io::Error::other("the DUT's stdin is closed"));
+        };
+        let write = async {
+            stdin.write_all(line.as_bytes()).await?;
+            stdin.write_all(b"\n").await?;
+            stdin.flush().await
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(2), write)
+            .await
+            .map_err(|_| std::io::Error::other("writing to the DUT's stdin timed out"))?
     }
 
     pub async fn wait(&mut self) -> std::io::Result<ExitStatus> {

@@ -2,6 +2,7 @@
 
 pub mod bind;
 pub mod dut;
+pub mod http;
 pub mod trial;
 
 pub use trial::{TrialOutput, TrialPaths, run_trial};

@@ -13,8 +13,8 @@ use tokio::time::Instant;
 use super::bind::{COAP_PORT, bind_server, fnv1a};
 use super::dut::{self, Dut};
 use crate::case::model::Start;
-use crate::case::{Case, Profile, Vars};
-use crate::engine::{Action, Engine, Event, Outcome, TrialSetup};
+use crate::case::{Case, Profile, Role, Vars};
+use crate::engine::{Action, Engine, Event, Outcome, TrialSetup, TriggerAction};
 use crate::evidence::PcapWriter;
 use crate::lwm2m::ContentFormat;
 
@@ -84,10 +84,6 @@ impl Endpoints {
         Ok(Endpoints { sockets, rx, readers })
     }
 
-    fn addr(&self, name: &str) -> Option<SocketAddr> {
-        self.sockets.iter().find(|(n, _, _)| n == name).map(|(_, a, _)| *a)
-    }
-
     async fn send(&self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
         if let Some((_, _, s)) = self.sockets.iter().find(|(_, a, _)| *a == from)
             && let Err(e) = s.send_to(bytes, to).await
@@ -123,8 +119,9 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         Ok(e) => e,
         Err(e) => return error(e),
     };
-    let Some(server) = endpoints.addr("server") else {
-        return error("no server endpoint".into());
+    // The primary endpoint (`server` for a client DUT, `client` for a server DUT) is bound first.
+    let Some(server) = endpoints.sockets.first().map(|(_, a, _)| *a) else {
+        return error("no harness endpoint".into());
     };
     let mut pcap = match PcapWriter::create(&paths.pcap) {
         Ok(p) => p,
@@ -144,7 +141,9 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     };
     // Where a DUT that must be reachable first (Server Initiated Bootstrap) listens: port 5683 on
     // a loopback address of its own, so its side of the capture decodes as CoAP too.
-    let client_addr = (case.start == Start::ServerInitiatedBootstrap).then(|| client_address(&case.id));
+    // A server DUT listens too, likewise: {dut_host}:{dut_port}.
+    let listens = case.start == Start::ServerInitiatedBootstrap || case.dut != Role::Client;
+    let client_addr = listens.then(|| client_address(&case.id));
     let mut vars = Vars::default();
     vars.set("exe", harness_exe().display().to_string());
     for (name, addr, _) in &endpoints.sockets {
@@ -153,8 +152,10 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         vars.set(&format!("{name}_uri"), format!("coap://{addr}"));
     }
     if let Some(c) = client_addr {
-        vars.set("client_host", c.ip().to_string());
-        vars.set("client_port", c.port().to_string());
+        let prefix = if case.dut == Role::Client { "client" } else { "dut" };
+        vars.set(&format!("{prefix}_host"), c.ip().to_string());
+        vars.set(&format!("{prefix}_port"), c.port().to_string());
+        vars.set(&format!("{prefix}_uri"), format!("coap://{c}"));
     }
     vars.set("endpoint", endpoint.clone());
     vars.set("case", case.id.clone());
@@ -163,6 +164,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         server,
         endpoints: endpoints.sockets.iter().map(|(n, a, _)| (n.clone(), *a)).collect(),
         dut_address: client_addr,
+        triggers: profile.triggers.clone(),
         endpoint,
         timing: profile.timing.clone(),
         formats: profile
@@ -196,6 +198,9 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
                 Action::Send { from, to, bytes } => {
                     let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
                     endpoints.send(from, to, &bytes).await;
+                }
+                Action::Trigger(t) => {
+                    run_trigger(t, &mut dut, &paths.profile_dir, profile.timing.response_timeout).await
                 }
                 Action::StopDut | Action::RestartDut => {
                     restart_pending = action == Action::RestartDut;
@@ -251,6 +256,55 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         server: Some(server),
         started_at,
         duration: start.elapsed(),
+    }
+}
+
+/// Make a server DUT act. A stdin line is written at once; a shell command or an HTTP request runs
+/// in the background, bounded by the response timeout, so the trial keeps receiving meanwhile.
+async fn run_trigger(t: TriggerAction, dut: &mut Option<Dut>, dir: &Path, bound: Duration) {
+    match t {
+        TriggerAction::Stdin(line) => {
+            if let Some(d) = dut.as_mut()
+                && let Err(e) = d.write_line(&line).await
+            {
+                tracing::warn!("cannot write a trigger to the DUT's stdin: {e}");
+            }
+        }
+        TriggerAction::Shell(cmd) => {
+            let mut c = tokio::process::Command::new("sh");
+            c.arg("-c")
+                .arg(cmd)
+                .current_dir(dir)
+                .stdin(std::process::Stdio::null())
+                .kill_on_drop(true);
+            tokio::spawn(async move {
+                match c.spawn() {
+                    Ok(mut child) => {
+                        if tokio::time::timeout(bound, child.wait()).await.is_err() {
+                            let _ = child.kill().await;
+                        }
+                    }
+                    Err(e) => tracing::warn!("cannot run a shell trigger: {e}"),
+                }
+            });
+        }
+        TriggerAction::Http {
+            method,
+            url,
+            body,
+            content_type,
+        } => {
+            tokio::spawn(async move {
+                if let Err(e) = tokio::time::timeout(
+                    bound,
+                    super::http::request(&method, &url, body.as_deref(), content_type.as_deref()),
+                )
+                .await
+                {
+                    tracing::warn!("HTTP trigger {method} {url} timed out: {e}");
+                }
+            });
+        }
     }
 }
 

@@ -1,0 +1,135 @@
+//! The profiles of the built-in reference DUTs: the same binary, started per trial with the
+//! placeholders of its role, and `--fault` switches for the self-test.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::model::Role;
+use super::profile::{Launch, Profile, Timing, TriggerSpec};
+
+fn launch(args: &[&str], faults: &[String]) -> Launch {
+    let mut command: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    for f in faults {
+        command.push("--fault".into());
+        command.push(f.clone());
+    }
+    Launch {
+        command,
+        shell: None,
+        env: BTreeMap::new(),
+        workdir: None,
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The reference server reads one trigger per line on stdin (`read EP PATH`, ...).
+fn stdin_triggers() -> BTreeMap<String, TriggerSpec> {
+    [
+        ("read", "read {endpoint} {path}"),
+        ("discover", "discover {endpoint} {path}"),
+        ("write", "write {endpoint} {path} {value}"),
+        ("write-partial", "write-partial {endpoint} {path} {value}"),
+        ("execute", "execute {endpoint} {path} {value}"),
+        ("create", "create {endpoint} {path} {value}"),
+        ("delete", "delete {endpoint} {path}"),
+        ("write-attributes", "write-attributes {endpoint} {path} {attributes}"),
+        ("observe", "observe {endpoint} {path}"),
+        ("cancel-observation", "cancel-observe {endpoint} {path}"),
+    ]
+    .into_iter()
+    .map(|(op, line)| {
+        (
+            op.to_string(),
+            TriggerSpec {
+                stdin: Some(line.to_string()),
+                shell: None,
+                http: None,
+            },
+        )
+    })
+    .collect()
+}
+
+pub fn reference(role: Role, faults: &[String]) -> Profile {
+    let exe = "{exe}";
+    let mut p = Profile {
+        schema: None,
+        name: String::new(),
+        description: Some("the built-in conformant reference DUT".into()),
+        role,
+        launch: None,
+        bootstrap_launch: None,
+        server_initiated_launch: None,
+        attach: None,
+        endpoint: "urn:dev:lwm2m-conformance:{case}".into(),
+        features: strings(&["launch"]),
+        content_formats: strings(&["tlv", "senml-json", "text", "link-format"]),
+        timing: Timing {
+            response_timeout: Duration::from_secs(5),
+            quiet_window: Duration::from_secs(2),
+            startup_timeout: Duration::from_secs(10),
+        },
+        triggers: BTreeMap::new(),
+        known_failures: BTreeMap::new(),
+        builtin: faults.is_empty(),
+    };
+    let sub = match role {
+        Role::Client => {
+            let ep = ["--endpoint", "{endpoint}"];
+            let server = ["--server", "{server_host}:{server_port}"];
+            let bootstrap = ["--bootstrap", "{bootstrap_host}:{bootstrap_port}"];
+            p.launch = Some(launch(&[&[exe, "reference-client"][..], &server, &ep].concat(), faults));
+            p.bootstrap_launch = Some(launch(
+                &[&[exe, "reference-client"][..], &bootstrap, &ep].concat(),
+                faults,
+            ));
+            let sib = ["--server-initiated", "--listen", "{client_host}:{client_port}"];
+            p.server_initiated_launch = Some(launch(
+                &[&[exe, "reference-client"][..], &server, &bootstrap, &sib, &ep].concat(),
+                faults,
+            ));
+            p.features = strings(&[
+                "launch",
+                "deregister-on-stop",
+                "client-initiated-bootstrap",
+                "server-initiated-bootstrap",
+            ]);
+            "reference-client"
+        }
+        Role::Server => {
+            p.launch = Some(launch(
+                &[exe, "reference-server", "--listen", "{dut_host}:{dut_port}"],
+                faults,
+            ));
+            p.triggers = stdin_triggers();
+            p.features = strings(&["launch", "queue-mode"]);
+            "reference-server"
+        }
+        Role::BootstrapServer => {
+            let base = [
+                exe,
+                "reference-bootstrap-server",
+                "--listen",
+                "{dut_host}:{dut_port}",
+                "--server-uri",
+                "coap://127.0.0.1:5683",
+            ];
+            p.launch = Some(launch(&base, faults));
+            p.server_initiated_launch = Some(launch(
+                &[&base[..], &["--server-initiated", "{client_host}:{client_port}"]].concat(),
+                faults,
+            ));
+            p.features = strings(&["launch", "client-initiated-bootstrap", "server-initiated-bootstrap"]);
+            "reference-bootstrap-server"
+        }
+    };
+    p.name = if faults.is_empty() {
+        sub.to_string()
+    } else {
+        format!("{sub} --fault {}", faults.join(","))
+    };
+    p
+}
