@@ -18,6 +18,7 @@ pub enum TextMatcher {
     Absent,
     Equals(String),
     OneOf { values: Vec<String>, optional: bool },
+    StartsWith(String),
 }
 
 impl<'de> Deserialize<'de> for TextMatcher {
@@ -29,8 +30,17 @@ impl<'de> Deserialize<'de> for TextMatcher {
             #[serde(default)]
             optional: bool,
         }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct StartsWith {
+            starts_with: String,
+        }
         let v = serde_yaml::Value::deserialize(d)?;
         match v {
+            serde_yaml::Value::Mapping(ref m) if m.contains_key("starts_with") => {
+                let s: StartsWith = serde_yaml::from_value(v).map_err(serde::de::Error::custom)?;
+                Ok(TextMatcher::StartsWith(s.starts_with))
+            }
             serde_yaml::Value::Mapping(_) => {
                 let o: OneOf = serde_yaml::from_value(v).map_err(serde::de::Error::custom)?;
                 let values = o
@@ -61,7 +71,7 @@ fn scalar_text(v: &serde_yaml::Value) -> Result<String, String> {
         serde_yaml::Value::String(s) => Ok(s.clone()),
         serde_yaml::Value::Number(n) => Ok(n.to_string()),
         serde_yaml::Value::Bool(b) => Ok(if *b { "1" } else { "0" }.to_string()),
-        _ => Err("expected `present`, `absent`, a value, or {one_of: [...], optional: bool}".into()),
+        _ => Err("expected `present`, `absent`, a value, {one_of: [...], optional: bool} or {starts_with: ...}".into()),
     }
 }
 
@@ -80,6 +90,14 @@ impl TextMatcher {
                     Some(v) if v == want => Ok(()),
                     Some(v) => Err(format!("{what} is `{v}`, expected `{want}`")),
                     None => Err(format!("{what} is missing, expected `{want}`")),
+                }
+            }
+            (TextMatcher::StartsWith(t), a) => {
+                let want = vars.render(t)?;
+                match a {
+                    Some(v) if v.starts_with(&want) => Ok(()),
+                    Some(v) => Err(format!("{what} is `{v}`, expected it to start with `{want}`")),
+                    None => Err(format!("{what} is missing, expected it to start with `{want}`")),
                 }
             }
             (TextMatcher::OneOf { optional: true, .. }, None) => Ok(()),

@@ -97,6 +97,10 @@ pub struct Case {
     /// How the case reads an ambiguous sentence, shown with its verdict.
     #[serde(default)]
     pub reading: Option<String>,
+    /// Requests the harness answers by itself as they arrive (the simulated peer's routine
+    /// behaviour, e.g. 2.04 to every Bootstrap Write), whether or not a step also expects them.
+    #[serde(default)]
+    pub auto_respond: Vec<AutoRespond>,
     /// How the DUT is started: `server` (default: configured with the harness's LwM2M Server),
     /// `bootstrap` (configured only with the harness's Bootstrap-Server: Client Initiated
     /// Bootstrap) or `server-initiated-bootstrap` (registered with the LwM2M Server and listening
@@ -127,6 +131,20 @@ pub enum Step {
     RestartDut(DutControl),
     /// Make a server DUT perform an operation, through the profile's `triggers`.
     Trigger(Trigger),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoRespond {
+    pub method: Code,
+    /// A path prefix (`/0`, `/`); default: every path.
+    #[serde(default)]
+    pub path: Option<String>,
+    pub code: Code,
+    #[serde(default)]
+    pub content_format: Option<String>,
+    #[serde(default)]
+    pub payload: Option<String>,
 }
 
 /// `- trigger: {operation: read, path: /3/0/0}`: rendered with the profile's trigger template.
@@ -269,6 +287,9 @@ pub struct ExpectRequest {
     /// Uri-Query parameters; parameters not listed are not checked.
     #[serde(default)]
     pub query: BTreeMap<String, TextMatcher>,
+    /// The Observe option: `0` (register an observation), `1` (cancel), `absent`, `present`.
+    #[serde(default)]
+    pub observe: Option<TextMatcher>,
     #[serde(default)]
     pub content_format: Option<FormatSet>,
     #[serde(default)]
@@ -300,6 +321,9 @@ pub struct Respond {
     pub content_format: Option<String>,
     #[serde(default)]
     pub payload: Option<String>,
+    /// An Observe option on the response (a client accepting an observation answers with one).
+    #[serde(default)]
+    pub observe: Option<u32>,
 }
 
 /// LwM2M operations the harness can send as a server, with their CoAP mapping (TS 1.0.2 §8.2.4-8.2.6).
@@ -425,6 +449,13 @@ pub struct ExpectResponse {
     pub payload: Option<PayloadMatcher>,
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
+    /// The response's Location-Path (e.g. `{starts_with: /rd/}` for a Register's answer).
+    #[serde(default)]
+    pub location: Option<TextMatcher>,
+    /// Fail if the DUT sent any request between the harness's request and this response (e.g. no
+    /// DM operation before the Register is answered).
+    #[serde(default)]
+    pub no_request_before: bool,
     /// expect_notification only: answer this notification with RST instead of ACK, which
     /// cancels the observation (RFC 7641 §3.6); later notifications of it get RST too.
     #[serde(default)]

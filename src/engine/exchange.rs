@@ -64,6 +64,7 @@ impl Engine {
                     }
                 } else if msg.is_request() {
                     self.dut = Some(from);
+                    self.auto_respond(now, to, from, &msg);
                     self.incoming.push(Incoming {
                         frame,
                         at: to,
@@ -90,6 +91,44 @@ impl Engine {
                         .push((frame, format!("message with reserved code {}", msg.code)));
                 }
             }
+        }
+    }
+
+    /// Answers a request a case-level `auto_respond` rule covers, as the simulated peer would.
+    fn auto_respond(&mut self, now: Duration, local: SocketAddr, to: SocketAddr, msg: &Message) {
+        let path = msg.uri_path();
+        let Some(rule) = self.case.auto_respond.iter().find(|r| {
+            r.method == msg.code
+                && r.path
+                    .as_deref()
+                    .is_none_or(|p| path == p || path.starts_with(&format!("{}/", p.trim_end_matches('/'))))
+        }) else {
+            return;
+        };
+        let (t, mid) = if msg.mtype == MessageType::Confirmable {
+            (MessageType::Acknowledgement, msg.mid)
+        } else {
+            self.next_mid = self.next_mid.wrapping_add(1);
+            (MessageType::NonConfirmable, self.next_mid)
+        };
+        let mut m = Message::new(t, rule.code, mid, msg.token.clone());
+        if let Some(f) = rule
+            .content_format
+            .as_deref()
+            .and_then(crate::lwm2m::ContentFormat::from_name)
+        {
+            m.add_uint_option(crate::coap::message::option::CONTENT_FORMAT, u32::from(f.0));
+        }
+        if let Some(p) = &rule.payload {
+            m.payload = p.clone().into_bytes();
+        }
+        if let Ok(bytes) = m.to_bytes() {
+            if msg.mtype == MessageType::Confirmable {
+                self.dedup.answered(to, msg.mid, bytes.clone());
+            }
+            self.transcript
+                .note(now, format!("answered automatically ({})", rule.code));
+            self.emit(now, local, to, bytes);
         }
     }
 

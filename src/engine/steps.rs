@@ -176,6 +176,13 @@ impl Engine {
                 .map(|(_, v)| v.as_deref().unwrap_or(""));
             matcher.check(&format!("query parameter {name}"), actual, &self.vars)?;
         }
+        if let Some(o) = &e.observe {
+            o.check(
+                "Observe option",
+                m.observe().map(|v| v.to_string()).as_deref(),
+                &self.vars,
+            )?;
+        }
         if let Some(f) = &e.content_format {
             f.check(m.content_format(), &self.setup.formats)?;
         }
@@ -259,6 +266,9 @@ impl Engine {
             };
             m.set_location_path(&loc);
             self.vars.set("location", loc);
+        }
+        if let Some(o) = r.observe {
+            m.add_uint_option(option::OBSERVE, o);
         }
         if let Some(cf) = &r.content_format {
             match ContentFormat::from_name(cf) {
@@ -386,6 +396,7 @@ impl Engine {
             let msg = reply.msg.clone();
             let path = o.path;
             let sent_accept = o.accept;
+            let sent_frame = o.frame;
             let accept: Vec<ContentFormat> = o.accept.map(|a| vec![a]).unwrap_or_else(|| self.setup.formats.clone());
             self.outgoing[i].consumed += 1;
             let checked = (|| {
@@ -393,6 +404,17 @@ impl Engine {
                     return Err("response carries no Observe option, so it is not a notification".to_string());
                 }
                 e.code.check(msg.code)?;
+                if let Some(l) = &e.location {
+                    l.check("Location-Path", msg.location_path().as_deref(), &self.vars)?;
+                }
+                if e.no_request_before
+                    && let Some(r) = self.incoming.iter().find(|r| r.frame > sent_frame && r.frame < frame)
+                {
+                    return Err(format!(
+                        "the DUT sent a request (frame {}: {}) before this response",
+                        r.frame, r.msg
+                    ));
+                }
                 if let Some(f) = &e.content_format {
                     f.check(msg.content_format(), &accept)?;
                 }
