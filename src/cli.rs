@@ -177,10 +177,23 @@ fn default_profiles(testcases: &Path) -> Vec<PathBuf> {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("peer").required(true).multiple(true).args(["server", "bootstrap"])))]
 pub struct ReferenceClientArgs {
-    /// The LwM2M Server's address (must be loopback).
+    /// A factory-bootstrapped LwM2M Server (Server /1/0, Short Server ID 1; must be loopback).
     #[arg(long)]
-    pub server: std::net::SocketAddr,
+    pub server: Option<std::net::SocketAddr>,
+    /// A Bootstrap-Server Account, Security /0/0 (must be loopback). Without --server and
+    /// without --server-initiated the client starts with Bootstrap-Request.
+    #[arg(long)]
+    pub bootstrap: Option<std::net::SocketAddr>,
+    /// Never send Bootstrap-Request: wait for the Bootstrap-Server to write (Server Initiated
+    /// Bootstrap).
+    #[arg(long, requires = "bootstrap")]
+    pub server_initiated: bool,
+    /// Bind the client's UDP socket here (loopback) instead of an ephemeral port, so that a
+    /// Bootstrap-Server can reach it.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
     /// Endpoint Client Name.
     #[arg(long)]
     pub endpoint: String,
@@ -193,7 +206,7 @@ pub struct ReferenceClientArgs {
 }
 
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
-    use crate::reference::client::{ClientConfig, Fault};
+    use crate::reference::client::{DeviceConfig, Fault};
     let mut faults = std::collections::BTreeSet::new();
     for f in &a.fault {
         match f.parse::<Fault>() {
@@ -209,9 +222,12 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
             }
         }
     }
-    let cfg = ClientConfig {
-        server: a.server,
+    let cfg = DeviceConfig {
         endpoint: a.endpoint,
+        server: a.server,
+        bootstrap: a.bootstrap,
+        server_initiated: a.server_initiated,
+        listen: a.listen,
         lifetime: a.lifetime,
         faults,
     };
@@ -222,7 +238,7 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(crate::reference::client::run(cfg)) {
+    match rt.block_on(crate::reference::client::run_device(cfg)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("reference client: {e}");

@@ -92,4 +92,4 @@ fn client_side_gaps_are_few_and_reasoned() {
 }
 
 /// Lower this as client-side gaps close; never raise it.
-const CLIENT_GAP_CEILING: usize = 15;
+const CLIENT_GAP_CEILING: usize = 6;

@@ -143,7 +143,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     // a loopback address of its own, so its side of the capture decodes as CoAP too.
     // A server DUT listens too, likewise: {dut_host}:{dut_port}.
     let listens = case.start == Start::ServerInitiatedBootstrap || case.dut != Role::Client;
-    let client_addr = listens.then(|| client_address(&case.id));
+    let client_addr = listens.then(|| client_address(&format!("{}#{}", case.id, profile.name)));
     let mut vars = Vars::default();
     vars.set("exe", harness_exe().display().to_string());
     for (name, addr, _) in &endpoints.sockets {
@@ -308,16 +308,26 @@ async fn run_trigger(t: TriggerAction, dut: &mut Option<Dut>, dir: &Path, bound:
     }
 }
 
-/// A loopback address for a DUT that listens (127.x.y.z:5683, distinct from the harness's).
-fn client_address(case_id: &str) -> SocketAddr {
-    let h = fnv1a(format!("{case_id}#client#{}", std::process::id()).as_bytes());
-    let ip = std::net::Ipv4Addr::new(
-        127,
-        1 + (h % 254) as u8,
-        1 + ((h >> 8) % 254) as u8,
-        1 + ((h >> 16) % 254) as u8,
-    );
-    SocketAddr::new(ip.into(), COAP_PORT)
+/// A loopback address for a DUT that listens (127.x.y.z:5683, distinct from the harness's). The
+/// key names the case and the profile, so a case run against two DUTs at once (the suite and its
+/// fault self-test) gets two addresses; a candidate some other socket holds is skipped.
+fn client_address(key: &str) -> SocketAddr {
+    let mut h = fnv1a(format!("{key}#client#{}", std::process::id()).as_bytes());
+    let mut candidate = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), COAP_PORT);
+    for _ in 0..32 {
+        let ip = std::net::Ipv4Addr::new(
+            127,
+            1 + (h % 254) as u8,
+            1 + ((h >> 8) % 254) as u8,
+            1 + ((h >> 16) % 254) as u8,
+        );
+        candidate = SocketAddr::new(ip.into(), COAP_PORT);
+        if std::net::UdpSocket::bind(candidate).is_ok() {
+            break;
+        }
+        h = h.rotate_left(24).wrapping_mul(0x100_0000_01b3).wrapping_add(1);
+    }
+    candidate
 }
 
 async fn wait_dut(dut: &mut Option<Dut>) -> String {

@@ -15,9 +15,10 @@ use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::link_format;
 
 use super::attributes::AttributeStore;
-use super::dm::{self, BAD_OPTION, Effect, Reply};
+use super::dm::{BAD_OPTION, Effect, Reply};
+use super::dm_faults;
 use super::messaging::MessageLayer;
-use super::objects::ObjectStore;
+use super::objects::{ObjectStore, SERVER_INSTANCE};
 use super::observe::Observations;
 use super::registration::{Registration, Snapshot};
 use super::{ClientConfig, Fault};
@@ -33,7 +34,7 @@ const KNOWN_CRITICAL: [u16; 5] = [URI_HOST, URI_PORT, option::URI_PATH, option::
 
 /// The Message ID of something that looks like a Confirmable CoAP message, for the RST that
 /// rejects it when it cannot be parsed (RFC 7252 §4.2).
-fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
+pub(crate) fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
     match bytes {
         [first, _, hi, lo, ..] if first >> 6 == 1 && (first >> 4) & 0x3 == 0 => Some(u16::from_be_bytes([*hi, *lo])),
         _ => None,
@@ -48,6 +49,9 @@ pub struct ClientCore {
     store: ObjectStore,
     attrs: AttributeStore,
     obs: Observations,
+    /// This server's Server Object Instance, whose Lifetime and Binding Register and Update
+    /// carry.
+    server_instance: u16,
     /// Unix time at the epoch of `now`, for Current Time.
     unix_at_epoch: i64,
     /// The latest `now` handed in.
@@ -59,19 +63,32 @@ impl ClientCore {
     /// `unix_at_epoch` is the wall-clock time (Unix seconds) at `now == 0`; `seed` randomises
     /// Message IDs, tokens and retransmission timing.
     pub fn new(cfg: ClientConfig, now: Duration, unix_at_epoch: i64, seed: u64) -> Self {
-        let mut core = ClientCore {
-            msg: MessageLayer::new(cfg.server, seed),
-            reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone()),
-            store: ObjectStore::new(cfg.server, cfg.lifetime),
-            attrs: AttributeStore::default(),
-            obs: Observations::default(),
-            cfg,
-            unix_at_epoch,
-            now,
-        };
+        let store = ObjectStore::new(cfg.server, cfg.lifetime);
+        let mut core = Self::with_store(cfg, SERVER_INSTANCE, store, now, unix_at_epoch, seed);
         core.sync_clock(now);
         core.poll(now);
         core
+    }
+
+    fn with_store(
+        cfg: ClientConfig,
+        server_instance: u16,
+        store: ObjectStore,
+        now: Duration,
+        unix_at_epoch: i64,
+        seed: u64,
+    ) -> Self {
+        ClientCore {
+            msg: MessageLayer::new(cfg.server, seed),
+            reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone()),
+            store,
+            attrs: AttributeStore::default(),
+            obs: Observations::new(&cfg.faults),
+            server_instance,
+            cfg,
+            unix_at_epoch,
+            now,
+        }
     }
 
     fn sync_clock(&mut self, now: Duration) {
@@ -82,8 +99,8 @@ impl ClientCore {
 
     fn snapshot(&self) -> Snapshot {
         Snapshot {
-            lifetime: self.store.lifetime(),
-            binding: self.store.binding(),
+            lifetime: self.store.lifetime_of(self.server_instance),
+            binding: self.store.binding_of(self.server_instance),
             links: link_format::serialize(&self.store.object_links()),
         }
     }
@@ -160,7 +177,7 @@ impl ClientCore {
                 self.obs.on_ack(m.mid);
             }
         } else if !self.reg.on_reset_or_gave_up(now, m.mid) {
-            self.obs.on_reset_or_gave_up(m.mid);
+            self.obs.on_reset(m.mid);
         }
     }
 
@@ -199,7 +216,7 @@ impl ClientCore {
             if observe && req.observe() == Some(1) {
                 self.obs.cancel(&mut self.msg, &req.token);
             }
-            dm::handle(&mut self.store, &mut self.attrs, req)
+            dm_faults::handle(&self.cfg.faults, &mut self.store, &mut self.attrs, req)
         };
         self.respond(req, reply);
         match effect {
@@ -293,5 +310,58 @@ impl ClientCore {
     /// The registration location (e.g. "/rd/abc") while registered.
     pub fn location(&self) -> Option<String> {
         self.reg.location()
+    }
+}
+
+/// How a [`Device`](super::device::Device) runs one core per LwM2M Server: the device owns the
+/// object store its servers share and lends it to a core for each call.
+impl ClientCore {
+    /// A core for the server of `cfg.server`, whose Server Object Instance is
+    /// `server_instance`; it sends its Register at once, like [`ClientCore::new`].
+    pub(crate) fn for_server(
+        cfg: ClientConfig,
+        server_instance: u16,
+        store: &mut ObjectStore,
+        now: Duration,
+        unix_at_epoch: i64,
+        seed: u64,
+    ) -> Self {
+        // A stand-in store, swapped for the device's whenever the core runs.
+        let stand_in = ObjectStore::without_servers();
+        let mut core = Self::with_store(cfg, server_instance, stand_in, now, unix_at_epoch, seed);
+        core.lend(store, |c| {
+            c.sync_clock(now);
+            c.poll(now);
+        });
+        core
+    }
+
+    /// Runs `f` with `store` as this core's object store, then hands it back. A swap rather
+    /// than a borrowed field so that every method of the core works unchanged.
+    pub(crate) fn lend<R>(&mut self, store: &mut ObjectStore, f: impl FnOnce(&mut ClientCore) -> R) -> R {
+        std::mem::swap(&mut self.store, store);
+        let r = f(self);
+        std::mem::swap(&mut self.store, store);
+        r
+    }
+
+    /// Like `handle_datagram`, but sends nothing of the core's own accord (no Register, Update
+    /// or notification): for a fault that answers a request while the device holds this
+    /// server off, so that the answer is the fault's only trace.
+    pub(crate) fn handle_datagram_quietly(&mut self, now: Duration, bytes: &[u8]) {
+        self.sync_clock(now);
+        if let Ok(m) = Message::parse(bytes) {
+            self.on_message(now, &m);
+        }
+    }
+
+    /// Asks for an Update at the next poll (as the Registration Update Trigger does).
+    pub(crate) fn trigger_update(&mut self) {
+        self.reg.trigger_update();
+    }
+
+    /// The LwM2M Server this core talks to.
+    pub(crate) fn server(&self) -> SocketAddr {
+        self.msg.server()
     }
 }

@@ -152,7 +152,7 @@ pub(crate) fn read(
 
 /// The records of a Write or Create payload. A missing Content-Format means text/plain
 /// (LwM2M 1.0.2 §8.1: "a default value of plain/text is assumed").
-fn decode_payload(base: &Path, req: &Message) -> Result<Vec<Record>, Code> {
+pub(super) fn decode_payload(base: &Path, req: &Message) -> Result<Vec<Record>, Code> {
     let format = ContentFormat(req.content_format().unwrap_or(ContentFormat::TEXT.0));
     match format.canonical() {
         ContentFormat::TLV

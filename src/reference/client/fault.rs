@@ -56,6 +56,59 @@ fault_table! {
         "Device Management requests received before the Register is acknowledged are answered.";
     IrAnswerBeforeRegistrationAck => "ir-answer-before-registration-ack",
         "Observe requests received before the Register is acknowledged are answered.";
+    // --- Device Management, Information Reporting and Registration faults (dm_faults.rs,
+    // observe.rs, resume.rs); each breaks one operation of its case and nothing else.
+    DmNoReadResource => "dm-no-read-resource",
+        "A Read of a single Resource is answered 4.05 Method Not Allowed.";
+    DmNoReadInstance => "dm-no-read-instance",
+        "A Read of an Object Instance is answered 4.05 Method Not Allowed.";
+    DmNoReadObject => "dm-no-read-object",
+        "A Read of an Object is answered 4.05 Method Not Allowed.";
+    DmWriteReplaceNotApplied => "dm-write-replace-not-applied",
+        "A Write (replace, PUT) is answered 2.04 Changed but the value is not stored.";
+    DmNoWritePartial => "dm-no-write-partial",
+        "A Write (partial update, POST on an Object Instance) is answered 4.05 Method Not Allowed.";
+    DmNoExecute => "dm-no-execute",
+        "An Execute is answered 4.05 Method Not Allowed and nothing is executed.";
+    DmNoCreate => "dm-no-create",
+        "A Create is answered 4.05 Method Not Allowed.";
+    DmNoDelete => "dm-no-delete",
+        "A Delete is answered 4.05 Method Not Allowed.";
+    DmDiscoverOmitsResources => "dm-discover-omits-resources",
+        "A Discover lists only Object and Object Instance links, none of the Resources.";
+    DmNoWriteAttributes => "dm-no-write-attributes",
+        "A Write-Attributes is answered 4.05 Method Not Allowed.";
+    DmWriteAttributesRejectsStep => "dm-write-attributes-rejects-step",
+        "A Write-Attributes carrying the Step (`st`) parameter is answered 4.00 Bad Request.";
+    IrNoNotify => "ir-no-notify",
+        "An Observe is answered, but no notification ever follows.";
+    IrIgnoresCancelObservation => "ir-ignores-cancel-observation",
+        "A GET with Observe=1 is answered like a Read, but the observation goes on.";
+    IrNotifyIgnoresCancelRst => "ir-notify-ignores-cancel-rst",
+        "A notification answered with RST does not cancel its observation.";
+    IrObjectNotifyChangedResourceOnly => "ir-object-notify-changed-resource-only",
+        "Notifications of an Object observation carry only the changed Resources, not their Object Instance.";
+    IrReregisterWithUpdateAfterRestart => "ir-reregister-with-update-after-restart",
+        "After a restart (observations forgotten) the client resumes its old registration with an Update instead of a Register.";
+    IrIgnoresPmin => "ir-ignores-pmin",
+        "Notifications ignore the Minimum Period (pmin): a change is notified at once.";
+    IrIgnoresPmax => "ir-ignores-pmax",
+        "Notifications ignore the Maximum Period (pmax): nothing is notified while the value stays the same.";
+    // --- Bootstrap faults (bootstrap.rs, device.rs); each needs a Bootstrap-Server to show.
+    BsAnswerDuringBootstrap => "bs-answer-during-bootstrap",
+        "During a Client Initiated Bootstrap, requests not related to bootstrap (e.g. a Read) are answered.";
+    BsWriteNeedsExistingInstance => "bs-write-needs-existing-instance",
+        "A Bootstrap Write to an Object Instance that does not exist gets 4.04 instead of creating it.";
+    BsDeleteRootRemovesBsAccount => "bs-delete-root-removes-bs-account",
+        "Bootstrap Delete on \"/\" also deletes the Bootstrap-Server Account.";
+    BsRegisterFirstServerOnly => "bs-register-first-server-only",
+        "After Bootstrap-Finish, only the first configured LwM2M Server gets a Register.";
+    BsNoFreshStart => "bs-no-fresh-start",
+        "After Bootstrap-Finish, a registration made before is kept and Updated instead of a new Register.";
+    SibAnswerDm => "sib-answer-dm",
+        "During a Server Initiated Bootstrap, Device Management requests from an LwM2M Server are answered.";
+    SibAnswerObserve => "sib-answer-observe",
+        "During a Server Initiated Bootstrap, Observe requests from an LwM2M Server are answered.";
 }
 
 impl fmt::Display for Fault {

@@ -1,5 +1,5 @@
-//! [`run`]: the tokio driver of [`ClientCore`]. One UDP socket on loopback, one timer, and
-//! SIGTERM/SIGINT to De-register and exit; everything else is the core's.
+//! [`run_device`]: the tokio driver of [`Device`]. One UDP socket on loopback, one timer, and
+//! SIGTERM/SIGINT to De-register and exit; everything else is the device's.
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -9,47 +9,54 @@ use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
-use super::{ClientConfig, ClientCore};
+use super::{ClientConfig, Device, DeviceConfig};
 
-/// The longest the loop sleeps with nothing scheduled (the core normally always has a
-/// deadline while registered); bounds every wait.
+/// The longest the loop sleeps with nothing scheduled (the device normally always has a
+/// deadline while registered or bootstrapping); bounds every wait.
 const IDLE_WAKEUP: Duration = Duration::from_secs(60);
 
 /// Largest UDP payload, so no datagram is ever truncated before the core sees it.
 const MAX_DATAGRAM: usize = 65_535;
 
+/// Runs the reference client with one factory-bootstrapped LwM2M Server; see [`run_device`].
+pub async fn run(cfg: ClientConfig) -> io::Result<()> {
+    run_device(DeviceConfig::from(cfg)).await
+}
+
 /// Runs the reference client until SIGTERM or SIGINT, then De-registers and returns `Ok`.
 /// A second signal while De-registering exits at once. Fails only on set-up errors: a
-/// non-loopback server, or no socket or signal handler.
-pub async fn run(cfg: ClientConfig) -> io::Result<()> {
-    if !cfg.server.ip().is_loopback() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "--server {} is not a loopback address; the reference client only uses loopback",
-                cfg.server
-            ),
-        ));
-    }
-    let local: SocketAddr = match cfg.server {
-        SocketAddr::V4(_) => (Ipv4Addr::LOCALHOST, 0).into(),
-        SocketAddr::V6(_) => (Ipv6Addr::LOCALHOST, 0).into(),
+/// configuration [`DeviceConfig::validate`] refuses (e.g. a non-loopback address), or no
+/// socket or signal handler.
+pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
+    cfg.validate()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // Without --listen, an ephemeral port on the loopback of the first peer's family.
+    let local: SocketAddr = match (cfg.listen, cfg.server.or(cfg.bootstrap)) {
+        (Some(listen), _) => listen,
+        (None, Some(SocketAddr::V6(_))) => (Ipv6Addr::LOCALHOST, 0).into(),
+        (None, _) => (Ipv4Addr::LOCALHOST, 0).into(),
     };
     let socket = UdpSocket::bind(local).await?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     tracing::info!(
-        "reference client {} on {} registering with {}",
+        "reference client {} on {}: server {:?}, bootstrap server {:?}{}",
         cfg.endpoint,
         socket.local_addr()?,
-        cfg.server
+        cfg.server,
+        cfg.bootstrap,
+        if cfg.server_initiated {
+            " (server initiated)"
+        } else {
+            ""
+        }
     );
 
     let start = Instant::now();
     let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let unix_now = i64::try_from(wall.as_secs()).unwrap_or(0);
     let seed = u64::from(wall.subsec_nanos()) ^ (u64::from(std::process::id()) << 32) ^ wall.as_secs();
-    let mut core = ClientCore::new(cfg, Duration::ZERO, unix_now, seed);
+    let mut core = Device::new(cfg, Duration::ZERO, unix_now, seed);
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut stopping = false;
 

@@ -10,12 +10,21 @@
 //!   machine, and the messages, where the registration faults apply).
 //! * `core`: [`ClientCore`], the sans-IO state machine that ties them together; time is passed
 //!   in, datagrams are handed in and polled out.
-//! * `io`: [`run`], a thin tokio loop (UDP socket, timer, SIGTERM/SIGINT) around the core.
-//! * `fault`: the fault switches, one per conformance case's `catches`.
+//! * `bootstrap` and `device`: the Bootstrap Interface (Bootstrap-Request, Write, Delete,
+//!   Finish) and [`Device`], which runs one core per LwM2M Server over one shared object store
+//!   and holds the servers off while a bootstrap sequence runs.
+//! * `io`: [`run_device`] (and [`run`] for a single factory-bootstrapped server), a thin tokio
+//!   loop (UDP socket, timer, SIGTERM/SIGINT) around the device.
+//! * `fault`: the fault switches, one per conformance case's `catches`. The Device Management
+//!   faults wrap `dm` in `dm_faults`; the Information Reporting ones live in `observe`; `resume`
+//!   is the one fault that keeps state across a restart (a file).
 
 mod attributes;
+mod bootstrap;
 mod core;
+mod device;
 mod dm;
+mod dm_faults;
 mod fault;
 mod io;
 mod messaging;
@@ -23,6 +32,7 @@ mod objects;
 mod observe;
 mod reg_messages;
 mod registration;
+mod resume;
 mod validate;
 
 #[cfg(test)]
@@ -32,13 +42,14 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 pub use self::core::ClientCore;
+pub use device::{Device, DeviceConfig};
 pub use fault::Fault;
-pub use io::run;
+pub use io::{run, run_device};
 
 /// How the reference client is set up; the CLI fills it from its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientConfig {
-    /// The LwM2M Server (must be a loopback address).
+    /// The LwM2M Server (must be a loopback address). [`DeviceConfig`] adds bootstrap.
     pub server: SocketAddr,
     /// Endpoint Client Name sent as `ep` in Register.
     pub endpoint: String,

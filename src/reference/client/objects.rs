@@ -14,6 +14,10 @@ use crate::lwm2m::{Link, Path, Record, Value};
 
 use super::validate;
 
+mod accounts;
+
+pub(crate) use accounts::ServerAccount;
+
 pub(crate) const SECURITY: u16 = 0;
 pub(crate) const SERVER: u16 = 1;
 pub(crate) const DEVICE: u16 = 3;
@@ -135,19 +139,6 @@ impl ObjectStore {
         match self.value(o, i, r)? {
             Value::Integer(v) => Some(*v),
             _ => None,
-        }
-    }
-
-    /// Lifetime /1/0/1 (validated on Write to fit in u32).
-    pub(crate) fn lifetime(&self) -> u32 {
-        let lt = self.integer(SERVER, SERVER_INSTANCE, rid::LIFETIME);
-        lt.and_then(|v| u32::try_from(v).ok()).unwrap_or(0)
-    }
-
-    pub(crate) fn binding(&self) -> String {
-        match self.value(SERVER, SERVER_INSTANCE, rid::BINDING) {
-            Some(Value::String(s)) => s.clone(),
-            _ => BINDING_U.into(),
         }
     }
 

@@ -9,12 +9,14 @@
 //! from the Object Instance and Object levels, else from the Server Object's Default Minimum /
 //! Maximum Period; gt, lt and st filter changes of a numeric Resource.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::{ContentFormat, Path, Record, Value};
 
+use super::Fault;
 use super::attributes::AttributeStore;
 use super::dm::{self, Reply};
 use super::messaging::MessageLayer;
@@ -85,9 +87,35 @@ fn seconds(s: u32) -> Duration {
 pub(crate) struct Observations {
     list: Vec<Observation>,
     seq: u32,
+    /// The Information Reporting faults in force (see `fault.rs`); empty when conformant.
+    faults: BTreeSet<Fault>,
 }
 
 impl Observations {
+    /// No observations yet; `faults` may hold Information Reporting faults.
+    pub(crate) fn new(faults: &BTreeSet<Fault>) -> Self {
+        Observations {
+            faults: faults.clone(),
+            ..Observations::default()
+        }
+    }
+
+    fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+
+    /// The attributes in force for `path`, with the pmin / pmax faults applied.
+    fn effective(&self, store: &ObjectStore, attrs: &AttributeStore, path: &Path) -> Effective {
+        let mut eff = effective(store, attrs, path);
+        if self.has(Fault::IrIgnoresPmin) {
+            eff.pmin = 0;
+        }
+        if self.has(Fault::IrIgnoresPmax) {
+            eff.pmax = None;
+        }
+        eff
+    }
+
     fn next_seq(&mut self) -> u32 {
         self.seq = (self.seq + 1) & OBSERVE_MASK;
         self.seq
@@ -128,6 +156,9 @@ impl Observations {
     /// Cancel Observation by GET with Observe 1 (RFC 7641 §3.6); the GET itself is then
     /// answered like a Read.
     pub(crate) fn cancel(&mut self, msg: &mut MessageLayer, token: &[u8]) {
+        if self.has(Fault::IrIgnoresCancelObservation) {
+            return;
+        }
         self.remove_where(msg, |o| o.token == token);
     }
 
@@ -156,6 +187,15 @@ impl Observations {
         }
     }
 
+    /// An RST for a notification (RFC 7641 §3.6): the server no longer wants the observation.
+    pub(crate) fn on_reset(&mut self, mid: u16) -> bool {
+        if self.has(Fault::IrNotifyIgnoresCancelRst) {
+            // Taken as if it were an ACK: the observation goes on.
+            return self.on_ack(mid);
+        }
+        self.on_reset_or_gave_up(mid)
+    }
+
     /// An RST for a notification, or one never acknowledged: the server no longer wants it.
     pub(crate) fn on_reset_or_gave_up(&mut self, mid: u16) -> bool {
         let before = self.list.len();
@@ -166,11 +206,14 @@ impl Observations {
     /// When `notify` next needs to run: pmin or pmax expiring, or the next second while an
     /// observation covers Current Time /3/0/13, whose value moves every second.
     pub(crate) fn next_deadline(&self, now: Duration, store: &ObjectStore, attrs: &AttributeStore) -> Option<Duration> {
+        if self.has(Fault::IrNoNotify) {
+            return None;
+        }
         let current_time = Path::resource(DEVICE, 0, rid::CURRENT_TIME);
         let mut next: Option<Duration> = None;
         let mut consider = |t: Duration| next = Some(next.map_or(t, |n| n.min(t)));
         for o in self.list.iter().filter(|o| o.in_flight.is_none()) {
-            let eff = effective(store, attrs, &o.path);
+            let eff = self.effective(store, attrs, &o.path);
             if o.pending {
                 consider(o.last_sent + seconds(eff.pmin));
             }
@@ -192,10 +235,18 @@ impl Observations {
         attrs: &AttributeStore,
         msg: &mut MessageLayer,
     ) {
+        if self.has(Fault::IrNoNotify) {
+            return;
+        }
+        let changed_only = self.has(Fault::IrObjectNotifyChangedResourceOnly);
+        let effs: Vec<Effective> = self
+            .list
+            .iter()
+            .map(|o| self.effective(store, attrs, &o.path))
+            .collect();
         let mut gone = Vec::new();
         let mut seq = self.seq;
-        for o in &mut self.list {
-            let eff = effective(store, attrs, &o.path);
+        for (o, eff) in self.list.iter_mut().zip(effs) {
             let (records, payload) = match dm::read(store, &o.path, Some(o.format.0)) {
                 Ok((_, records, payload)) => (records, payload),
                 Err(code) => {
@@ -219,7 +270,17 @@ impl Observations {
             let mut m = Message::new(MessageType::Confirmable, Code::CONTENT, 0, o.token.clone());
             m.add_uint_option(option::OBSERVE, seq);
             m.add_uint_option(option::CONTENT_FORMAT, u32::from(o.format.0));
-            m.payload = payload;
+            m.payload = if changed_only && o.path.depth() == 1 {
+                // The fault: an Object observation notifies the changed Resources alone.
+                let changed: Vec<Record> = records
+                    .iter()
+                    .filter(|r| !o.last_records.contains(r))
+                    .cloned()
+                    .collect();
+                crate::lwm2m::encode(o.format, &o.path, &changed).unwrap_or(payload)
+            } else {
+                payload
+            };
             o.in_flight = msg.send_con(now, m);
             o.last_sent = now;
             o.last_number = number(&records);

@@ -106,14 +106,34 @@ fn half(lifetime: u32, from: Duration) -> Option<Duration> {
 
 impl Registration {
     pub(crate) fn new(endpoint: String, faults: BTreeSet<Fault>) -> Self {
-        Registration {
+        let mut reg = Registration {
             endpoint,
             faults,
             phase: Phase::Idle,
             session: None,
             failures: 0,
             stop_by: None,
+        };
+        if reg.faults.contains(&Fault::IrReregisterWithUpdateAfterRestart)
+            && let Some(location) = super::resume::take(&reg.endpoint)
+        {
+            // The fault: resume the previous process's registration with an Update carrying
+            // everything (nothing is known to be known), instead of a Register.
+            let nothing = Snapshot {
+                lifetime: 0,
+                binding: String::new(),
+                links: String::new(),
+            };
+            reg.session = Some(Session {
+                location,
+                known: nothing,
+                next_update_at: None,
+                update: None,
+                update_wanted: true,
+            });
+            reg.phase = Phase::Registered;
         }
+        reg
     }
 
     pub(crate) fn is_registered(&self) -> bool {
@@ -262,6 +282,9 @@ impl Registration {
                 match phase {
                     Phase::Registering(_, known) if resp.code == Code::CREATED && !location.is_empty() => {
                         self.failures = 0;
+                        if self.faults.contains(&Fault::IrReregisterWithUpdateAfterRestart) {
+                            super::resume::save(&self.endpoint, &location);
+                        }
                         let next_update_at = half(known.lifetime, now);
                         self.session = Some(Session {
                             location,

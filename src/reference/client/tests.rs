@@ -4,8 +4,10 @@
 //! Snapshots live in `src/reference/client/snapshots/` and show messages without Message IDs
 //! or tokens (see [`lines`]), so they stay stable.
 
+mod bootstrap;
 mod discover;
 mod dm;
+mod dm_ir_faults;
 mod e2e;
 mod faults;
 mod observe;

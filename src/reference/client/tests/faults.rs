@@ -70,14 +70,45 @@ fn expected_step(fault: Fault) -> &'static str {
         Fault::DeregisterWrongLocation => "shutdown: De-register",
         Fault::DmAnswerBeforeRegistrationAck => "Read /3/0/0 before the registration ack",
         Fault::IrAnswerBeforeRegistrationAck => "Observe /3/0/13 before the registration ack",
+        // Operations this session does not exercise (or that would derail it): each has its own
+        // test in `dm_ir_faults.rs`.
+        Fault::DmNoReadResource
+        | Fault::DmNoReadInstance
+        | Fault::DmNoReadObject
+        | Fault::DmWriteReplaceNotApplied
+        | Fault::DmNoWritePartial
+        | Fault::DmNoExecute
+        | Fault::DmNoCreate
+        | Fault::DmNoDelete
+        | Fault::DmDiscoverOmitsResources
+        | Fault::DmNoWriteAttributes
+        | Fault::DmWriteAttributesRejectsStep
+        | Fault::IrNoNotify
+        | Fault::IrIgnoresCancelObservation
+        | Fault::IrNotifyIgnoresCancelRst
+        | Fault::IrObjectNotifyChangedResourceOnly
+        | Fault::IrReregisterWithUpdateAfterRestart
+        | Fault::IrIgnoresPmin
+        | Fault::IrIgnoresPmax => NOT_IN_SESSION,
+        // Need a Bootstrap-Server: see `tests/bootstrap/faults.rs`.
+        Fault::BsAnswerDuringBootstrap
+        | Fault::BsWriteNeedsExistingInstance
+        | Fault::BsDeleteRootRemovesBsAccount
+        | Fault::BsRegisterFirstServerOnly
+        | Fault::BsNoFreshStart
+        | Fault::SibAnswerDm
+        | Fault::SibAnswerObserve => NOT_IN_SESSION,
     }
 }
+
+/// `expected_step` of a fault the session does not exercise.
+const NOT_IN_SESSION: &str = "";
 
 #[test]
 fn each_fault_changes_exactly_its_step() {
     let baseline = session(&[]);
     let mut effects: BTreeMap<&str, Changes> = BTreeMap::new();
-    for fault in Fault::ALL {
+    for fault in Fault::ALL.iter().filter(|f| expected_step(**f) != NOT_IN_SESSION) {
         let faulty = session(&[*fault]);
         assert_eq!(faulty.len(), baseline.len());
         let changed: Changes = baseline

@@ -1,0 +1,371 @@
+//! [`Device`]: the whole reference client as a sans-IO state machine. It owns the object store,
+//! the Bootstrap-Server exchanges ([`Bootstrap`]) and one [`ClientCore`] per LwM2M Server the
+//! store names (LwM2M 1.0.2 §5.3.1: Register with each server that has a Server Object
+//! Instance), and routes each datagram by its source address (with NoSec, the address is the
+//! peer's identity).
+//!
+//! While a bootstrap sequence runs the LwM2M Servers are frozen: nothing they send is handled
+//! or answered, and their cores get no timeouts, so no Update, notification or retransmission
+//! goes out (seed 003: "ignore requests and flush all pending responses not related to the
+//! Bootstrap sequence"; seed 000: ignore DM and Information Reporting during a Server Initiated
+//! Bootstrap). When it ends the cores are dropped and new ones made for the servers now
+//! configured, each sending a new Register ("start fresh").
+
+use std::collections::{BTreeSet, VecDeque};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::coap::message::option;
+use crate::coap::{Code, Message, MessageType};
+
+use super::attributes::AttributeStore;
+use super::bootstrap::{Bootstrap, Initiator, Outcome, REBOOTSTRAP_DELAY};
+use super::objects::{ObjectStore, ServerAccount};
+use super::{ClientConfig, ClientCore, Fault, dm};
+
+/// How the reference client is set up, bootstrap included; the CLI fills it from its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceConfig {
+    /// Endpoint Client Name, sent as `ep` in Bootstrap-Request and Register.
+    pub endpoint: String,
+    /// A factory-bootstrapped LwM2M Server: Server /1/0 and Security /0/0 (/0/1 when there is
+    /// a Bootstrap-Server Account, which takes /0/0), Short Server ID 1.
+    pub server: Option<SocketAddr>,
+    /// The Bootstrap-Server Account: Security /0/0 with Bootstrap-Server true, NoSec.
+    pub bootstrap: Option<SocketAddr>,
+    /// With `bootstrap`: never send Bootstrap-Request, wait for the Bootstrap-Server to write.
+    pub server_initiated: bool,
+    /// Where the client's socket binds; None is an ephemeral port on loopback.
+    pub listen: Option<SocketAddr>,
+    /// Lifetime /1/0/1 of the factory-bootstrapped server, in seconds.
+    pub lifetime: u32,
+    /// Requirements to break on purpose (empty: conformant).
+    pub faults: BTreeSet<Fault>,
+}
+
+impl From<ClientConfig> for DeviceConfig {
+    fn from(c: ClientConfig) -> Self {
+        DeviceConfig {
+            endpoint: c.endpoint,
+            server: Some(c.server),
+            bootstrap: None,
+            server_initiated: false,
+            listen: None,
+            lifetime: c.lifetime,
+            faults: c.faults,
+        }
+    }
+}
+
+impl DeviceConfig {
+    /// Checks what the argument parser cannot: a peer to talk to, and loopback everywhere.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.server.is_none() && self.bootstrap.is_none() {
+            return Err("give --server, --bootstrap or both".into());
+        }
+        if self.server_initiated && self.bootstrap.is_none() {
+            return Err("--server-initiated needs --bootstrap".into());
+        }
+        if self.server.is_some() && self.server == self.bootstrap {
+            return Err("--server and --bootstrap must be different addresses".into());
+        }
+        let named = [
+            ("--server", self.server),
+            ("--bootstrap", self.bootstrap),
+            ("--listen", self.listen),
+        ];
+        for (flag, addr) in named {
+            if let Some(a) = addr.filter(|a| !a.ip().is_loopback()) {
+                return Err(format!(
+                    "{flag} {a} is not a loopback address; the reference client only uses loopback"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub struct Device {
+    endpoint: String,
+    faults: BTreeSet<Fault>,
+    unix_at_epoch: i64,
+    seed: u64,
+    /// Cores made so far, to give each its own seed.
+    made: u64,
+    store: ObjectStore,
+    bootstrap: Option<Bootstrap>,
+    cores: Vec<ClientCore>,
+    /// Answers a fault gives during a bootstrap sequence to a peer with no core.
+    out: VecDeque<(SocketAddr, Vec<u8>)>,
+    fault_attrs: AttributeStore,
+    fault_mid: u16,
+    stopping: bool,
+    now: Duration,
+}
+
+impl Device {
+    /// A device that sends what it starts with right away: a Register to the factory server,
+    /// or a Bootstrap-Request when it has no server and may initiate bootstrap.
+    pub fn new(cfg: DeviceConfig, now: Duration, unix_at_epoch: i64, seed: u64) -> Device {
+        let mut store = match cfg.server {
+            Some(server) => ObjectStore::new(server, cfg.lifetime),
+            None => ObjectStore::without_servers(),
+        };
+        let bootstrap = cfg.bootstrap.map(|bs| {
+            store.add_bootstrap_account(bs);
+            Bootstrap::new(
+                cfg.endpoint.clone(),
+                bs,
+                !cfg.server_initiated,
+                cfg.faults.clone(),
+                seed ^ 0xb5,
+            )
+        });
+        let mut device = Device {
+            endpoint: cfg.endpoint,
+            faults: cfg.faults,
+            unix_at_epoch,
+            seed,
+            made: 0,
+            store,
+            bootstrap,
+            cores: Vec::new(),
+            out: VecDeque::new(),
+            fault_attrs: AttributeStore::default(),
+            fault_mid: (seed >> 8) as u16,
+            stopping: false,
+            now,
+        };
+        device.sync_clock(now);
+        for account in device.store.server_accounts() {
+            let core = device.new_core(account, now);
+            device.cores.push(core);
+        }
+        if device.cores.is_empty()
+            && let Some(bs) = device.bootstrap.as_mut()
+        {
+            bs.request_at(now);
+        }
+        device.poll(now);
+        device
+    }
+
+    fn sync_clock(&mut self, now: Duration) {
+        self.now = self.now.max(now);
+        let secs = i64::try_from(self.now.as_secs()).unwrap_or(i64::MAX);
+        self.store.set_clock(self.unix_at_epoch.saturating_add(secs));
+    }
+
+    fn new_core(&mut self, account: ServerAccount, now: Duration) -> ClientCore {
+        self.made += 1;
+        let cfg = ClientConfig {
+            server: account.address,
+            endpoint: self.endpoint.clone(),
+            // Unused: the Lifetime is read from the shared store's Server instance.
+            lifetime: 0,
+            faults: self.faults.clone(),
+        };
+        let seed = self.seed ^ self.made.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let si = account.server_instance;
+        tracing::info!(
+            "registering with {} (Short Server ID {})",
+            account.address,
+            account.short_server_id
+        );
+        ClientCore::for_server(cfg, si, &mut self.store, now, self.unix_at_epoch, seed)
+    }
+
+    /// True while a bootstrap sequence holds the LwM2M Servers off.
+    fn frozen(&self) -> bool {
+        !self.stopping && self.bootstrap.as_ref().is_some_and(Bootstrap::is_active)
+    }
+
+    pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
+        self.sync_clock(now);
+        if let Some(bs) = self.bootstrap.as_mut().filter(|b| b.peer() == from) {
+            match bs.handle_datagram(now, bytes, &mut self.store) {
+                Outcome::Quiet => {}
+                Outcome::Foreign(req) if self.answers_despite_bootstrap(from, &req) => self.answer_directly(from, &req),
+                Outcome::Foreign(req) => tracing::debug!("ignoring {req} from the Bootstrap-Server"),
+                Outcome::Ended => self.start_fresh(now),
+            }
+        } else if let Some(core) = self.cores.iter().position(|c| c.server() == from) {
+            if !self.frozen() {
+                self.cores[core].lend(&mut self.store, |c| c.handle_datagram(now, from, bytes));
+            } else if Message::parse(bytes).is_ok_and(|m| m.is_request() && self.answers_despite_bootstrap(from, &m)) {
+                self.cores[core].lend(&mut self.store, |c| c.handle_datagram_quietly(now, bytes));
+            } else {
+                tracing::debug!("ignoring {} bytes from {from}: bootstrap under way", bytes.len());
+            }
+        } else if let Ok(req) = Message::parse(bytes)
+            && req.is_request()
+            && self.bootstrap.as_ref().and_then(Bootstrap::initiator) == Some(Initiator::Client)
+            && self.answers_despite_bootstrap(from, &req)
+        {
+            self.answer_directly(from, &req);
+        } else {
+            tracing::debug!(
+                "dropping {} bytes from {from}: not a server of this client",
+                bytes.len()
+            );
+        }
+        self.poll(now);
+    }
+
+    /// Whether a fault has the client answer `req`, a request not related to bootstrap, during
+    /// a sequence. Conformant: never.
+    fn answers_despite_bootstrap(&self, from: SocketAddr, req: &Message) -> bool {
+        let Some(initiator) = self
+            .bootstrap
+            .as_ref()
+            .filter(|_| self.frozen())
+            .and_then(Bootstrap::initiator)
+        else {
+            return false;
+        };
+        let from_bootstrap_server = self.bootstrap.as_ref().is_some_and(|b| b.peer() == from);
+        let observe = req.code == Code::GET && req.observe().is_some();
+        match initiator {
+            Initiator::Client => self.faults.contains(&Fault::BsAnswerDuringBootstrap),
+            Initiator::Server if from_bootstrap_server => false,
+            Initiator::Server if observe => self.faults.contains(&Fault::SibAnswerObserve),
+            Initiator::Server => self.faults.contains(&Fault::SibAnswerDm),
+        }
+    }
+
+    /// A fault's answer to a peer that has no core (the Bootstrap-Server, a server only just
+    /// written, or any other sender: during a Client Initiated Bootstrap the client has no
+    /// server to tell apart from strangers): handled as a Device Management request,
+    /// piggybacked as a core would.
+    fn answer_directly(&mut self, to: SocketAddr, req: &Message) {
+        let (reply, _) = dm::handle(&mut self.store, &mut self.fault_attrs, req);
+        let (mtype, mid) = if req.mtype == MessageType::Confirmable {
+            (MessageType::Acknowledgement, req.mid)
+        } else {
+            self.fault_mid = self.fault_mid.wrapping_add(1);
+            (MessageType::NonConfirmable, self.fault_mid)
+        };
+        let mut resp = Message::new(mtype, reply.code, mid, req.token.clone());
+        if let Some(location) = reply.location {
+            resp.set_location_path(&location.to_string());
+        }
+        if let Some(cf) = reply.content_format {
+            resp.add_uint_option(option::CONTENT_FORMAT, u32::from(cf.0));
+        }
+        resp.payload = reply.payload;
+        match resp.to_bytes() {
+            Ok(bytes) => self.out.push_back((to, bytes)),
+            Err(e) => tracing::warn!("cannot encode {resp}: {e}"),
+        }
+    }
+
+    /// After a bootstrap sequence: forget every registration and observation and Register with
+    /// each LwM2M Server now configured; with none, a Client Initiated client bootstraps again.
+    fn start_fresh(&mut self, now: Duration) {
+        let mut accounts = self.store.server_accounts();
+        if self.faults.contains(&Fault::BsRegisterFirstServerOnly) {
+            accounts.truncate(1);
+        }
+        let old = std::mem::take(&mut self.cores);
+        if self.faults.contains(&Fault::BsNoFreshStart) {
+            for mut core in old
+                .into_iter()
+                .filter(|c| accounts.iter().any(|a| a.address == c.server()))
+            {
+                core.trigger_update();
+                core.lend(&mut self.store, |c| c.handle_timeout(now));
+                self.cores.push(core);
+            }
+        }
+        for account in accounts {
+            if !self.cores.iter().any(|c| c.server() == account.address) {
+                let core = self.new_core(account, now);
+                self.cores.push(core);
+            }
+        }
+        if self.cores.is_empty()
+            && let Some(bs) = self.bootstrap.as_mut()
+        {
+            tracing::info!("bootstrap left no usable LwM2M Server");
+            bs.request_at(now + REBOOTSTRAP_DELAY);
+        }
+    }
+
+    fn poll(&mut self, now: Duration) {
+        if let Some(bs) = self.bootstrap.as_mut().filter(|_| !self.stopping) {
+            bs.poll(now, &self.store);
+        }
+    }
+
+    /// Retransmissions, deadlines and notifications due at `now`.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.sync_clock(now);
+        if let Some(bs) = self.bootstrap.as_mut().filter(|_| !self.stopping)
+            && bs.on_timeout(now, &self.store) == Outcome::Ended
+        {
+            self.start_fresh(now);
+        }
+        if !self.frozen() {
+            for core in &mut self.cores {
+                core.lend(&mut self.store, |c| c.handle_timeout(now));
+            }
+        }
+        self.poll(now);
+    }
+
+    /// The next datagram to send, as (destination, bytes).
+    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        if let Some(d) = self.out.pop_front() {
+            return Some(d);
+        }
+        if let Some(d) = self.bootstrap.as_mut().and_then(Bootstrap::poll_transmit) {
+            return Some(d);
+        }
+        self.cores.iter_mut().find_map(ClientCore::poll_transmit)
+    }
+
+    /// When `handle_timeout` must next run, if ever. Frozen cores have no deadlines.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let bs = self.bootstrap.as_ref().filter(|_| !self.stopping);
+        let cores = self.cores.iter().filter(|_| !self.frozen());
+        bs.and_then(Bootstrap::next_deadline)
+            .into_iter()
+            .chain(cores.filter_map(ClientCore::poll_timeout))
+            .min()
+    }
+
+    /// SIGTERM/SIGINT: abandon any bootstrap and De-register from every server (each core
+    /// within its own bound); `is_done` turns true once all are done.
+    pub fn shutdown(&mut self, now: Duration) {
+        self.sync_clock(now);
+        self.stopping = true;
+        if let Some(bs) = self.bootstrap.as_mut() {
+            bs.stop();
+        }
+        for core in &mut self.cores {
+            core.lend(&mut self.store, |c| c.shutdown(now));
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.stopping && self.cores.iter().all(ClientCore::is_done)
+    }
+
+    /// True while a bootstrap sequence is under way.
+    pub fn is_bootstrapping(&self) -> bool {
+        self.frozen()
+    }
+
+    /// Each LwM2M Server this device registers with, and its registration location once
+    /// registered.
+    pub fn registrations(&self) -> Vec<(SocketAddr, Option<String>)> {
+        self.cores.iter().map(|c| (c.server(), c.location())).collect()
+    }
+
+    /// The object store, for tests.
+    #[cfg(test)]
+    pub(crate) fn store(&self) -> &ObjectStore {
+        &self.store
+    }
+}
