@@ -5,6 +5,7 @@
 //! processes) -> `evidence` (pcap, result files, JUnit). `suite` ties them together for both the
 //! CLI and the libtest-mimic runner; `reference` holds the built-in reference DUTs.
 
+pub mod bench;
 pub mod case;
 pub mod cli;
 pub mod coap;

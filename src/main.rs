@@ -35,6 +35,8 @@ enum Command {
     },
     /// Run the reference LwM2M client (a conformant device, with optional faults).
     ReferenceClient(cli::ReferenceClientArgs),
+    /// Measure the suite against the reference DUTs: wall time vs the mandated quiet windows.
+    Bench(lwm2m_conformance::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,5 +51,6 @@ fn main() -> ExitCode {
         Command::List { testcases } => cli::list(testcases),
         Command::Check { testcases, profiles } => cli::check(testcases, profiles),
         Command::ReferenceClient(a) => cli::reference_client(a),
+        Command::Bench(a) => lwm2m_conformance::bench::run(a),
     }
 }
