@@ -273,10 +273,26 @@ impl PayloadMatcher {
                 return Err("payload is not CoRE link format".into());
             };
             for t in &self.links_include {
+                // `</3/0>` or `</3/0>;pmin=10;pmax=200`: the link, and each attribute given.
                 let want = vars.render(t)?;
-                let target = want.trim_start_matches('<').trim_end_matches('>');
-                if !links.iter().any(|l| l.target == target) {
-                    return Err(format!("link <{target}> is missing"));
+                let wanted = crate::lwm2m::link_format::parse(&want)
+                    .map_err(|e| format!("links_include `{want}` is not link format: {e}"))?;
+                for w in &wanted {
+                    let Some(link) = links.iter().find(|l| l.target == w.target) else {
+                        return Err(format!("link <{}> is missing", w.target));
+                    };
+                    for (name, value) in &w.attributes {
+                        let got = link.attribute(name);
+                        if got != Some(value.as_deref()) {
+                            let got = got.map(|v| v.unwrap_or("(no value)").to_string());
+                            return Err(format!(
+                                "link <{}> has {name}={}, expected {}",
+                                w.target,
+                                got.as_deref().unwrap_or("nothing"),
+                                value.as_deref().unwrap_or("(no value)")
+                            ));
+                        }
+                    }
                 }
             }
             if self.object_links

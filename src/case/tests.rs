@@ -141,3 +141,28 @@ fn profiles_reject_unknown_keys_too() {
     assert_eq!((e.line, e.column), (4, 1), "{e}");
     assert!(e.message.contains("featurs"), "{e}");
 }
+
+#[test]
+fn links_include_checks_link_attributes() {
+    use super::matcher::PayloadMatcher;
+    use crate::lwm2m::Content;
+    let links = crate::lwm2m::link_format::parse("</3/0>;pmin=10;pmax=200,</3/0/1>").unwrap();
+    let content = Ok(Content::Links(links));
+    let m = |want: &str| PayloadMatcher {
+        links_include: vec![want.into()],
+        ..Default::default()
+    };
+    let vars = super::Vars::default();
+    assert!(m("</3/0>;pmin=10;pmax=200").check(b"x", &content, &vars).is_ok());
+    assert!(m("</3/0/1>").check(b"x", &content, &vars).is_ok());
+    let e = m("</3/0>;pmin=11").check(b"x", &content, &vars).unwrap_err();
+    assert!(e.contains("pmin=10, expected 11"), "{e}");
+    let e = m("</3/0/1>;pmax=5").check(b"x", &content, &vars).unwrap_err();
+    assert!(e.contains("pmax=nothing"), "{e}");
+    assert!(
+        m("</4/0>")
+            .check(b"x", &content, &vars)
+            .unwrap_err()
+            .contains("missing")
+    );
+}
