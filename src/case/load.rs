@@ -273,6 +273,20 @@ fn check_case(case: &Case) -> Result<(), (String, String, String)> {
                 }
             }
             Step::StopDut(_) | Step::RestartDut(_) | Step::Trigger(_) => {}
+            Step::ExpectRetry(r) => {
+                if requests.is_empty() {
+                    return Err((
+                        format!("steps[{i}].expect_retry"),
+                        "expect_retry".into(),
+                        "no earlier `expect` whose retry to wait for".into(),
+                    ));
+                }
+                if let Some(of) = &r.of
+                    && !requests.contains(of)
+                {
+                    return Err(unknown(i, "expect_retry", "of", of, &requests));
+                }
+            }
         }
     }
     Ok(())

@@ -131,6 +131,25 @@ pub enum Step {
     RestartDut(DutControl),
     /// Make a server DUT perform an operation, through the profile's `triggers`.
     Trigger(Trigger),
+    /// Wait for the DUT to try an unanswered request again: a CoAP retransmission (same
+    /// Message ID) or a new request with the same method and path.
+    ExpectRetry(ExpectRetry),
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectRetry {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub requirement: Option<String>,
+    #[serde(default)]
+    pub setup: bool,
+    /// The request taken by an earlier `expect` (its `as` name); default: the latest.
+    #[serde(default)]
+    pub of: Option<String>,
+    #[serde(default = "default_response")]
+    pub within: Wait,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -172,6 +191,7 @@ const STEP_KINDS: &[&str] = &[
     "expect_response",
     "expect_notification",
     "trigger",
+    "expect_retry",
     "expect_none",
     "stop_dut",
     "restart_dut",
@@ -215,6 +235,7 @@ impl<'de> serde::de::Visitor<'de> for StepVisitor {
             "stop_dut" => Step::StopDut(control(map.next_value()?)),
             "restart_dut" => Step::RestartDut(control(map.next_value()?)),
             "trigger" => Step::Trigger(map.next_value()?),
+            "expect_retry" => Step::ExpectRetry(map.next_value()?),
             other => return Err(A::Error::unknown_variant(other, STEP_KINDS)),
         };
         if let Some(extra) = map.next_key::<String>()? {
@@ -245,6 +266,7 @@ impl Step {
             Step::StopDut(_) => "stop_dut",
             Step::RestartDut(_) => "restart_dut",
             Step::Trigger(_) => "trigger",
+            Step::ExpectRetry(_) => "expect_retry",
         }
     }
 
@@ -257,6 +279,7 @@ impl Step {
             Step::ExpectNone(s) => (s.name.as_deref(), s.requirement.as_deref(), s.setup),
             Step::StopDut(c) | Step::RestartDut(c) => (c.name.as_deref(), None, false),
             Step::Trigger(t) => (t.name.as_deref(), None, false),
+            Step::ExpectRetry(r) => (r.name.as_deref(), r.requirement.as_deref(), r.setup),
             Step::Respond(_) | Step::Send(_) => (None, None, false),
         };
         Meta {

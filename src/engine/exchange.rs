@@ -41,6 +41,14 @@ impl Engine {
                 let con = msg.mtype == MessageType::Confirmable;
                 match self.dedup.check(from, msg.mid) {
                     Seen::Duplicate => {
+                        if let Some(inc) = self
+                            .incoming
+                            .iter_mut()
+                            .rev()
+                            .find(|i| i.from == from && i.msg.mid == msg.mid)
+                        {
+                            inc.retransmissions.push(frame);
+                        }
                         self.transcript.note(
                             now,
                             format!("frame {frame} is a retransmission (mid={}), not yet answered", msg.mid),
@@ -71,6 +79,7 @@ impl Engine {
                         from,
                         msg,
                         consumed: false,
+                        retransmissions: Vec::new(),
                     });
                 } else if msg.is_response() {
                     let known = self.outgoing_for(&msg).is_some();

@@ -112,6 +112,8 @@ struct Incoming {
     from: SocketAddr,
     msg: Message,
     consumed: bool,
+    /// Frames that retransmitted this request (same source and Message ID).
+    retransmissions: Vec<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

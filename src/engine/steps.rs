@@ -53,6 +53,7 @@ impl Engine {
                 Step::StopDut(_) => self.control(Action::StopDut, now),
                 Step::RestartDut(_) => self.control(Action::RestartDut, now),
                 Step::Trigger(t) => self.trigger(t, now),
+                Step::ExpectRetry(r) => self.expect_retry(r, now),
             };
             match progress {
                 Progress::Done => {
@@ -595,6 +596,45 @@ impl Engine {
         }
     }
 
+    fn expect_retry(&mut self, r: &crate::case::model::ExpectRetry, now: Duration) -> Progress {
+        let Some(name) = r.of.clone().or_else(|| self.last_taken.clone()) else {
+            return Progress::Error("expect_retry: no request taken yet".into());
+        };
+        let Some(&i) = self.taken.get(&name) else {
+            return Progress::Error(format!("expect_retry: no request named `{name}`"));
+        };
+        let after = self.step_frame;
+        let (code, path, first) = (
+            self.incoming[i].msg.code,
+            self.incoming[i].msg.uri_path(),
+            self.incoming[i].frame,
+        );
+        if self.incoming[i].retransmissions.iter().any(|f| *f > after) {
+            return Progress::Done;
+        }
+        // A new attempt: a fresh request (new Message ID) with the same method and path.
+        if let Some(j) = (0..self.incoming.len()).find(|&j| {
+            j != i
+                && !self.incoming[j].consumed
+                && self.incoming[j].frame > first
+                && self.incoming[j].msg.code == code
+                && self.incoming[j].msg.uri_path() == path
+        }) {
+            self.incoming[j].consumed = true;
+            return Progress::Done;
+        }
+        if self.timed_out(now) {
+            let (observed, mut frames) = self.seen_instead(now);
+            frames.insert(0, first);
+            return Progress::Fail {
+                expected: format!("the unanswered {code} {path} of frame {first} to be tried again"),
+                observed,
+                frames,
+            };
+        }
+        Progress::Wait
+    }
+
     fn control(&mut self, action: Action, now: Duration) -> Progress {
         let what = if action == Action::StopDut { "stop" } else { "restart" };
         self.transcript.note(now, format!("harness asks to {what} the DUT"));
@@ -701,6 +741,7 @@ fn waits(step: &Step) -> Option<Wait> {
         Step::Expect(e) => Some(e.within),
         Step::ExpectResponse(e) | Step::ExpectNotification(e) => Some(e.within),
         Step::ExpectNone(e) => Some(e.within),
+        Step::ExpectRetry(e) => Some(e.within),
         _ => None,
     }
 }

@@ -109,6 +109,8 @@ fault_table! {
         "During a Server Initiated Bootstrap, Device Management requests from an LwM2M Server are answered.";
     SibAnswerObserve => "sib-answer-observe",
         "During a Server Initiated Bootstrap, Observe requests from an LwM2M Server are answered.";
+    RegNoRegisterRetry => "reg-no-register-retry",
+        "An unanswered Register is never retransmitted (the next attempt comes only after the back-off).";
 }
 
 impl fmt::Display for Fault {

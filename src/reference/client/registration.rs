@@ -180,7 +180,12 @@ impl Registration {
         let m = reg_messages::register(&self.endpoint, &self.faults, token.clone(), current);
         // What the server learns is recorded as `current`, whatever a fault put on the wire.
         self.phase = match msg.send_con(now, m) {
-            Some(mid) => Phase::Registering(Exchange::new(mid, token), current.clone()),
+            Some(mid) => {
+                if self.faults.contains(&Fault::RegNoRegisterRetry) {
+                    msg.cancel(mid);
+                }
+                Phase::Registering(Exchange::new(mid, token), current.clone())
+            }
             None => Phase::Waiting {
                 until: now + FIRST_BACKOFF,
             },

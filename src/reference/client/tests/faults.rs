@@ -98,6 +98,8 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::BsNoFreshStart
         | Fault::SibAnswerDm
         | Fault::SibAnswerObserve => NOT_IN_SESSION,
+        // Only visible when the Register goes unanswered: see `tests/retry.rs`.
+        Fault::RegNoRegisterRetry => NOT_IN_SESSION,
     }
 }
 

@@ -309,3 +309,16 @@ fn requests_before_the_registration_ack_are_ignored() {
     assert_eq!(rig.sent(), vec![], "no late answer, no notification");
     assert_eq!(rig.get("/3/0", None).code, Code::CONTENT);
 }
+
+#[test]
+fn without_retries_an_unanswered_register_stays_silent_until_the_back_off() {
+    let mut rig = Rig::new(&[crate::reference::client::Fault::RegNoRegisterRetry]);
+    let first = rig.expect_one();
+    assert_eq!(first.uri_path(), "/rd");
+    // The conformant client retransmits within 3 s (see above); the faulty one sends nothing for
+    // the whole exchange lifetime of the first attempt.
+    for _ in 0..60 {
+        rig.advance(secs(1));
+        assert!(rig.sent().is_empty(), "no retransmission of the Register");
+    }
+}
