@@ -13,5 +13,6 @@ pub mod engine;
 pub mod evidence;
 pub mod lwm2m;
 pub mod reference;
+pub mod schema_cmd;
 pub mod suite;
 pub mod transport;

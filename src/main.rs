@@ -37,6 +37,8 @@ enum Command {
     ReferenceClient(cli::ReferenceClientArgs),
     /// Measure the suite against the reference DUTs: wall time vs the mandated quiet windows.
     Bench(lwm2m_conformance::bench::BenchArgs),
+    /// Write the JSON Schemas of the case and profile YAML.
+    Schema(lwm2m_conformance::schema_cmd::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,5 +54,6 @@ fn main() -> ExitCode {
         Command::Check { testcases, profiles } => cli::check(testcases, profiles),
         Command::ReferenceClient(a) => cli::reference_client(a),
         Command::Bench(a) => lwm2m_conformance::bench::run(a),
+        Command::Schema(a) => lwm2m_conformance::schema_cmd::run(a),
     }
 }

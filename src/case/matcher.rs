@@ -235,7 +235,7 @@ fn list(fs: &[ContentFormat]) -> String {
 }
 
 /// Checks on a decoded payload. All given checks must hold.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PayloadMatcher {
     /// The payload must be empty (true) or non-empty (false).

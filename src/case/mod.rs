@@ -7,6 +7,7 @@ pub mod matcher;
 pub mod model;
 pub mod profile;
 pub mod reference_profiles;
+pub mod schema;
 pub mod template;
 
 pub use catalogue::{Catalogue, Requirement};

@@ -9,7 +9,9 @@ use super::matcher::{CodeSet, FormatSet, PayloadMatcher, TextMatcher};
 use crate::coap::Code;
 
 /// The role of the device under test; the harness plays the peer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Client,
@@ -17,7 +19,7 @@ pub enum Role {
     BootstrapServer,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Start {
     #[default]
@@ -72,7 +74,7 @@ impl Role {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     #[serde(rename = "$schema", default)]
@@ -136,7 +138,7 @@ pub enum Step {
     ExpectRetry(ExpectRetry),
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectRetry {
     #[serde(default)]
@@ -152,7 +154,7 @@ pub struct ExpectRetry {
     pub within: Wait,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoRespond {
     pub method: Code,
@@ -167,7 +169,7 @@ pub struct AutoRespond {
 }
 
 /// `- trigger: {operation: read, path: /3/0/0}`: rendered with the profile's trigger template.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     /// The profile's trigger name: read, write, execute, observe, ... (any key of `triggers`).
@@ -290,7 +292,7 @@ impl Step {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectRequest {
     /// A short description shown in failure messages.
@@ -331,7 +333,7 @@ pub struct ExpectRequest {
     pub within: Wait,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Respond {
     #[serde(default)]
@@ -350,7 +352,7 @@ pub struct Respond {
 }
 
 /// LwM2M operations the harness can send as a server, with their CoAP mapping (TS 1.0.2 §8.2.4-8.2.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Operation {
     Read,
@@ -410,7 +412,7 @@ impl Operation {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
     pub operation: Operation,
@@ -449,7 +451,7 @@ pub struct SendRequest {
     pub alias: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectResponse {
     /// A short description shown in failure messages.
@@ -487,7 +489,7 @@ pub struct ExpectResponse {
     pub within: Wait,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectNone {
     /// A short description shown in failure messages.
@@ -510,7 +512,7 @@ pub struct ExpectNone {
     pub within: Wait,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DutControl {
     #[serde(default)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::duration::de_duration;
 use super::model::Role;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     #[serde(rename = "$schema", default)]
@@ -59,7 +59,7 @@ pub struct Profile {
     pub builtin: bool,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Launch {
     /// Program and arguments (no shell), each a template: {exe} {server_host} {server_port}
@@ -79,7 +79,7 @@ pub struct Launch {
 
 /// One way to make a server DUT act. Templates see {endpoint} {path} {value} {attributes} and every
 /// launch placeholder ({dut_host}, {dut_port}, ...). Exactly one of the three.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerSpec {
     /// A line written to the DUT's standard input (a newline is added).
@@ -93,7 +93,7 @@ pub struct TriggerSpec {
     pub http: Option<HttpTrigger>,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpTrigger {
     #[serde(default = "post")]
@@ -110,7 +110,7 @@ fn post() -> String {
     "POST".into()
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attach {
     /// For a client DUT: the loopback address it is configured to use as its LwM2M Server; the
@@ -121,17 +121,20 @@ pub struct Attach {
     pub endpoint: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Timing {
     /// How long the DUT may take to answer a request or send the next message of an exchange.
     #[serde(default = "five_s", deserialize_with = "de_duration")]
+    #[schemars(with = "super::duration::Wait")]
     pub response_timeout: Duration,
     /// How long silence must last to count as "the DUT sent nothing".
     #[serde(default = "two_s", deserialize_with = "de_duration")]
+    #[schemars(with = "super::duration::Wait")]
     pub quiet_window: Duration,
     /// How long a freshly started DUT may take to send its first message.
     #[serde(default = "ten_s", deserialize_with = "de_duration")]
+    #[schemars(with = "super::duration::Wait")]
     pub startup_timeout: Duration,
 }
 

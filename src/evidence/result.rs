@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Requirement level (RFC 2119 keyword family). `Must < Should < May`, so the strictest of a
 /// case's requirements is the minimum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Must,

@@ -1,0 +1,131 @@
+//! JSON Schemas for the case and profile YAML (`lwm2m-conformance schema`), generated from the Rust
+//! types. The types with hand-written deserializers (one-key-map steps, value matchers, codes,
+//! durations) describe their accepted forms here, next to each other, so the schema says exactly
+//! what the loader accepts.
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use super::duration::Wait;
+use super::matcher::{CodeSet, FormatSet, TextMatcher};
+use super::model::{
+    Case, DutControl, ExpectNone, ExpectRequest, ExpectResponse, ExpectRetry, Respond, SendRequest, Step, Trigger,
+};
+use super::profile::Profile;
+use crate::coap::Code;
+
+impl JsonSchema for Code {
+    fn schema_name() -> Cow<'static, str> {
+        "Code".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A CoAP code: a method (GET, POST, PUT, DELETE, FETCH) or a response code such as \"2.05\".",
+            "anyOf": [{ "type": "string" }, { "type": "number" }]
+        })
+    }
+}
+
+impl JsonSchema for CodeSet {
+    fn schema_name() -> Cow<'static, str> {
+        "CodeSet".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let code = g.subschema_for::<Code>();
+        json_schema!({ "description": "One code or a list of acceptable codes.", "anyOf": [code, { "type": "array", "items": code }] })
+    }
+}
+
+impl JsonSchema for FormatSet {
+    fn schema_name() -> Cow<'static, str> {
+        "FormatSet".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let one = json_schema!({
+            "description": "text, link-format, opaque, tlv, senml-json, senml-cbor, a number, requested, or none",
+            "anyOf": [{ "type": "string" }, { "type": "integer" }]
+        });
+        json_schema!({ "anyOf": [one, { "type": "array", "items": one }] })
+    }
+}
+
+impl JsonSchema for TextMatcher {
+    fn schema_name() -> Cow<'static, str> {
+        "TextMatcher".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "`present`, `absent`, a value (templated), {one_of: [...], optional: bool} or {starts_with: ...}",
+            "anyOf": [
+                { "type": ["string", "number", "boolean"] },
+                {
+                    "type": "object",
+                    "properties": { "one_of": { "type": "array" }, "optional": { "type": "boolean" } },
+                    "required": ["one_of"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "starts_with": { "type": "string" } },
+                    "required": ["starts_with"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Wait {
+    fn schema_name() -> Cow<'static, str> {
+        "Wait".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration (500ms, 2s, 1m, or a number of seconds) or a profile timing: response, quiet, startup.",
+            "anyOf": [{ "type": "string" }, { "type": "number" }]
+        })
+    }
+}
+
+/// One property whose value has schema `T`, and nothing else: how a step is written.
+fn one_key<T: JsonSchema>(g: &mut SchemaGenerator, key: &str) -> Schema {
+    let inner = g.subschema_for::<T>();
+    json_schema!({
+        "type": "object",
+        "properties": { key: inner },
+        "required": [key],
+        "additionalProperties": false
+    })
+}
+
+impl JsonSchema for Step {
+    fn schema_name() -> Cow<'static, str> {
+        "Step".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let kinds = vec![
+            one_key::<ExpectRequest>(g, "expect"),
+            one_key::<Respond>(g, "respond"),
+            one_key::<SendRequest>(g, "send"),
+            one_key::<ExpectResponse>(g, "expect_response"),
+            one_key::<ExpectResponse>(g, "expect_notification"),
+            one_key::<ExpectNone>(g, "expect_none"),
+            one_key::<Option<DutControl>>(g, "stop_dut"),
+            one_key::<Option<DutControl>>(g, "restart_dut"),
+            one_key::<Trigger>(g, "trigger"),
+            one_key::<ExpectRetry>(g, "expect_retry"),
+        ];
+        json_schema!({ "description": "One step: a one-key map naming its kind.", "oneOf": kinds })
+    }
+}
+
+/// The schema of a test-case file.
+pub fn case_schema() -> Schema {
+    schemars::schema_for!(Case)
+}
+
+/// The schema of a DUT profile file.
+pub fn profile_schema() -> Schema {
+    schemars::schema_for!(Profile)
+}

@@ -1,0 +1,78 @@
+//! The JSON Schemas in schemas/ are what `lwm2m-conformance schema` generates from the Rust types,
+//! and every shipped case and profile validates against them (so editors and the loader agree).
+
+use std::path::{Path, PathBuf};
+
+use lwm2m_conformance::case::load::case_files;
+use lwm2m_conformance::schema_cmd::rendered;
+
+fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(project().join("schemas").join(name)).expect("schema file");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+fn as_json(file: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(file).expect("readable");
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+fn errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn committed_schemas_are_the_generated_ones() {
+    for (name, text) in rendered() {
+        let committed = std::fs::read_to_string(project().join("schemas").join(name)).unwrap_or_default();
+        assert!(
+            committed == text,
+            "schemas/{name} is stale: run `cargo run -- schema --out schemas`"
+        );
+    }
+}
+
+#[test]
+fn every_shipped_case_and_profile_validates() {
+    let cases = validator("case.schema.json");
+    let root = project().join("testcases");
+    let mut problems = Vec::new();
+    let files: Vec<PathBuf> = case_files(&root)
+        .into_iter()
+        .filter(|f| f.parent() != Some(root.as_path()))
+        .collect();
+    assert!(files.len() > 30, "cases found: {}", files.len());
+    for f in &files {
+        for e in errors(&cases, &as_json(f)) {
+            problems.push(format!("{}: {e}", f.display()));
+        }
+    }
+    let profiles = validator("profile.schema.json");
+    for f in case_files(&project().join("duts")) {
+        for e in errors(&profiles, &as_json(&f)) {
+            problems.push(format!("{}: {e}", f.display()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_schema_rejects_a_typo_the_loader_rejects() {
+    let cases = validator("case.schema.json");
+    let doc: serde_json::Value = serde_yaml::from_str(
+        "id: x\ntitle: t\ndut: client\nrequirements: [R]\ncatches: f\nsteps:\n  - expect: { metod: POST, path: /rd }\n",
+    )
+    .expect("yaml");
+    assert!(!errors(&cases, &doc).is_empty(), "an unknown key must not validate");
+    let two_kinds: serde_json::Value = serde_yaml::from_str(
+        "id: x\ntitle: t\ndut: client\nrequirements: [R]\ncatches: f\nsteps:\n  - { stop_dut: {}, restart_dut: {} }\n",
+    )
+    .expect("yaml");
+    assert!(!errors(&cases, &two_kinds).is_empty(), "a step has exactly one kind");
+}
