@@ -9,6 +9,8 @@
 
 mod exchange;
 pub mod operation;
+mod requests;
+mod responses;
 mod steps;
 mod transcript;
 
