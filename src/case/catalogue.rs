@@ -33,6 +33,10 @@ pub struct Requirement {
     pub testable: bool,
     #[serde(default)]
     pub reason: Option<String>,
+    /// A testable requirement no case judges yet: why not. The visible form of "not done";
+    /// tests/traceability.rs keeps it honest in both directions.
+    #[serde(default)]
+    pub gap: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]

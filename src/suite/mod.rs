@@ -74,8 +74,7 @@ pub fn default_root() -> PathBuf {
 
 pub fn load(root: &Path) -> Result<Suite, LoadError> {
     let catalogue = load_catalogue(&root.join("requirements.yaml"))?;
-    // Cases live in testcases/<role>/<interface>/; files at the top (the catalogue, the coverage
-    // gaps) are not cases.
+    // Cases live in testcases/<role>/<interface>/; files at the top (the catalogue) are not cases.
     let entries = case_files(root)
         .into_iter()
         .filter(|f| f.parent() != Some(root))
