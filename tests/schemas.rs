@@ -1,4 +1,4 @@
-//! The JSON Schemas in schemas/ are what `lwm2m-conformance schema` generates from the Rust types,
+//! The JSON Schemas in testcases/schemas/ are what `lwm2m-conformance schema` generates from the Rust types,
 //! and every shipped case and profile validates against them (so editors and the loader agree).
 
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ fn project() -> PathBuf {
 }
 
 fn validator(name: &str) -> jsonschema::Validator {
-    let text = std::fs::read_to_string(project().join("schemas").join(name)).expect("schema file");
+    let text = std::fs::read_to_string(project().join("testcases").join("schemas").join(name)).expect("schema file");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
@@ -30,10 +30,11 @@ fn errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
 #[test]
 fn committed_schemas_are_the_generated_ones() {
     for (name, text) in rendered() {
-        let committed = std::fs::read_to_string(project().join("schemas").join(name)).unwrap_or_default();
+        let committed =
+            std::fs::read_to_string(project().join("testcases").join("schemas").join(name)).unwrap_or_default();
         assert!(
             committed == text,
-            "schemas/{name} is stale: run `cargo run -- schema --out schemas`"
+            "schemas/{name} is stale: run `cargo run -- schema --out testcases/schemas`"
         );
     }
 }

@@ -26,7 +26,11 @@ fn cited(suite: &Suite) -> BTreeSet<&str> {
 #[test]
 fn every_testable_must_has_a_case_or_a_declared_gap() {
     let suite = suite();
-    let bad: Vec<String> = suite.entries.iter().filter_map(|e| e.case.as_ref().err().map(|x| x.to_string())).collect();
+    let bad: Vec<String> = suite
+        .entries
+        .iter()
+        .filter_map(|e| e.case.as_ref().err().map(|x| x.to_string()))
+        .collect();
     assert!(bad.is_empty(), "case files that do not load:\n{}", bad.join("\n"));
     let cited = cited(&suite);
     let mut problems = Vec::new();
@@ -36,9 +40,11 @@ fn every_testable_must_has_a_case_or_a_declared_gap() {
             Some(_) if has_case => problems.push(format!("{}: a case cites it now; remove its `gap:`", r.id)),
             Some("") => problems.push(format!("{}: `gap:` gives no reason", r.id)),
             Some(_) if !r.testable => problems.push(format!("{}: not testable, so `reason:`, not `gap:`", r.id)),
-            None if r.testable && r.level == Level::Must && !has_case => {
-                problems.push(format!("{} ({}, MUST, testable) has no case and no `gap:`", r.id, r.role.as_str()))
-            }
+            None if r.testable && r.level == Level::Must && !has_case => problems.push(format!(
+                "{} ({}, MUST, testable) has no case and no `gap:`",
+                r.id,
+                r.role.as_str()
+            )),
             _ => {}
         }
     }
