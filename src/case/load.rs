@@ -182,7 +182,45 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
 
 /// Name references between steps must resolve to an earlier step. Returns (field, text to
 /// locate, message).
-fn check_case(case: &Case) -> Result<(), (String, String, String)> {
+type CaseProblem = (String, String, String);
+
+/// A step's reference to an earlier step that does not exist. (field, text to locate, message)
+fn unknown(i: usize, kind: &str, field: &str, name: &str, known: &[String]) -> CaseProblem {
+    let known = if known.is_empty() {
+        "none".into()
+    } else {
+        known.join(", ")
+    };
+    (
+        format!("steps[{i}].{kind}.{field}"),
+        name.to_string(),
+        format!("`{name}` names no earlier step (known: {known})"),
+    )
+}
+
+/// A step that works on a request taken by an earlier `expect` (named by `field`, or the latest).
+fn taken_request(
+    i: usize,
+    kind: &str,
+    field: &str,
+    name: Option<&str>,
+    requests: &[String],
+    purpose: &str,
+) -> Result<(), CaseProblem> {
+    if requests.is_empty() {
+        return Err((
+            format!("steps[{i}].{kind}"),
+            kind.into(),
+            format!("no earlier `expect` {purpose}"),
+        ));
+    }
+    match name {
+        Some(n) if !requests.iter().any(|r| r == n) => Err(unknown(i, kind, field, n, requests)),
+        _ => Ok(()),
+    }
+}
+
+fn check_case(case: &Case) -> Result<(), CaseProblem> {
     if case.requirements.is_empty() {
         return Err((
             "requirements".into(),
@@ -195,39 +233,12 @@ fn check_case(case: &Case) -> Result<(), (String, String, String)> {
     }
     let mut requests: Vec<String> = Vec::new();
     let mut sent: Vec<(String, Operation)> = Vec::new();
-    let unknown = |i: usize, kind: &str, field: &str, name: &str, known: &[String]| {
-        (
-            format!("steps[{i}].{kind}.{field}"),
-            name.to_string(),
-            format!(
-                "`{name}` names no earlier step (known: {})",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        )
-    };
     for (i, step) in case.steps.iter().enumerate() {
         match step {
             Step::Expect(e) => {
                 requests.push(e.alias.clone().unwrap_or_else(|| format!("#{}", i + 1)));
             }
-            Step::Respond(r) => {
-                if requests.is_empty() {
-                    return Err((
-                        format!("steps[{i}].respond"),
-                        "respond".into(),
-                        "no earlier `expect` to respond to".into(),
-                    ));
-                }
-                if let Some(to) = &r.to
-                    && !requests.contains(to)
-                {
-                    return Err(unknown(i, "respond", "to", to, &requests));
-                }
-            }
+            Step::Respond(r) => taken_request(i, "respond", "to", r.to.as_deref(), &requests, "to respond to")?,
             Step::Send(s) => {
                 if s.operation == Operation::CancelObservation {
                     let obs: Vec<String> = sent
@@ -273,20 +284,14 @@ fn check_case(case: &Case) -> Result<(), (String, String, String)> {
                 }
             }
             Step::StopDut(_) | Step::RestartDut(_) | Step::Trigger(_) => {}
-            Step::ExpectRetry(r) => {
-                if requests.is_empty() {
-                    return Err((
-                        format!("steps[{i}].expect_retry"),
-                        "expect_retry".into(),
-                        "no earlier `expect` whose retry to wait for".into(),
-                    ));
-                }
-                if let Some(of) = &r.of
-                    && !requests.contains(of)
-                {
-                    return Err(unknown(i, "expect_retry", "of", of, &requests));
-                }
-            }
+            Step::ExpectRetry(r) => taken_request(
+                i,
+                "expect_retry",
+                "of",
+                r.of.as_deref(),
+                &requests,
+                "whose retry to wait for",
+            )?,
         }
     }
     Ok(())

@@ -11,6 +11,13 @@ impl Vars {
         self.0.insert(name.to_string(), value.into());
     }
 
+    /// `{<name>_host}`, `{<name>_port}` and `{<name>_uri}` for an endpoint (`server`, `dut`, ...).
+    pub fn set_endpoint(&mut self, name: &str, addr: std::net::SocketAddr) {
+        self.set(&format!("{name}_host"), addr.ip().to_string());
+        self.set(&format!("{name}_port"), addr.port().to_string());
+        self.set(&format!("{name}_uri"), format!("coap://{addr}"));
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }

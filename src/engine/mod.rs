@@ -30,7 +30,8 @@ use transcript::Transcript;
 /// Everything a trial fixes before the first step.
 #[derive(Clone, Debug)]
 pub struct TrialSetup {
-    /// The harness's LwM2M Server endpoint (a local address).
+    /// The harness's primary endpoint (a local address): the LwM2M Server for a client DUT, the
+    /// LwM2M Client for a server DUT. It is also listed in `endpoints` under its name.
     pub server: SocketAddr,
     /// Every harness endpoint by name (`server`, `server2`, `bootstrap`), `server` included.
     pub endpoints: Vec<(String, SocketAddr)>,
@@ -186,14 +187,8 @@ impl Engine {
     pub fn new(case: Case, setup: TrialSetup, now: Duration) -> Engine {
         let mut vars = Vars::default();
         vars.set("endpoint", setup.endpoint.clone());
-        let mut endpoints = setup.endpoints.clone();
-        if !endpoints.iter().any(|(n, _)| n == "server") {
-            endpoints.push(("server".into(), setup.server));
-        }
-        for (name, a) in &endpoints {
-            vars.set(&format!("{name}_host"), a.ip().to_string());
-            vars.set(&format!("{name}_port"), a.port().to_string());
-            vars.set(&format!("{name}_uri"), format!("coap://{a}"));
+        for (name, a) in &setup.endpoints {
+            vars.set_endpoint(name, *a);
         }
         // A registration ID that differs per case, so a DUT that hard-codes one is caught.
         vars.set("reg_id", format!("{:04x}", (setup.seed >> 16) as u16));
@@ -298,12 +293,11 @@ impl Engine {
         self.frames
     }
 
-    /// The local address of a named harness endpoint.
+    /// The local address of a named harness endpoint; no name means the primary one.
     fn endpoint(&self, name: Option<&str>) -> Result<SocketAddr, String> {
-        let name = name.unwrap_or("server");
-        if name == "server" {
+        let Some(name) = name else {
             return Ok(self.setup.server);
-        }
+        };
         self.setup
             .endpoints
             .iter()

@@ -18,20 +18,28 @@ pub async fn bind_server(key: &str, fixed: Option<SocketAddr>) -> std::io::Resul
         }
         return UdpSocket::bind(addr).await;
     }
+    for candidate in candidates(key) {
+        if let Ok(sock) = UdpSocket::bind(candidate).await {
+            return Ok(sock);
+        }
+    }
+    UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await
+}
+
+/// Up to 32 addresses 127.x.y.z:5683 derived from `key` and the process ID, in a stable order:
+/// parallel trials and parallel processes rarely meet, and a taken one just moves to the next.
+pub fn candidates(key: &str) -> impl Iterator<Item = SocketAddr> {
     let mut h = fnv1a(key.as_bytes()) ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..32 {
+    (0..32).map(move |_| {
         let ip = Ipv4Addr::new(
             127,
             1 + (h % 254) as u8,
             1 + ((h >> 8) % 254) as u8,
             1 + ((h >> 16) % 254) as u8,
         );
-        if let Ok(sock) = UdpSocket::bind(SocketAddr::new(IpAddr::V4(ip), COAP_PORT)).await {
-            return Ok(sock);
-        }
         h = h.rotate_left(24).wrapping_mul(0x100_0000_01b3).wrapping_add(1);
-    }
-    UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await
+        SocketAddr::new(IpAddr::V4(ip), COAP_PORT)
+    })
 }
 
 /// FNV-1a: a stable hash (std's hasher is randomly seeded per process).

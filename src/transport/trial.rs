@@ -10,7 +10,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::bind::{COAP_PORT, bind_server, fnv1a};
+use super::bind::{COAP_PORT, bind_server, candidates, fnv1a};
 use super::dut::{self, Dut};
 use crate::case::model::Start;
 use crate::case::{Case, Profile, Role, Vars};
@@ -147,15 +147,11 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     let mut vars = Vars::default();
     vars.set("exe", harness_exe().display().to_string());
     for (name, addr, _) in &endpoints.sockets {
-        vars.set(&format!("{name}_host"), addr.ip().to_string());
-        vars.set(&format!("{name}_port"), addr.port().to_string());
-        vars.set(&format!("{name}_uri"), format!("coap://{addr}"));
+        vars.set_endpoint(name, *addr);
     }
     if let Some(c) = client_addr {
         let prefix = if case.dut == Role::Client { "client" } else { "dut" };
-        vars.set(&format!("{prefix}_host"), c.ip().to_string());
-        vars.set(&format!("{prefix}_port"), c.port().to_string());
-        vars.set(&format!("{prefix}_uri"), format!("coap://{c}"));
+        vars.set_endpoint(prefix, c);
     }
     vars.set("endpoint", endpoint.clone());
     vars.set("case", case.id.clone());
@@ -312,22 +308,10 @@ async fn run_trigger(t: TriggerAction, dut: &mut Option<Dut>, dir: &Path, bound:
 /// key names the case and the profile, so a case run against two DUTs at once (the suite and its
 /// fault self-test) gets two addresses; a candidate some other socket holds is skipped.
 fn client_address(key: &str) -> SocketAddr {
-    let mut h = fnv1a(format!("{key}#client#{}", std::process::id()).as_bytes());
-    let mut candidate = SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), COAP_PORT);
-    for _ in 0..32 {
-        let ip = std::net::Ipv4Addr::new(
-            127,
-            1 + (h % 254) as u8,
-            1 + ((h >> 8) % 254) as u8,
-            1 + ((h >> 16) % 254) as u8,
-        );
-        candidate = SocketAddr::new(ip.into(), COAP_PORT);
-        if std::net::UdpSocket::bind(candidate).is_ok() {
-            break;
-        }
-        h = h.rotate_left(24).wrapping_mul(0x100_0000_01b3).wrapping_add(1);
-    }
-    candidate
+    // A probe bind tells whether another socket holds the candidate; the DUT binds it for real.
+    candidates(&format!("{key}#client"))
+        .find(|c| std::net::UdpSocket::bind(c).is_ok())
+        .unwrap_or_else(|| SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), COAP_PORT))
 }
 
 async fn wait_dut(dut: &mut Option<Dut>) -> String {

@@ -250,14 +250,7 @@ impl Bootstrap {
                 Seen::Answered(bytes) => return self.msg.resend_bytes(bytes),
                 Seen::Duplicate => return,
             }
-            let reply = if ours {
-                MessageType::Acknowledgement
-            } else {
-                MessageType::Reset
-            };
-            if let Some(bytes) = self.msg.send_empty(reply, m.mid) {
-                self.msg.answered(m.mid, bytes);
-            }
+            self.msg.acknowledge_response(m.mid, ours);
         }
         if let (true, Phase::Requesting { mid, .. }) = (ours, &self.phase) {
             self.msg.cancel(*mid);
@@ -313,21 +306,7 @@ impl Bootstrap {
     /// Piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable
     /// one (RFC 7252 §5.2); remembered for duplicates either way.
     fn respond(&mut self, req: &Message, code: Code) {
-        let con = req.mtype == MessageType::Confirmable;
-        let mtype = if con {
-            MessageType::Acknowledgement
-        } else {
-            MessageType::NonConfirmable
-        };
-        let resp = Message::new(mtype, code, req.mid, req.token.clone());
-        let sent = if con {
-            self.msg.send_as_is(&resp)
-        } else {
-            self.msg.send_non(resp)
-        };
-        if let Some(bytes) = sent {
-            self.msg.answered(req.mid, bytes);
-        }
+        self.msg.respond(req, code, |_| {});
     }
 
     /// Retransmissions and deadlines due at `now`.

@@ -142,15 +142,7 @@ impl ClientCore {
             _ if m.is_response() && con => match self.msg.check_duplicate(now, m.mid) {
                 Seen::New => {
                     let known = self.reg.on_separate_response(now, m, &mut self.msg);
-                    // Acknowledge a separate response we expected; reject one we did not.
-                    let reply = if known {
-                        MessageType::Acknowledgement
-                    } else {
-                        MessageType::Reset
-                    };
-                    if let Some(bytes) = self.msg.send_empty(reply, m.mid) {
-                        self.msg.answered(m.mid, bytes);
-                    }
+                    self.msg.acknowledge_response(m.mid, known);
                 }
                 Seen::Answered(bytes) => self.msg.resend_bytes(bytes),
                 Seen::Duplicate => {}
@@ -233,31 +225,18 @@ impl ClientCore {
     /// Piggybacked in the ACK for a Confirmable request, a Non-confirmable response for a
     /// Non-confirmable one (RFC 7252 §5.2); remembered for duplicates either way.
     fn respond(&mut self, req: &Message, reply: Reply) {
-        let con = req.mtype == MessageType::Confirmable;
-        let mtype = if con {
-            MessageType::Acknowledgement
-        } else {
-            MessageType::NonConfirmable
-        };
-        let mut resp = Message::new(mtype, reply.code, req.mid, req.token.clone());
-        if let Some(seq) = reply.observe {
-            resp.add_uint_option(option::OBSERVE, seq);
-        }
-        if let Some(location) = reply.location {
-            resp.set_location_path(&location.to_string());
-        }
-        if let Some(cf) = reply.content_format {
-            resp.add_uint_option(option::CONTENT_FORMAT, u32::from(cf.0));
-        }
-        resp.payload = reply.payload;
-        let sent = if con {
-            self.msg.send_as_is(&resp)
-        } else {
-            self.msg.send_non(resp)
-        };
-        if let Some(bytes) = sent {
-            self.msg.answered(req.mid, bytes);
-        }
+        self.msg.respond(req, reply.code, |resp| {
+            if let Some(seq) = reply.observe {
+                resp.add_uint_option(option::OBSERVE, seq);
+            }
+            if let Some(location) = reply.location {
+                resp.set_location_path(&location.to_string());
+            }
+            if let Some(cf) = reply.content_format {
+                resp.add_uint_option(option::CONTENT_FORMAT, u32::from(cf.0));
+            }
+            resp.payload = reply.payload;
+        });
     }
 
     /// Retransmissions, registration deadlines and notifications due at `now`.

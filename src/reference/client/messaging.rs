@@ -123,6 +123,41 @@ impl MessageLayer {
         self.send_as_is(&Message::new(mtype, Code::EMPTY, mid, Vec::new()))
     }
 
+    /// Answers the peer's request `req` with `code` (options and payload added by `fill`):
+    /// piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable one
+    /// (RFC 7252 §5.2); remembered for duplicates either way.
+    pub(crate) fn respond(&mut self, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {
+        let con = req.mtype == MessageType::Confirmable;
+        let mtype = if con {
+            MessageType::Acknowledgement
+        } else {
+            MessageType::NonConfirmable
+        };
+        let mut resp = Message::new(mtype, code, req.mid, req.token.clone());
+        fill(&mut resp);
+        let sent = if con {
+            self.send_as_is(&resp)
+        } else {
+            self.send_non(resp)
+        };
+        if let Some(bytes) = sent {
+            self.answered(req.mid, bytes);
+        }
+    }
+
+    /// Answers the peer's Confirmable separate response `mid`: ACK when it was expected, RST when
+    /// not (RFC 7252 §5.2.2, §4.2), remembered so a duplicate gets the same answer.
+    pub(crate) fn acknowledge_response(&mut self, mid: u16, expected: bool) {
+        let reply = if expected {
+            MessageType::Acknowledgement
+        } else {
+            MessageType::Reset
+        };
+        if let Some(bytes) = self.send_empty(reply, mid) {
+            self.answered(mid, bytes);
+        }
+    }
+
     pub(crate) fn resend_bytes(&mut self, bytes: Vec<u8>) {
         self.out.push_back((self.server, bytes));
     }

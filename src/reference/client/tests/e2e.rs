@@ -10,7 +10,7 @@ use crate::coap::{Code, Message, MessageType};
 
 use super::super::{ClientConfig, run};
 
-async fn recv(socket: &UdpSocket) -> (Message, std::net::SocketAddr) {
+pub(super) async fn recv(socket: &UdpSocket) -> (Message, std::net::SocketAddr) {
     let mut buf = vec![0u8; 2048];
     let (n, from) = timeout(Duration::from_secs(5), socket.recv_from(&mut buf))
         .await

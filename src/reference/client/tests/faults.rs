@@ -10,7 +10,18 @@ use super::super::Fault;
 use super::{Rig, client_snapshot, lines};
 
 /// The steps whose output differs: step -> (conformant lines, faulty lines).
-type Changes = BTreeMap<&'static str, (Vec<String>, Vec<String>)>;
+pub(super) type Changes = BTreeMap<&'static str, (Vec<String>, Vec<String>)>;
+
+/// The steps of a scripted session whose lines differ between the conformant and a faulty run.
+pub(super) fn changes(baseline: &[(&'static str, Vec<String>)], faulty: &[(&'static str, Vec<String>)]) -> Changes {
+    assert_eq!(faulty.len(), baseline.len());
+    baseline
+        .iter()
+        .zip(faulty)
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((step, a), (_, b))| (*step, (a.clone(), b.clone())))
+        .collect()
+}
 
 /// One session: what the client sends at each step, as transcript lines.
 fn session(faults: &[Fault]) -> Vec<(&'static str, Vec<String>)> {
@@ -111,14 +122,7 @@ fn each_fault_changes_exactly_its_step() {
     let baseline = session(&[]);
     let mut effects: BTreeMap<&str, Changes> = BTreeMap::new();
     for fault in Fault::ALL.iter().filter(|f| expected_step(**f) != NOT_IN_SESSION) {
-        let faulty = session(&[*fault]);
-        assert_eq!(faulty.len(), baseline.len());
-        let changed: Changes = baseline
-            .iter()
-            .zip(&faulty)
-            .filter(|((_, a), (_, b))| a != b)
-            .map(|((step, a), (_, b))| (*step, (a.clone(), b.clone())))
-            .collect();
+        let changed = changes(&baseline, &session(&[*fault]));
         let steps: Vec<&str> = changed.keys().copied().collect();
         assert_eq!(steps, vec![expected_step(*fault)], "{fault}");
         effects.insert(fault.id(), changed);

@@ -10,17 +10,17 @@ use crate::coap::{Code, Message, MessageType};
 use super::{Rig, server};
 
 /// xorshift64, so the inputs are the same on every run.
-struct Noise(u64);
+pub(super) struct Noise(pub(super) u64);
 
 impl Noise {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn bytes(&mut self, max: usize) -> Vec<u8> {
+    pub(super) fn bytes(&mut self, max: usize) -> Vec<u8> {
         let len = (self.next() as usize) % (max + 1);
         (0..len).map(|_| self.next() as u8).collect()
     }

@@ -12,21 +12,13 @@ use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::{ContentFormat, Path};
 
 use super::super::super::{DeviceConfig, run_device};
+use super::super::e2e::recv;
 use super::{ENDPOINT, security_records, server_records};
 
 async fn bind() -> (UdpSocket, SocketAddr) {
     let s = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let a = s.local_addr().expect("addr");
     (s, a)
-}
-
-async fn recv(socket: &UdpSocket) -> (Message, SocketAddr) {
-    let mut buf = vec![0u8; 2048];
-    let (n, from) = timeout(Duration::from_secs(5), socket.recv_from(&mut buf))
-        .await
-        .expect("the client sends within 5 s")
-        .expect("recv");
-    (Message::parse(&buf[..n]).expect("valid CoAP"), from)
 }
 
 async fn send(socket: &UdpSocket, m: &Message, to: SocketAddr) {

@@ -10,6 +10,7 @@ use crate::lwm2m::{ContentFormat, Path, Record, Value};
 
 use super::super::super::Fault;
 use super::super::super::bootstrap::{FAULTS, REBOOTSTRAP_DELAY};
+use super::super::faults::{Changes, changes};
 use super::{DeviceRig, bootstrap_snapshot, bs, s1, s2, secs};
 
 type Steps = Vec<(&'static str, Vec<String>)>;
@@ -181,20 +182,12 @@ fn expected(fault: Fault, session: &str) -> Vec<&'static str> {
 
 #[test]
 fn each_bootstrap_fault_changes_exactly_its_steps() {
-    type Changes = BTreeMap<&'static str, (Vec<String>, Vec<String>)>;
     let mut effects: BTreeMap<String, Changes> = BTreeMap::new();
     let mut baselines = BTreeMap::new();
     for (name, session) in SESSIONS {
         let baseline = session(&[]);
         for fault in FAULTS {
-            let faulty = session(&[fault]);
-            assert_eq!(faulty.len(), baseline.len());
-            let changed: Changes = baseline
-                .iter()
-                .zip(&faulty)
-                .filter(|((_, a), (_, b))| a != b)
-                .map(|((step, a), (_, b))| (*step, (a.clone(), b.clone())))
-                .collect();
+            let changed = changes(&baseline, &session(&[fault]));
             let steps: Vec<&str> = changed.keys().copied().collect();
             let mut want = expected(fault, name);
             want.sort();

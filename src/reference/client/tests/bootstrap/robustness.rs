@@ -7,24 +7,8 @@ use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::{ContentFormat, Path};
 
+use super::super::robustness::Noise;
 use super::{DeviceRig, bs, s1, secs};
-
-/// xorshift64, so the inputs are the same on every run.
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn bytes(&mut self, max: usize) -> Vec<u8> {
-        let len = (self.next() as usize) % (max + 1);
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
 
 /// Valid bootstrap messages, to be mutated.
 fn valid(rig: &mut DeviceRig) -> Vec<Vec<u8>> {
