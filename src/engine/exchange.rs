@@ -105,6 +105,9 @@ impl Engine {
 
     /// Answers a request a case-level `auto_respond` rule covers, as the simulated peer would.
     fn auto_respond(&mut self, now: Duration, local: SocketAddr, to: SocketAddr, msg: &Message) {
+        if self.case.auto_respond.is_empty() {
+            return;
+        }
         let path = msg.uri_path();
         let Some(rule) = self.case.auto_respond.iter().find(|r| {
             r.method == msg.code

@@ -289,10 +289,6 @@ impl Engine {
         self.transcript.lines()
     }
 
-    pub fn frames(&self) -> u32 {
-        self.frames
-    }
-
     /// The local address of a named harness endpoint; no name means the primary one.
     fn endpoint(&self, name: Option<&str>) -> Result<SocketAddr, String> {
         let Some(name) = name else {

@@ -8,4 +8,4 @@ mod results;
 pub use junit::write_junit;
 pub use pcap::PcapWriter;
 pub use result::{CaseResult, Failure, Level, Verdict};
-pub use results::{read_results, write_result};
+pub use results::write_result;

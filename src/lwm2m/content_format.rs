@@ -71,10 +71,6 @@ impl ContentFormat {
         }
     }
 
-    pub fn is_legacy(&self) -> bool {
-        self.canonical() != *self
-    }
-
     /// Accepts a short name, a MIME type or a decimal number (case-insensitive).
     pub fn from_name(s: &str) -> Option<Self> {
         let s = s.trim();
