@@ -203,6 +203,10 @@ pub struct ReferenceClientArgs {
     /// Break one requirement on purpose (repeatable); see `--fault help`.
     #[arg(long)]
     pub fault: Vec<String>,
+    /// The LwM2M version to implement: 1.0, or 1.1 (adds `lwm2m=1.1`, Bootstrap-Read and
+    /// -Discover, and the Server Object's registration resources 13-20).
+    #[arg(long, default_value = "1.0")]
+    pub lwm2m: crate::reference::client::Version,
 }
 
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
@@ -230,6 +234,7 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
         listen: a.listen,
         lifetime: a.lifetime,
         faults,
+        version: a.lwm2m,
     };
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -10,7 +10,7 @@ use std::str::FromStr;
 /// Declares the `Fault` enum, its `ALL` list and the id / description lookups from one table.
 macro_rules! fault_table {
     ($($variant:ident => $id:literal, $description:literal;)*) => {
-        /// A deliberate deviation from LwM2M 1.0 (see the table in `fault.rs`).
+        /// A deliberate deviation from LwM2M 1.0 or 1.1 (see the table in `fault.rs`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Fault {
             $(#[doc = $description] $variant,)*
@@ -111,6 +111,26 @@ fault_table! {
         "During a Server Initiated Bootstrap, Observe requests from an LwM2M Server are answered.";
     RegNoRegisterRetry => "reg-no-register-retry",
         "An unanswered Register is never retransmitted (the next attempt comes only after the back-off).";
+    // --- LwM2M 1.1 faults (`--lwm2m 1.1`; reg_messages.rs, bootstrap/read.rs,
+    // registration_policy.rs); each ignores one 1.1 mechanism and keeps the 1.0 behaviour.
+    RegOmitLwm2mVersion => "reg-omit-lwm2m-version",
+        "A 1.1 client's Register carries no `lwm2m` (LwM2M Version) parameter.";
+    BsNoBootstrapRead => "bs-no-bootstrap-read",
+        "A Bootstrap-Read (GET from the Bootstrap-Server) is answered 4.05 Method Not Allowed.";
+    BsNoBootstrapDiscover => "bs-no-bootstrap-discover",
+        "A Bootstrap-Discover (GET with Accept link-format from the Bootstrap-Server) is answered 4.05 Method Not Allowed.";
+    RegIgnoresPriorityOrder => "reg-ignores-priority-order",
+        "Registration Priority Order (/1/x/13) is ignored: every LwM2M Server gets its Register at once.";
+    RegIgnoresInitialDelay => "reg-ignores-initial-delay",
+        "Initial Registration Delay Timer (/1/x/14) is ignored: the Register goes out at once.";
+    RegIgnoresFailureBlock => "reg-ignores-failure-block",
+        "Registration Failure Block (/1/x/15) is ignored: after a failed registration the next server in the order is tried.";
+    RegIgnoresRetryResources => "reg-ignores-retry-resources",
+        "Communication Retry Count/Timer and Sequence Delay/Retry Count (/1/x/17-20) are ignored: a failed Register is retried after the fixed 1.0 back-off (10 s, doubling), forever.";
+    RegNoBootstrapOnFailure => "reg-no-bootstrap-on-failure",
+        "Bootstrap on Registration Failure (/1/x/16) true is ignored: a failed registration never falls back to bootstrap.";
+    RegAlwaysBootstrapOnFailure => "reg-always-bootstrap-on-failure",
+        "Bootstrap on Registration Failure (/1/x/16) false is ignored: a failed registration always falls back to bootstrap.";
 }
 
 impl fmt::Display for Fault {

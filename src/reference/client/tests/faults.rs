@@ -111,6 +111,16 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::SibAnswerObserve => NOT_IN_SESSION,
         // Only visible when the Register goes unanswered: see `tests/retry.rs`.
         Fault::RegNoRegisterRetry => NOT_IN_SESSION,
+        // LwM2M 1.1 only (this session is 1.0): see `tests/lwm2m_1_1.rs`.
+        Fault::RegOmitLwm2mVersion
+        | Fault::BsNoBootstrapRead
+        | Fault::BsNoBootstrapDiscover
+        | Fault::RegIgnoresPriorityOrder
+        | Fault::RegIgnoresInitialDelay
+        | Fault::RegIgnoresFailureBlock
+        | Fault::RegIgnoresRetryResources
+        | Fault::RegNoBootstrapOnFailure
+        | Fault::RegAlwaysBootstrapOnFailure => NOT_IN_SESSION,
     }
 }
 
