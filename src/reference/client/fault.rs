@@ -94,6 +94,12 @@ fault_table! {
         "Notifications ignore the Minimum Period (pmin): a change is notified at once.";
     IrIgnoresPmax => "ir-ignores-pmax",
         "Notifications ignore the Maximum Period (pmax): nothing is notified while the value stays the same.";
+    IrIgnoresGt => "ir-ignores-gt",
+        "Notifications ignore the Greater Than (gt) attribute: a change is notified whether or not the value is above it.";
+    IrIgnoresLt => "ir-ignores-lt",
+        "Notifications ignore the Less Than (lt) attribute: a change is notified whether or not the value is below it.";
+    IrIgnoresSt => "ir-ignores-st",
+        "Notifications ignore the Step (st) attribute: a change is notified however small.";
     // --- Bootstrap faults (bootstrap.rs, device.rs); each needs a Bootstrap-Server to show.
     BsAnswerDuringBootstrap => "bs-answer-during-bootstrap",
         "During a Client Initiated Bootstrap, requests not related to bootstrap (e.g. a Read) are answered.";

@@ -100,7 +100,10 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::IrObjectNotifyChangedResourceOnly
         | Fault::IrReregisterWithUpdateAfterRestart
         | Fault::IrIgnoresPmin
-        | Fault::IrIgnoresPmax => NOT_IN_SESSION,
+        | Fault::IrIgnoresPmax
+        | Fault::IrIgnoresGt
+        | Fault::IrIgnoresLt
+        | Fault::IrIgnoresSt => NOT_IN_SESSION,
         // Need a Bootstrap-Server: see `tests/bootstrap/faults.rs`.
         Fault::BsAnswerDuringBootstrap
         | Fault::BsWriteNeedsExistingInstance
