@@ -10,6 +10,11 @@
 //! Bootstrap sequence"; seed 000: ignore DM and Information Reporting during a Server Initiated
 //! Bootstrap). When it ends the cores are dropped and new ones made for the servers now
 //! configured, each sending a new Register ("start fresh").
+//!
+//! When each server's core is made, and what a failed registration leads to, is
+//! `registration_policy`'s call: with LwM2M 1.0 every server at once; with 1.1 as the Server
+//! Object's resources 13-16 say (priority order, initial delay, failure block, bootstrap on
+//! failure).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
