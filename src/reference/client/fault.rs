@@ -131,6 +131,8 @@ fault_table! {
         "Initial Registration Delay Timer (/1/x/14) is ignored: the Register goes out at once.";
     RegIgnoresFailureBlock => "reg-ignores-failure-block",
         "Registration Failure Block (/1/x/15) is ignored: after a failed registration the next server in the order is tried.";
+    RegAlwaysBlocksOnFailure => "reg-always-blocks-on-failure",
+        "Registration Failure Block (/1/x/15) false is ignored: a failed registration always blocks the servers after it in the order.";
     RegIgnoresRetryResources => "reg-ignores-retry-resources",
         "Communication Retry Count/Timer and Sequence Delay/Retry Count (/1/x/17-20) are ignored: a failed Register is retried after the fixed 1.0 back-off (10 s, doubling), forever.";
     RegNoBootstrapOnFailure => "reg-no-bootstrap-on-failure",

@@ -116,7 +116,8 @@ impl Policy {
             initial_delay: unsigned(rid::INITIAL_REGISTRATION_DELAY_TIMER)
                 .filter(|_| !has(Fault::RegIgnoresInitialDelay))
                 .map_or(Duration::ZERO, seconds),
-            failure_block: boolean(rid::REGISTRATION_FAILURE_BLOCK, false) && !has(Fault::RegIgnoresFailureBlock),
+            failure_block: (boolean(rid::REGISTRATION_FAILURE_BLOCK, false) || has(Fault::RegAlwaysBlocksOnFailure))
+                && !has(Fault::RegIgnoresFailureBlock),
             bootstrap_on_failure: (boolean(rid::BOOTSTRAP_ON_REGISTRATION_FAILURE, true)
                 || has(Fault::RegAlwaysBootstrapOnFailure))
                 && !has(Fault::RegNoBootstrapOnFailure),

@@ -121,6 +121,7 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::RegIgnoresPriorityOrder
         | Fault::RegIgnoresInitialDelay
         | Fault::RegIgnoresFailureBlock
+        | Fault::RegAlwaysBlocksOnFailure
         | Fault::RegIgnoresRetryResources
         | Fault::RegNoBootstrapOnFailure
         | Fault::RegAlwaysBootstrapOnFailure => NOT_IN_SESSION,

@@ -241,6 +241,18 @@ fn a_failed_registration_blocks_the_rest_of_the_order_when_told_to() {
 }
 
 #[test]
+fn a_failure_without_block_lets_the_next_server_register() {
+    let once = [(15, Value::Boolean(false)), (17, int(1)), (20, int(1))];
+    for (faults, proceeds) in [(&[][..], true), (&[Fault::RegAlwaysBlocksOnFailure][..], false)] {
+        let mut rig = two_ordered(faults, &once);
+        let first = registers(&mut rig);
+        reject(&mut rig, s2(), &first[0].1);
+        let next: Vec<SocketAddr> = registers(&mut rig).iter().map(|(to, _)| *to).collect();
+        assert_eq!(next, if proceeds { vec![s1()] } else { vec![] }, "{faults:?}");
+    }
+}
+
+#[test]
 fn failed_registers_follow_the_retry_resources_then_stop() {
     let policy = [no(16), (17, int(2)), (18, int(1)), (19, int(2)), (20, int(2))];
     let mut rig = bootstrapping(&[]);
