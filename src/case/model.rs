@@ -508,8 +508,8 @@ pub struct ExpectNone {
     pub response_to: Option<String>,
     #[serde(default)]
     pub request: bool,
-    /// Also count requests that arrived before this step and that no `expect` has taken
-    /// (e.g. a second Register sent together with the one a step holds).
+    /// Without `response_to`: also count requests that arrived before this step and that no
+    /// `expect` has taken (e.g. a second Register sent together with the one a step holds).
     #[serde(default)]
     pub pending: bool,
     #[serde(default = "default_quiet")]
