@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
 
 use lwm2m_conformance::case::load::{case_files, load_profile};
 use lwm2m_conformance::evidence::{CaseResult, Verdict};
@@ -35,6 +35,10 @@ fn ensure_npm_deps(dir: &Path) {
 /// Run the suite's trials that `keep` names against a profile under duts/, with evidence under
 /// target/interop/<out>/.
 fn run_against(profile_file: &str, suite: suite::Suite, keep: impl Fn(&str) -> bool, out: &str) -> Vec<CaseResult> {
+    // One suite at a time: each starts up to 32 Node.js processes at once, and both together
+    // starve a small machine past the profiles' start-up timeouts.
+    static ONE_SUITE: Mutex<()> = Mutex::new(());
+    let _one_suite = ONE_SUITE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let duts = project().join("duts");
     let profile_file = duts.join(profile_file);
     let profile = load_profile(&profile_file).expect("profile loads");
