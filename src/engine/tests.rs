@@ -405,3 +405,5 @@ fn sent_any(e: &mut Engine) -> Vec<Message> {
     }
     out
 }
+
+mod server_role;
