@@ -61,7 +61,7 @@ pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
 }
 
 /// Carries out one stdin trigger line.
-fn trigger(core: &mut BootstrapServerCore, now: Duration, line: &str) {
+pub(super) fn trigger(core: &mut BootstrapServerCore, now: Duration, line: &str) {
     let words: Vec<&str> = line.split_whitespace().collect();
     match words.as_slice() {
         [] => {}

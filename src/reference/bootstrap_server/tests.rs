@@ -290,3 +290,30 @@ fn fault_effects() {
         insta::assert_yaml_snapshot!("fault_effects", effects);
     });
 }
+
+#[test]
+fn the_stdin_trigger_starts_a_server_initiated_bootstrap_on_loopback_only() {
+    let mut rig = Rig::new(false, &[]);
+    super::io::trigger(&mut rig.core, Duration::ZERO, "bootstrap 192.0.2.1:5683");
+    super::io::trigger(&mut rig.core, Duration::ZERO, "reboot now");
+    assert!(rig.sent().is_empty(), "not loopback, or not a trigger: nothing sent");
+    super::io::trigger(&mut rig.core, Duration::ZERO, &format!("bootstrap {}", client()));
+    let first = rig.sent();
+    assert_eq!((first[0].code, first[0].uri_path()), (Code::PUT, "/0/1".to_string()));
+}
+
+#[test]
+fn the_configuration_is_loopback_and_coap_only() {
+    assert_eq!(config(true, &[]).validate(), Ok(()));
+    let mut far = config(false, &[]);
+    far.server_initiated = Some(SocketAddr::from(([192, 0, 2, 1], 5683)));
+    assert!(
+        far.validate()
+            .err()
+            .unwrap_or_default()
+            .contains("--server-initiated 192.0.2.1:5683")
+    );
+    let mut dtls = config(false, &[]);
+    dtls.server_uri = "coaps://127.0.0.1:5684".into();
+    assert!(dtls.validate().is_err());
+}
