@@ -317,3 +317,40 @@ fn the_configuration_is_loopback_and_coap_only() {
     dtls.server_uri = "coaps://127.0.0.1:5684".into();
     assert!(dtls.validate().is_err());
 }
+
+#[test]
+fn odd_datagrams_never_panic_and_get_the_rfc_7252_answer() {
+    let mut rig = Rig::new(false, &[]);
+    // Garbage, a CON with a reserved token length (9), a CoAP ping, an unknown critical option.
+    rig.core.handle_datagram(rig.now, client(), &[]);
+    rig.core.handle_datagram(rig.now, client(), &[0xff, 0x00]);
+    rig.core.handle_datagram(rig.now, client(), &[0x49, 0x02, 0x12, 0x34]);
+    assert_eq!(
+        rig.sent().iter().map(|m| (m.mtype, m.mid)).collect::<Vec<_>>(),
+        [(MessageType::Reset, 0x1234)]
+    );
+    rig.deliver(&Message::new(MessageType::Confirmable, Code::EMPTY, 0x55, Vec::new()));
+    assert_eq!(
+        rig.sent().iter().map(|m| (m.mtype, m.mid)).collect::<Vec<_>>(),
+        [(MessageType::Reset, 0x55)]
+    );
+    let mut odd = Message::new(MessageType::Confirmable, Code::POST, 0x56, vec![2]);
+    odd.set_uri("/bs", &[("ep".into(), Some("x".into()))]);
+    odd.add_option(2049, vec![1]);
+    rig.deliver(&odd);
+    assert_eq!(
+        rig.sent().iter().map(|m| m.code).collect::<Vec<_>>(),
+        [Code(0x82)],
+        "4.02 Bad Option"
+    );
+}
+
+#[test]
+fn a_reset_write_ends_the_sequence_without_a_finish() {
+    let mut rig = Rig::new(true, &[]);
+    let write = rig.sent().into_iter().next().expect("a first Write");
+    rig.deliver(&Message::new(MessageType::Reset, Code::EMPTY, write.mid, Vec::new()));
+    rig.advance(Duration::from_secs(120));
+    assert!(rig.sent().is_empty());
+    assert!(!rig.core.finished(client()));
+}
