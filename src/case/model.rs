@@ -355,7 +355,8 @@ pub struct ExpectRequest {
     #[serde(default, rename = "as")]
     pub alias: Option<String>,
     /// The DUT must have sent this request only after the harness answered every earlier
-    /// request of it (e.g. Bootstrap-Finish only once every Write and Delete is answered).
+    /// request of it that the case answers (by `auto_respond` or `respond`), e.g.
+    /// Bootstrap-Finish only once every Write and Delete is answered.
     #[serde(default)]
     pub earlier_answered: bool,
     /// The harness endpoint the request must arrive at: `server` (default), `server2`, `bootstrap`.

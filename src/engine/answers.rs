@@ -68,15 +68,23 @@ impl Engine {
     }
 
     /// Why `incoming[i]` came too early for `earlier_answered`: an earlier request of the same
-    /// peer that the harness had not answered when it arrived.
+    /// peer that the harness meant to answer (an `auto_respond` rule held it, or a step took it)
+    /// and had not answered when this one arrived. Requests the case leaves unanswered on
+    /// purpose (no rule, no step: ignored, as a client in its Bootstrap Phase ignores a Read)
+    /// do not count.
     pub(super) fn unanswered_before(&self, i: usize) -> Option<String> {
         let inc = self.incoming.get(i)?;
         let from: SocketAddr = inc.from;
+        let pending = |j: usize, e: &super::Incoming| match e.answered {
+            Some(f) => f > inc.frame,
+            None => e.consumed || self.held.iter().any(|h| h.request == j),
+        };
         self.incoming
             .iter()
+            .enumerate()
             .take(i)
-            .find(|e| e.from == from && e.answered.is_none_or(|f| f > inc.frame))
-            .map(|e| {
+            .find(|(j, e)| e.from == from && pending(*j, e))
+            .map(|(_, e)| {
                 format!(
                     "sent while the harness had not yet answered frame {} ({} {})",
                     e.frame,

@@ -62,6 +62,20 @@ fn a_delayed_answer_goes_out_when_due_and_a_finish_after_it_passes() {
 }
 
 #[test]
+fn a_request_the_case_ignores_does_not_hold_the_finish_back() {
+    let mut e = requested(FINISH_AFTER_ANSWERS);
+    // A Bootstrap-Discover (LwM2M 1.1): no rule answers it, as a 1.0 client ignores it.
+    feed(&mut e, ms(20), request(Code::GET, "/", 0x301));
+    feed(&mut e, ms(30), request(Code::POST, "/bs", 0x302));
+    assert_eq!(
+        e.outcome().map(|o| o.judgement),
+        Some(Judgement::Pass),
+        "{:?}",
+        e.outcome()
+    );
+}
+
+#[test]
 fn a_finish_while_a_write_is_unanswered_is_not_taken_and_the_case_fails() {
     let mut e = requested(FINISH_AFTER_ANSWERS);
     feed(&mut e, ms(20), request(Code::PUT, "/1/1", 0x301));
