@@ -280,6 +280,10 @@ pub struct ReferenceBootstrapServerArgs {
     /// without waiting for a Bootstrap-Request.
     #[arg(long, value_name = "HOST:PORT")]
     pub server_initiated: Option<std::net::SocketAddr>,
+    /// Take triggers as HTTP `POST /trigger` here (loopback), besides stdin; the body is one
+    /// trigger line, e.g. `bootstrap 127.0.0.1:5683`.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub http: Option<std::net::SocketAddr>,
     /// Break one requirement on purpose (repeatable); see `--fault help`.
     #[arg(long)]
     pub fault: Vec<String>,
@@ -294,6 +298,7 @@ pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
         listen: a.listen,
         server_uri: a.server_uri,
         server_initiated: a.server_initiated,
+        http: a.http,
         faults,
     };
     run_reference(

@@ -1,18 +1,16 @@
 //! [`run`]: the tokio driver of [`BootstrapServerCore`]. One UDP socket on loopback, one timer,
-//! trigger lines on stdin, and SIGTERM/SIGINT to exit; everything else is the core's.
-//!
-//! Stdin triggers, one per line: `bootstrap HOST:PORT` starts a Server Initiated Bootstrap of
-//! the client listening there (the same as `--server-initiated`, at run time).
+//! triggers (lines on stdin, and `POST /trigger` with `--http`; see `trigger`), and
+//! SIGTERM/SIGINT to exit; everything else is the core's.
 
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
+use super::trigger::{self, Trigger};
 use super::{BootstrapServerConfig, BootstrapServerCore};
 use crate::reference::udp;
 
@@ -33,7 +31,17 @@ pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
             .unwrap_or_default()
     );
     let start = Instant::now();
+    let cfg_http = cfg.http;
     let mut core = BootstrapServerCore::new(cfg, Duration::ZERO, udp::seed(udp::wall_clock()));
+    // HTTP triggers arrive from the listener's tasks through this channel.
+    let (http_tx, mut http_rx) = tokio::sync::mpsc::channel::<Trigger>(16);
+    let http = match cfg_http {
+        Some(addr) => Some(tokio::spawn(super::http::serve(
+            TcpListener::bind(addr).await?,
+            http_tx,
+        ))),
+        None => None,
+    };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     let mut buf = vec![0u8; udp::MAX_DATAGRAM];
@@ -49,27 +57,22 @@ pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
                 Err(e) => tracing::debug!("receive failed: {e}"),
             },
             line = lines.next_line(), if stdin_open => match line {
-                Ok(Some(line)) => trigger(&mut core, start.elapsed(), &line),
+                Ok(Some(line)) => match trigger::parse(&line) {
+                    Ok(Some(t)) => trigger::apply(&mut core, start.elapsed(), t),
+                    Ok(None) => {}
+                    Err(why) => tracing::warn!("{why}"),
+                },
                 // No more triggers (stdin closed or unreadable): keep serving.
                 Ok(None) | Err(_) => stdin_open = false,
             },
+            Some(t) = http_rx.recv() => trigger::apply(&mut core, start.elapsed(), t),
             () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
-            _ = sigterm.recv() => return Ok(()),
-            _ = sigint.recv() => return Ok(()),
+            _ = sigterm.recv() => break,
+            _ = sigint.recv() => break,
         }
     }
-}
-
-/// Carries out one stdin trigger line.
-pub(super) fn trigger(core: &mut BootstrapServerCore, now: Duration, line: &str) {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    match words.as_slice() {
-        [] => {}
-        ["bootstrap", addr] => match addr.parse::<SocketAddr>() {
-            Ok(a) if a.ip().is_loopback() => core.start_server_initiated(now, a),
-            Ok(a) => tracing::warn!("trigger `{line}`: {a} is not a loopback address"),
-            Err(e) => tracing::warn!("trigger `{line}`: {e}"),
-        },
-        _ => tracing::warn!("unknown trigger `{line}` (known: bootstrap HOST:PORT)"),
+    if let Some(h) = http {
+        h.abort();
     }
+    Ok(())
 }

@@ -10,14 +10,17 @@
 //! * `core`: [`BootstrapServerCore`], the sans-IO state machine: datagrams and time in,
 //!   datagrams and the next deadline out. It answers Bootstrap-Request (POST /bs?ep=...) with
 //!   2.04 and starts a sequence; with `--server-initiated` it starts one at once.
-//! * `io`: [`run`], a thin tokio loop (UDP socket, timer, stdin triggers, SIGTERM/SIGINT).
+//! * `io`: [`run`], a thin tokio loop (UDP socket, timer, triggers, SIGTERM/SIGINT); `trigger`
+//!   the trigger lines (stdin, or the body of an HTTP `POST /trigger` to `http`'s listener).
 //! * `fault`: the fault switches, one per bootstrap-server case's `catches`.
 
 mod core;
 mod fault;
+mod http;
 mod io;
 mod plan;
 mod session;
+mod trigger;
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +41,8 @@ pub struct BootstrapServerConfig {
     pub server_uri: String,
     /// Server Initiated Bootstrap: provision the client listening here at start-up, unasked.
     pub server_initiated: Option<SocketAddr>,
+    /// HTTP triggers: listen for `POST /trigger` here (loopback).
+    pub http: Option<SocketAddr>,
     /// Requirements to break on purpose (empty: conformant).
     pub faults: BTreeSet<Fault>,
 }

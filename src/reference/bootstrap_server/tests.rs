@@ -31,6 +31,7 @@ fn config(server_initiated: bool, faults: &[Fault]) -> BootstrapServerConfig {
         listen: listen(),
         server_uri: SERVER_URI.into(),
         server_initiated: server_initiated.then(client),
+        http: None,
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
     }
 }
@@ -292,12 +293,15 @@ fn fault_effects() {
 }
 
 #[test]
-fn the_stdin_trigger_starts_a_server_initiated_bootstrap_on_loopback_only() {
+fn triggers_start_a_server_initiated_bootstrap_on_loopback_only() {
+    use super::trigger::{self, Trigger};
+    assert_eq!(trigger::parse("  "), Ok(None));
+    assert!(trigger::parse("bootstrap 192.0.2.1:5683").is_err_and(|e| e.contains("not a loopback")));
+    assert!(trigger::parse("reboot now").is_err_and(|e| e.contains("unknown trigger")));
+    let line = format!("bootstrap {}", client());
+    assert_eq!(trigger::parse(&line), Ok(Some(Trigger::Bootstrap(client()))));
     let mut rig = Rig::new(false, &[]);
-    super::io::trigger(&mut rig.core, Duration::ZERO, "bootstrap 192.0.2.1:5683");
-    super::io::trigger(&mut rig.core, Duration::ZERO, "reboot now");
-    assert!(rig.sent().is_empty(), "not loopback, or not a trigger: nothing sent");
-    super::io::trigger(&mut rig.core, Duration::ZERO, &format!("bootstrap {}", client()));
+    trigger::apply(&mut rig.core, Duration::ZERO, Trigger::Bootstrap(client()));
     let first = rig.sent();
     assert_eq!((first[0].code, first[0].uri_path()), (Code::PUT, "/0/1".to_string()));
 }
