@@ -30,9 +30,10 @@ impl Engine {
                 continue;
             }
             let matched = self.match_request(e, &self.incoming[i].msg).and_then(|()| {
-                match self.unanswered_before(i).filter(|_| e.earlier_answered) {
-                    Some(why) => Err(why),
-                    None => Ok(()),
+                if e.earlier_answered {
+                    self.unanswered_before(i).map_or(Ok(()), Err)
+                } else {
+                    Ok(())
                 }
             });
             match matched {
