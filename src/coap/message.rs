@@ -163,6 +163,20 @@ impl Message {
         join_path(self.option_values(option::URI_PATH))
     }
 
+    /// The Uri-Path and Uri-Query as "/a/b?k=v&flag".
+    pub fn uri(&self) -> String {
+        let q: Vec<String> = self
+            .uri_query()
+            .into_iter()
+            .map(|(k, v)| v.map_or(k.clone(), |v| format!("{k}={v}")))
+            .collect();
+        if q.is_empty() {
+            self.uri_path()
+        } else {
+            format!("{}?{}", self.uri_path(), q.join("&"))
+        }
+    }
+
     /// The Location-Path as "/a/b" (None when the message has none).
     pub fn location_path(&self) -> Option<String> {
         let mut segs = self.option_values(option::LOCATION_PATH).peekable();
@@ -269,18 +283,7 @@ impl fmt::Display for Message {
             hex(&self.token)
         )?;
         if self.is_request() {
-            write!(f, " {}", self.uri_path())?;
-            let q = self.uri_query();
-            if !q.is_empty() {
-                let parts: Vec<String> = q
-                    .iter()
-                    .map(|(k, v)| match v {
-                        Some(v) => format!("{k}={v}"),
-                        None => k.clone(),
-                    })
-                    .collect();
-                write!(f, "?{}", parts.join("&"))?;
-            }
+            write!(f, " {}", self.uri())?;
         }
         if let Some(obs) = self.observe() {
             write!(f, " obs={obs}")?;

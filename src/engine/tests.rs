@@ -446,3 +446,5 @@ fn expect_none_pending_counts_a_request_that_came_before_and_was_not_taken() {
     let ignored = run(false);
     assert_eq!(ignored.judgement, Judgement::Pass, "{ignored:?}");
 }
+
+mod server_role;

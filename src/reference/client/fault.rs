@@ -4,40 +4,10 @@
 //! so that the self-test's "must fail" run fails for the right reason. New faults are one line
 //! in the table below; the id is what `--fault` and a case's `catches` use.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// Declares the `Fault` enum, its `ALL` list and the id / description lookups from one table.
-macro_rules! fault_table {
-    ($($variant:ident => $id:literal, $description:literal;)*) => {
-        /// A deliberate deviation from LwM2M 1.0 or 1.1 (see the table in `fault.rs`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Fault {
-            $(#[doc = $description] $variant,)*
-        }
-
-        impl Fault {
-            /// Every fault, in table order.
-            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
-
-            /// The kebab-case id used by `--fault` and by a case's `catches`.
-            pub fn id(self) -> &'static str {
-                match self {
-                    $(Fault::$variant => $id,)*
-                }
-            }
-
-            /// One sentence: what the client does wrong.
-            pub fn description(self) -> &'static str {
-                match self {
-                    $(Fault::$variant => $description,)*
-                }
-            }
-        }
-    };
-}
+use crate::reference::fault_table::fault_table;
 
 fault_table! {
+    dut: "reference-client";
     RegisterWrongPath => "register-wrong-path",
         "Register is POSTed to /register instead of /rd.";
     RegisterOmitEndpoint => "register-omit-endpoint",
@@ -139,25 +109,6 @@ fault_table! {
         "Bootstrap on Registration Failure (/1/x/16) true is ignored: a failed registration never falls back to bootstrap.";
     RegAlwaysBootstrapOnFailure => "reg-always-bootstrap-on-failure",
         "Bootstrap on Registration Failure (/1/x/16) false is ignored: a failed registration always falls back to bootstrap.";
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl FromStr for Fault {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Fault, String> {
-        let id = s.trim();
-        Fault::ALL
-            .iter()
-            .copied()
-            .find(|f| f.id() == id)
-            .ok_or_else(|| format!("unknown reference-client fault `{id}`"))
-    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,8 @@ mod dm;
 mod dm_faults;
 mod fault;
 mod io;
-mod messaging;
+// The CoAP message layer is shared with the reference Bootstrap-Server.
+pub(crate) mod messaging;
 mod objects;
 mod observe;
 mod reg_messages;
@@ -48,6 +49,7 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 pub use self::core::ClientCore;
+pub(crate) use self::core::confirmable_mid;
 pub use device::{Device, DeviceConfig};
 pub use fault::Fault;
 pub use io::{run, run_device};
