@@ -207,21 +207,13 @@ pub struct ReferenceClientArgs {
 
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
     use crate::reference::client::{DeviceConfig, Fault};
-    let mut faults = std::collections::BTreeSet::new();
-    for f in &a.fault {
-        match f.parse::<Fault>() {
-            Ok(f) => {
-                faults.insert(f);
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                for f in Fault::ALL {
-                    eprintln!("  {:<40} {}", f.id(), f.description());
-                }
-                return ExitCode::from(2);
-            }
+    let faults = match Fault::parse_all(&a.fault) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
         }
-    }
+    };
     let cfg = DeviceConfig {
         endpoint: a.endpoint,
         server: a.server,
@@ -231,6 +223,11 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
         lifetime: a.lifetime,
         faults,
     };
+    block_on_reference("reference client", crate::reference::client::run_device(cfg))
+}
+
+/// Runs a reference DUT's tokio driver to its end on a current-thread runtime.
+fn block_on_reference(what: &str, run: impl std::future::Future<Output = std::io::Result<()>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -238,11 +235,39 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(crate::reference::client::run_device(cfg)) {
+    match rt.block_on(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("reference client: {e}");
+            eprintln!("{what}: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+#[derive(clap::Args)]
+pub struct ReferenceServerArgs {
+    /// Listen here (must be loopback), e.g. 127.0.0.1:5683.
+    #[arg(long)]
+    pub listen: std::net::SocketAddr,
+    /// Break one requirement on purpose (repeatable); an unknown id lists them all.
+    #[arg(long)]
+    pub fault: Vec<String>,
+}
+
+/// Runs the reference LwM2M Server; triggers come as lines on stdin (see
+/// `reference::server` for the language, e.g. `read urn:dev:x /3/0/0`).
+pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
+    use crate::reference::server::{Fault, ServerConfig};
+    let faults = match Fault::parse_all(&a.fault) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cfg = ServerConfig {
+        listen: a.listen,
+        faults,
+    };
+    block_on_reference("reference server", crate::reference::server::run(cfg))
 }

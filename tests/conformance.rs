@@ -3,7 +3,7 @@
 //! * `client::registration::register_to_rd` ... — one trial per case file, against the DUT of
 //!   `$LWM2M_DUT` (default: the built-in reference client). Passes when the verdict is pass,
 //!   skipped (shown as ignored), or an expected failure listed in the profile.
-//! * `selftest::fault::<trial>` — the same case against the reference client started with the
+//! * `selftest::fault::<trial>` — the same case against the reference DUT started with the
 //!   case's `catches` fault: it must FAIL, citing one of the case's requirements. A case that
 //!   cannot fail proves nothing.
 //!
@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use lwm2m_conformance::case::{Profile, Role};
+use lwm2m_conformance::case::Profile;
 use lwm2m_conformance::evidence::{CaseResult, Verdict, write_junit};
 use lwm2m_conformance::suite::{self, Entry, Outputs, Suite};
 
@@ -69,9 +69,7 @@ fn main() -> ExitCode {
         ));
     }
     for entry in &suite.entries {
-        if let Ok(case) = &entry.case
-            && case.dut == Role::Client
-        {
+        if entry.case.is_ok() {
             trials.push(fault_trial(&suite, entry));
         }
     }
@@ -99,7 +97,7 @@ fn conformance_trial(
         .case
         .as_ref()
         .ok()
-        .and_then(|c| suite::not_applicable(c, profile))
+        .and_then(|c| suite::not_applicable(c, &suite::profile_for(c, profile)))
         .is_some();
     if skip {
         // Not applicable: shown as ignored, and recorded as skipped (with the reason) in the results

@@ -317,6 +317,14 @@ pub struct ExpectRequest {
     pub observe: Option<TextMatcher>,
     #[serde(default)]
     pub content_format: Option<FormatSet>,
+    /// The token, as hex (templated): e.g. `"{obs_token}"` captured from the Observe, which a
+    /// cancelling GET must repeat (RFC 7641 §3.6).
+    #[serde(default)]
+    pub token: Option<TextMatcher>,
+    /// The Accept option: a format or a list of acceptable ones (`none`: no Accept option), e.g.
+    /// `link-format` for a Discover (server DUTs).
+    #[serde(default)]
+    pub accept: Option<FormatSet>,
     #[serde(default)]
     pub payload: Option<PayloadMatcher>,
     /// Variables to capture from the request: `var: "query.lt"`, `"query.lt ?? 86400"`, `path`,

@@ -3,3 +3,5 @@
 //! violation (the case's `catches`).
 
 pub mod client;
+pub mod server;
+mod udp;

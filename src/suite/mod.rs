@@ -113,6 +113,16 @@ pub fn select_profile(file: Option<&Path>) -> Result<(Profile, Option<PathBuf>),
     }
 }
 
+/// The profile a case runs against: with no profile named, every case runs against the
+/// built-in reference DUT of its role.
+pub fn profile_for<'a>(case: &Case, profile: &'a Profile) -> std::borrow::Cow<'a, Profile> {
+    if profile.builtin && case.dut != profile.role {
+        std::borrow::Cow::Owned(Profile::reference(case.dut, &[]))
+    } else {
+        std::borrow::Cow::Borrowed(profile)
+    }
+}
+
 /// Why a case does not apply to this DUT, if it doesn't.
 pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
     if case.dut != profile.role {
@@ -230,14 +240,8 @@ async fn run_entry_inner(
         Err(e) => return outcome::load_error(entry, profile, e),
     };
     let level = suite.catalogue.level_of(&case.requirements);
-    // With no profile named, every case runs against the built-in reference DUT of its role.
-    let own;
-    let profile = if profile.builtin && case.dut != profile.role {
-        own = Profile::reference(case.dut, &[]);
-        &own
-    } else {
-        profile
-    };
+    let own = profile_for(&case, profile);
+    let profile = own.as_ref();
     if let Some(why) = not_applicable(&case, profile) {
         return outcome::skipped(entry, &case, profile, level, why);
     }

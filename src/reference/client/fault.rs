@@ -4,12 +4,10 @@
 //! so that the self-test's "must fail" run fails for the right reason. New faults are one line
 //! in the table below; the id is what `--fault` and a case's `catches` use.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// Declares the `Fault` enum, its `ALL` list and the id / description lookups from one table.
+/// Declares the `Fault` enum, its `ALL` list, the id / description lookups, `Display` and
+/// `FromStr` (by id) from one table; `$dut` names the reference DUT in errors.
 macro_rules! fault_table {
-    ($($variant:ident => $id:literal, $description:literal;)*) => {
+    ($dut:literal; $($variant:ident => $id:literal, $description:literal;)*) => {
         /// A deliberate deviation from LwM2M 1.0 (see the table in `fault.rs`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Fault {
@@ -27,17 +25,51 @@ macro_rules! fault_table {
                 }
             }
 
-            /// One sentence: what the client does wrong.
+            /// One sentence: what the reference DUT does wrong.
             pub fn description(self) -> &'static str {
                 match self {
                     $(Fault::$variant => $description,)*
                 }
             }
+
+            /// The `--fault` arguments as a set; an unknown id is an error listing every fault.
+            pub fn parse_all(ids: &[String]) -> Result<std::collections::BTreeSet<Fault>, String> {
+                ids.iter().map(|id| id.parse::<Fault>()).collect::<Result<_, String>>().map_err(|e| {
+                    let mut text = e;
+                    for f in Fault::ALL {
+                        text.push_str(&format!("\n  {:<40} {}", f.id(), f.description()));
+                    }
+                    text
+                })
+            }
+        }
+
+        impl std::fmt::Display for Fault {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.id())
+            }
+        }
+
+        impl std::str::FromStr for Fault {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Fault, String> {
+                let id = s.trim();
+                Fault::ALL
+                    .iter()
+                    .copied()
+                    .find(|f| f.id() == id)
+                    .ok_or_else(|| format!("unknown {} fault `{id}`", $dut))
+            }
         }
     };
 }
 
+/// The reference server and bootstrap server declare their fault tables the same way.
+pub(crate) use fault_table;
+
 fault_table! {
+    "reference-client";
     RegisterWrongPath => "register-wrong-path",
         "Register is POSTed to /register instead of /rd.";
     RegisterOmitEndpoint => "register-omit-endpoint",
@@ -111,25 +143,6 @@ fault_table! {
         "During a Server Initiated Bootstrap, Observe requests from an LwM2M Server are answered.";
     RegNoRegisterRetry => "reg-no-register-retry",
         "An unanswered Register is never retransmitted (the next attempt comes only after the back-off).";
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl FromStr for Fault {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Fault, String> {
-        let id = s.trim();
-        Fault::ALL
-            .iter()
-            .copied()
-            .find(|f| f.id() == id)
-            .ok_or_else(|| format!("unknown reference-client fault `{id}`"))
-    }
 }
 
 #[cfg(test)]

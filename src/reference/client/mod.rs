@@ -25,7 +25,7 @@ mod core;
 mod device;
 mod dm;
 mod dm_faults;
-mod fault;
+pub(crate) mod fault;
 mod io;
 mod messaging;
 mod objects;
