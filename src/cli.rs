@@ -235,7 +235,11 @@ fn block_on_reference(what: &str, run: impl std::future::Future<Output = std::io
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(run) {
+    let result = rt.block_on(run);
+    // The blocking thread reading stdin (reference server) never ends on its own: do not wait
+    // for it, or SIGTERM would take until the harness's SIGKILL.
+    rt.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{what}: {e}");

@@ -136,6 +136,17 @@ pub enum Step {
     /// Wait for the DUT to try an unanswered request again: a CoAP retransmission (same
     /// Message ID) or a new request with the same method and path.
     ExpectRetry(ExpectRetry),
+    /// Send a CoAP retransmission of an earlier `send` (same bytes: Message ID and token), as a
+    /// peer does when it has not heard the ACK (server DUTs: a retransmitted Register).
+    Retransmit(Retransmit),
+}
+
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retransmit {
+    /// The earlier `send` (its `as` name); default: the latest.
+    #[serde(default)]
+    pub of: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -194,6 +205,7 @@ const STEP_KINDS: &[&str] = &[
     "expect_notification",
     "trigger",
     "expect_retry",
+    "retransmit",
     "expect_none",
     "stop_dut",
     "restart_dut",
@@ -238,6 +250,7 @@ impl<'de> serde::de::Visitor<'de> for StepVisitor {
             "restart_dut" => Step::RestartDut(control(map.next_value()?)),
             "trigger" => Step::Trigger(map.next_value()?),
             "expect_retry" => Step::ExpectRetry(map.next_value()?),
+            "retransmit" => Step::Retransmit(map.next_value()?),
             other => return Err(A::Error::unknown_variant(other, STEP_KINDS)),
         };
         if let Some(extra) = map.next_key::<String>()? {
@@ -269,6 +282,7 @@ impl Step {
             Step::RestartDut(_) => "restart_dut",
             Step::Trigger(_) => "trigger",
             Step::ExpectRetry(_) => "expect_retry",
+            Step::Retransmit(_) => "retransmit",
         }
     }
 
@@ -282,7 +296,7 @@ impl Step {
             Step::StopDut(c) | Step::RestartDut(c) => (c.name.as_deref(), None, false),
             Step::Trigger(t) => (t.name.as_deref(), None, false),
             Step::ExpectRetry(r) => (r.name.as_deref(), r.requirement.as_deref(), r.setup),
-            Step::Respond(_) | Step::Send(_) => (None, None, false),
+            Step::Respond(_) | Step::Send(_) | Step::Retransmit(_) => (None, None, false),
         };
         Meta {
             name,

@@ -138,6 +138,9 @@ struct Outgoing {
     token: Vec<u8>,
     mid: u16,
     frame: u32,
+    /// The datagram as sent and the endpoint it left from, for a `retransmit` step.
+    bytes: Vec<u8>,
+    via: SocketAddr,
     /// An Observe request: its responses carry the Observe option.
     observe: bool,
     /// How the harness answers Confirmable notifications of this observation.

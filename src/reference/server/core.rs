@@ -187,7 +187,9 @@ impl ServerCore {
                 }
             }
             MessageType::Confirmable | MessageType::NonConfirmable => {
+                let reprocess = self.has(Fault::RegRetransmissionAsNewRegister) && is_register(&m);
                 match self.msg.check_duplicate(now, from, m.mid) {
+                    Seen::Answered(_) if reprocess => {}
                     Seen::Answered(bytes) => return self.msg.resend_bytes(from, bytes),
                     Seen::Duplicate => return,
                     Seen::New => {}
@@ -227,7 +229,7 @@ impl ServerCore {
     fn on_request(&mut self, now: Duration, from: SocketAddr, m: &Message) {
         let path = m.uri_path();
         match (m.code, path.as_str()) {
-            (Code::POST, "/rd") => self.register(now, from, m),
+            _ if is_register(m) => self.register(now, from, m),
             (Code::POST, _) => self.update(now, from, m, &path),
             (Code::DELETE, _) => match self.regs.deregister(&path) {
                 Some(r) => {
@@ -325,4 +327,9 @@ impl ServerCore {
         tracing::warn!("4.00 to {from}: {why}");
         self.msg.respond(from, m, Code::BAD_REQUEST, |_| {});
     }
+}
+
+/// Register is POST /rd (TS 1.0 Table 20).
+fn is_register(m: &Message) -> bool {
+    m.code == Code::POST && m.uri_path() == "/rd"
 }

@@ -19,6 +19,8 @@ fault_table! {
         "A second Register with the same Endpoint Client Name adds a registration; the old location stays valid.";
     RegKeepFirstAddress => "reg-keep-first-address",
         "A new Register of a known Endpoint Client Name keeps the source address recorded by the first one.";
+    RegRetransmissionAsNewRegister => "reg-retransmission-as-new-register",
+        "A retransmitted Register (same Message ID) is processed as a new Register, under a new location.";
     RegNoExpiry => "reg-no-expiry",
         "A registration is never removed when its lifetime passes without an Update.";
     // --- Device Management (request.rs, core.rs)
