@@ -233,3 +233,41 @@ fn every_table_3_binding_is_accepted() {
     );
     assert_eq!(bad[0].1.code, Code::BAD_REQUEST);
 }
+
+#[test]
+fn garbage_and_odd_requests_do_not_panic() {
+    let mut c = core(&[]);
+    for bytes in [
+        &[][..],
+        &[0xff],
+        &[0x40, 0x01, 0x00],
+        &[0x40, 0x02, 0x12, 0x34, 0xff],
+        &[0x50, 0x45, 0, 1],
+    ] {
+        c.handle_datagram(Duration::ZERO, client(), bytes);
+    }
+    let rst = out(&mut c);
+    assert!(
+        rst.iter()
+            .all(|(_, m)| m.mtype == MessageType::Reset || m.code.class() == 4),
+        "only RSTs and client errors: {rst:?}"
+    );
+    // A response nobody asked for is rejected; a ping is answered with RST.
+    let mut stray = Message::new(MessageType::Confirmable, Code::CONTENT, 7, vec![9, 9]);
+    stray.payload = b"x".to_vec();
+    assert_eq!(feed(&mut c, 0, client(), &stray)[0].1.mtype, MessageType::Reset);
+    let ping = Message::new(MessageType::Confirmable, Code::EMPTY, 8, Vec::new());
+    assert_eq!(feed(&mut c, 0, client(), &ping)[0].1.mtype, MessageType::Reset);
+    for line in [
+        "",
+        "read",
+        "read ep",
+        "write ep /x/y 1",
+        "create ep /3/0 1=2",
+        "write-attributes ep /3 pmin=x",
+    ] {
+        assert!(trigger(&mut c, 0, line).is_empty(), "{line:?}");
+    }
+    let huge = request(Code::POST, 9, "/rd", &[("ep", "e"), ("lt", "99999999999")]);
+    assert_eq!(feed(&mut c, 0, client(), &huge)[0].1.code, Code::BAD_REQUEST);
+}
