@@ -292,6 +292,14 @@ fn check_case(case: &Case) -> Result<(), CaseProblem> {
                 let names: Vec<String> = sent.iter().map(|(n, _)| n.clone()).collect();
                 earlier_step(i, "retransmit", "of", r.of.as_deref(), &names, "`send` to retransmit")?;
             }
+            Step::Notify(n) => taken_request(
+                i,
+                "notify",
+                "to",
+                n.to.as_deref(),
+                &requests,
+                "whose observation to notify",
+            )?,
             Step::StopDut(_) | Step::RestartDut(_) | Step::Trigger(_) => {}
             Step::ExpectRetry(r) => taken_request(
                 i,

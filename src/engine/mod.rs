@@ -8,6 +8,7 @@
 //! numbers Wireshark shows.
 
 mod exchange;
+mod notify;
 pub mod operation;
 mod requests;
 mod responses;
@@ -176,6 +177,10 @@ pub struct Engine {
     /// Which endpoint each Confirmable request went out from, for its retransmissions.
     sent_from: HashMap<u16, SocketAddr>,
     stopping: bool,
+    /// Empty ACKs and RSTs from the DUT: (frame, Message ID, type), for `notify`.
+    acks: Vec<(u32, u16, crate::coap::MessageType)>,
+    /// The `notify` step being waited on: (step index, Message ID, frame) of its notification.
+    notified: Option<(usize, u16, u32)>,
     frames: u32,
     next_mid: u16,
     next_token: u32,
@@ -212,6 +217,8 @@ impl Engine {
             dut_running: true,
             sent_from: HashMap::new(),
             stopping: false,
+            acks: Vec::new(),
+            notified: None,
             frames: 0,
             next_mid: (seed as u16) | 1,
             next_token: (seed >> 32) as u32,

@@ -54,6 +54,7 @@ impl Engine {
                 Step::Trigger(t) => self.trigger(t, now),
                 Step::ExpectRetry(r) => self.expect_retry(r, now),
                 Step::Retransmit(r) => self.retransmit(r, now),
+                Step::Notify(n) => self.notify(n, now),
             };
             match progress {
                 Progress::Done => {
@@ -379,6 +380,7 @@ fn waits(step: &Step) -> Option<Wait> {
         Step::ExpectResponse(e) | Step::ExpectNotification(e) => Some(e.within),
         Step::ExpectNone(e) => Some(e.within),
         Step::ExpectRetry(e) => Some(e.within),
+        Step::Notify(n) if n.confirmable => Some(n.within),
         _ => None,
     }
 }

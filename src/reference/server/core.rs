@@ -199,7 +199,12 @@ impl ServerCore {
                 } else if m.is_response() {
                     // A separate response or a notification: ACK what we know, RST the rest
                     // (RFC 7252 §5.2.2, RFC 7641 §3.6).
-                    let known = self.outstanding.contains_key(&m.token) || self.obs.by_token(&m.token).is_some();
+                    let mut known = self.outstanding.contains_key(&m.token) || self.obs.by_token(&m.token).is_some();
+                    if known && !self.outstanding.contains_key(&m.token) && self.has(Fault::IrRejectNotifications) {
+                        // The fault: a notification is treated as one of no known observation.
+                        self.obs.remove_token(&m.token);
+                        known = false;
+                    }
                     if m.mtype == MessageType::Confirmable || !known {
                         self.msg.acknowledge_response(from, m.mid, known);
                     }

@@ -39,6 +39,8 @@ fault_table! {
         "An Observe is sent as a plain GET, without the Observe option.";
     IrObserveBeforeRegisterAck => "ir-observe-before-register-ack",
         "Observe requests held for a client are sent before the 2.01 answering its Register.";
+    IrRejectNotifications => "ir-reject-notifications",
+        "A Confirmable notification of a live observation is answered with RST, which cancels it.";
     IrNoReobserve => "ir-no-reobserve",
         "When a client registers again, its observations are not re-initiated.";
     IrObserveResourceWithoutInstance => "ir-observe-resource-without-instance",
