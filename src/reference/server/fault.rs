@@ -32,6 +32,10 @@ fault_table! {
         "A Write-Attributes with pmax not greater than pmin is sent anyway.";
     DmWriteAttributesDropsChangeAttributes => "dm-write-attributes-drops-gt-lt-st",
         "Write-Attributes leaves out the Greater Than, Less Than and Step parameters.";
+    DmDeleteRoot => "dm-delete-root",
+        "A Delete of \"/\" is sent as a Device Management operation (only the Bootstrap Interface may target \"/\").";
+    ObjCoreObjectsOnly => "obj-core-objects-only",
+        "Operations on Objects other than Security, Server and Device (e.g. Connectivity Monitoring /4) are refused.";
     ObjNoServerObject => "obj-no-server-object",
         "Operations on the LWM2M Server Object (/1) are refused: nothing is sent.";
     // --- Information Reporting (observe.rs, request.rs, core.rs)

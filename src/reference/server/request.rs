@@ -37,7 +37,14 @@ pub fn build(cmd: &Command, faults: &BTreeSet<Fault>, token: Vec<u8>) -> Result<
         }
         Err(e) => return Err(format!("{}: `{}` is not an LwM2M path ({e})", cmd.op.name(), cmd.path)),
     };
-    let method = method_of(cmd.op, &path, has(Fault::DmWritePartialAsPut))?;
+    let method = match method_of(cmd.op, &path, has(Fault::DmWritePartialAsPut)) {
+        // The fault: "/" is a Bootstrap Delete target only (TS 1.0 §5.1), sent anyway.
+        Err(_) if cmd.op == Operation::Delete && path.depth() == 0 && has(Fault::DmDeleteRoot) => Code::DELETE,
+        other => other?,
+    };
+    if path.object.is_some_and(|o| ![0, 1, 3].contains(&o)) && has(Fault::ObjCoreObjectsOnly) {
+        return Err(format!("{}: this server only knows Objects 0, 1 and 3", cmd.op.name()));
+    }
     if path.object == Some(1) && has(Fault::ObjNoServerObject) {
         return Err(format!(
             "{}: this server does not know the LWM2M Server Object",
