@@ -271,3 +271,45 @@ fn garbage_and_odd_requests_do_not_panic() {
     let huge = request(Code::POST, 9, "/rd", &[("ep", "e"), ("lt", "99999999999")]);
     assert_eq!(feed(&mut c, 0, client(), &huge)[0].1.code, Code::BAD_REQUEST);
 }
+
+/// A whole conformant session as a transcript: what the client sends (`->`) and what the
+/// server sends back (`<-`), one CoAP message a line.
+#[test]
+fn conformant_session() {
+    let mut c = core(&[]);
+    let mut lines = Vec::new();
+    let log = |lines: &mut Vec<String>, sent: Vec<(SocketAddr, Message)>| {
+        lines.extend(sent.into_iter().map(|(_, m)| format!("<- {m}")));
+    };
+    let step = |lines: &mut Vec<String>, c: &mut ServerCore, m: Message| {
+        lines.push(format!("-> {m}"));
+        feed(c, 1, client(), &m)
+    };
+    let sent = trigger(&mut c, 0, &format!("read {EP} /3/0/0"));
+    lines.push(format!("trigger read before Register: {} sent", sent.len()));
+    let mut reg = request(Code::POST, 1, "/rd", &[("ep", EP), ("lt", "60"), ("b", "U")]);
+    reg.payload = b"</1/0>,</3/0>".to_vec();
+    let sent = step(&mut lines, &mut c, reg);
+    let read = sent[1].1.clone();
+    log(&mut lines, sent);
+    let mut answer = Message::new(
+        MessageType::Acknowledgement,
+        Code::CONTENT,
+        read.mid,
+        read.token.clone(),
+    );
+    answer.add_uint_option(option::CONTENT_FORMAT, 0);
+    answer.payload = b"ACME".to_vec();
+    let sent = step(&mut lines, &mut c, answer);
+    log(&mut lines, sent);
+    for line in [
+        format!("observe {EP} /3/0/13"),
+        format!("write-attributes {EP} /3/0/13 pmin=10&pmax=5"),
+        format!("write-partial {EP} /1/0 1=120,7=U"),
+    ] {
+        lines.push(format!("trigger {line}"));
+        let sent = trigger(&mut c, 2, &line);
+        log(&mut lines, sent);
+    }
+    insta::assert_snapshot!(lines.join("\n"));
+}
