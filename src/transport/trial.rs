@@ -185,6 +185,9 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             None
         }
     };
+    if let (Some(addr), Some(_)) = (client_addr, &dut) {
+        super::listening::until_bound(addr, profile.timing.startup_timeout).await;
+    }
     let mut stop_deadline: Option<Instant> = None;
     let mut restart_pending = false;
 
