@@ -5,25 +5,26 @@
 //! Requests a trigger asks for are sent only to a client whose registration is complete (the
 //! 2.01 answering its Register has been sent; TS 1.0 §5.4, §5.5), and to a client in Queue Mode
 //! only when it is online, i.e. right after its Register or Update (§8.3). Until then they
-//! wait in `held`, in trigger order.
+//! wait in `held`, in trigger order. The Registration Interface itself is in `registration.rs`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::Fault;
-use super::command::{Command, is_information_reporting};
+use super::command::Command;
 use super::observe::Observations;
-use super::registry::{Params, Registry};
+use super::registration::is_register;
+use super::registry::Registry;
 use super::request;
 use crate::case::model::Operation;
 use crate::coap::layer::{Layer, confirmable_mid};
 use crate::coap::reliability::Seen;
-use crate::coap::{Code, Message, MessageType};
+use crate::coap::{Message, MessageType};
 
 /// A request of ours waiting for its response, by token.
 #[derive(Debug)]
-struct Outstanding {
+pub(super) struct Outstanding {
     endpoint: String,
     op: Operation,
     path: String,
@@ -32,12 +33,12 @@ struct Outstanding {
 
 #[derive(Debug)]
 pub struct ServerCore {
-    faults: BTreeSet<Fault>,
-    msg: Layer,
-    regs: Registry,
-    obs: Observations,
-    held: Vec<Command>,
-    outstanding: HashMap<Vec<u8>, Outstanding>,
+    pub(super) faults: BTreeSet<Fault>,
+    pub(super) msg: Layer,
+    pub(super) regs: Registry,
+    pub(super) obs: Observations,
+    pub(super) held: Vec<Command>,
+    pub(super) outstanding: HashMap<Vec<u8>, Outstanding>,
 }
 
 impl ServerCore {
@@ -53,7 +54,7 @@ impl ServerCore {
         }
     }
 
-    fn has(&self, f: Fault) -> bool {
+    pub(super) fn has(&self, f: Fault) -> bool {
         self.faults.contains(&f)
     }
 
@@ -155,7 +156,7 @@ impl ServerCore {
     }
 
     /// Sends the held requests of `endpoint` that `which` selects, in trigger order.
-    fn release(&mut self, now: Duration, endpoint: &str, which: impl Fn(Operation) -> bool) {
+    pub(super) fn release(&mut self, now: Duration, endpoint: &str, which: impl Fn(Operation) -> bool) {
         let (due, kept): (Vec<Command>, Vec<Command>) = std::mem::take(&mut self.held)
             .into_iter()
             .partition(|c| c.endpoint == endpoint && which(c.op));
@@ -230,111 +231,4 @@ impl ServerCore {
             tracing::info!("notification {} {}: {}", o.endpoint, o.path, m);
         }
     }
-
-    fn on_request(&mut self, now: Duration, from: SocketAddr, m: &Message) {
-        let path = m.uri_path();
-        match (m.code, path.as_str()) {
-            _ if is_register(m) => self.register(now, from, m),
-            (Code::POST, _) => self.update(now, from, m, &path),
-            (Code::DELETE, _) => match self.regs.deregister(&path) {
-                Some(r) => {
-                    tracing::info!("{} de-registered from {}", r.endpoint, r.location);
-                    // Past states are nullified, observations included (§5.5.1 Note).
-                    self.obs.take_endpoint(&r.endpoint);
-                    self.held.retain(|c| c.endpoint != r.endpoint);
-                    self.msg.respond(from, m, Code::DELETED, |_| {});
-                }
-                None => self.msg.respond(from, m, Code::NOT_FOUND, |_| {}),
-            },
-            _ => self.msg.respond(from, m, Code::NOT_FOUND, |_| {}),
-        }
-    }
-
-    fn register(&mut self, now: Duration, from: SocketAddr, m: &Message) {
-        let params = match Params::parse(m) {
-            Ok(p) => p,
-            Err(e) => return self.bad_request(from, m, &e),
-        };
-        let Some(endpoint) = params.endpoint.clone().filter(|ep| !ep.is_empty()) else {
-            return self.bad_request(from, m, "Register without `ep`");
-        };
-        if self.has(Fault::RegRejectOptionalParameters)
-            && (params.lifetime.is_none()
-                || params.sms.is_some()
-                || params.binding.as_deref().is_some_and(|b| b != "U"))
-        {
-            return self.bad_request(from, m, "only lt, b=U and the object list are understood");
-        }
-        let prefix = if self.has(Fault::RegLocationOutsideRd) {
-            "/reg"
-        } else {
-            "/rd"
-        };
-        let replace = !self.has(Fault::RegSameEndpointKept);
-        let done = self.regs.register(now, from, endpoint.clone(), params, prefix, replace);
-        let r = done.registration;
-        if let Some(old) = &done.replaced
-            && self.has(Fault::RegKeepFirstAddress)
-        {
-            self.regs.set_address(&r.id, old.address);
-        }
-        tracing::info!(
-            "{} registered at {} from {from} (lt={}, b={})",
-            r.endpoint,
-            r.location,
-            r.lifetime,
-            r.binding
-        );
-        // The faults: what is held goes out before the registration is complete.
-        if self.has(Fault::DmReadBeforeRegisterAck) {
-            self.release(now, &endpoint, |op| !is_information_reporting(op));
-        }
-        if self.has(Fault::IrObserveBeforeRegisterAck) {
-            self.release(now, &endpoint, is_information_reporting);
-        }
-        let location = r.location.clone();
-        self.msg
-            .respond(from, m, Code::CREATED, |resp| resp.set_location_path(&location));
-        // The registration is complete: re-initiate the observations (§5.5.1), then send
-        // what was held.
-        let observed = self.obs.take_endpoint(&endpoint);
-        if !self.has(Fault::IrNoReobserve) {
-            for o in observed {
-                self.held.push(Command {
-                    op: Operation::Observe,
-                    endpoint: endpoint.clone(),
-                    path: o.path,
-                    arg: String::new(),
-                });
-            }
-        }
-        self.release(now, &endpoint, |_| true);
-    }
-
-    fn update(&mut self, now: Duration, from: SocketAddr, m: &Message, location: &str) {
-        let params = match Params::parse(m) {
-            Ok(p) => p,
-            Err(e) => return self.bad_request(from, m, &e),
-        };
-        if self.has(Fault::RegNoUpdate) {
-            return self.msg.respond(from, m, Code::NOT_FOUND, |_| {});
-        }
-        let Some(endpoint) = self.regs.update(now, location, params).map(|r| r.endpoint.clone()) else {
-            return self.msg.respond(from, m, Code::NOT_FOUND, |_| {});
-        };
-        tracing::info!("{endpoint} updated {location}");
-        self.msg.respond(from, m, Code::CHANGED, |_| {});
-        // A client in Queue Mode is online now (§8.3).
-        self.release(now, &endpoint, |_| true);
-    }
-
-    fn bad_request(&mut self, from: SocketAddr, m: &Message, why: &str) {
-        tracing::warn!("4.00 to {from}: {why}");
-        self.msg.respond(from, m, Code::BAD_REQUEST, |_| {});
-    }
-}
-
-/// Register is POST /rd (TS 1.0 Table 20).
-fn is_register(m: &Message) -> bool {
-    m.code == Code::POST && m.uri_path() == "/rd"
 }

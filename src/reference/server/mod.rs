@@ -3,7 +3,8 @@
 //! Layers, bottom up (files of this directory):
 //! * `crate::coap::layer`: the CoAP message layer (Message IDs, tokens, CON retransmission,
 //!   duplicate detection), shared with the reference client.
-//! * `registry`: the registration store (Register, Update, De-register, lifetime expiry).
+//! * `registry`: the registration store (Register, Update, De-register, lifetime expiry), and
+//!   `registration`: the Registration Interface requests that drive it.
 //! * `command` and `request`: the trigger lines on stdin and the CoAP requests they become
 //!   (Device Management and Information Reporting operations), with the checks that keep the
 //!   server from sending what it must not.
@@ -18,6 +19,7 @@ mod core;
 mod fault;
 mod io;
 mod observe;
+mod registration;
 mod registry;
 mod request;
 
