@@ -84,3 +84,28 @@ fn every_testable_server_requirement_has_a_case() {
         .collect();
     assert!(missing.is_empty(), "server-role requirements with no case: {missing:?}");
 }
+
+#[test]
+fn every_reference_server_fault_is_what_a_server_case_catches() {
+    // A fault no case catches is dead weight; a `catches` that is no fault fails the self-test.
+    use lwm2m_conformance::reference::server::Fault;
+    let suite = suite();
+    let caught: BTreeSet<&str> = suite
+        .entries
+        .iter()
+        .filter_map(|e| e.case.as_ref().ok())
+        .filter(|c| c.dut == Role::Server)
+        .map(|c| c.catches.as_str())
+        .collect();
+    let orphans: Vec<&str> = Fault::ALL
+        .iter()
+        .map(|f| f.id())
+        .filter(|id| !caught.contains(id))
+        .collect();
+    assert!(orphans.is_empty(), "faults no server case catches: {orphans:?}");
+    let unknown: Vec<&&str> = caught.iter().filter(|id| id.parse::<Fault>().is_err()).collect();
+    assert!(
+        unknown.is_empty(),
+        "server cases catch faults the reference server lacks: {unknown:?}"
+    );
+}
