@@ -49,6 +49,8 @@ fn main() -> ExitCode {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A DUT's stderr goes to its .dut.log: colour codes only on a terminal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     match args.command.unwrap_or(Command::Run(cli::RunArgs::default())) {
         Command::Run(a) => cli::run(a),
