@@ -35,7 +35,7 @@ fault_table! {
     DmDeleteRoot => "dm-delete-root",
         "A Delete of \"/\" is sent as a Device Management operation (only the Bootstrap Interface may target \"/\").";
     ObjCoreObjectsOnly => "obj-core-objects-only",
-        "Operations on Objects other than Security, Server and Device (e.g. Connectivity Monitoring /4) are refused.";
+        "Operations on the Appendix D Objects other than Security, Server and Device (/2, /4, /5, /6, /7) are refused.";
     ObjNoServerObject => "obj-no-server-object",
         "Operations on the LWM2M Server Object (/1) are refused: nothing is sent.";
     // --- Information Reporting (observe.rs, request.rs, core.rs)

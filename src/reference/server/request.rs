@@ -42,8 +42,11 @@ pub fn build(cmd: &Command, faults: &BTreeSet<Fault>, token: Vec<u8>) -> Result<
         Err(_) if cmd.op == Operation::Delete && path.depth() == 0 && has(Fault::DmDeleteRoot) => Code::DELETE,
         other => other?,
     };
-    if path.object.is_some_and(|o| ![0, 1, 3].contains(&o)) && has(Fault::ObjCoreObjectsOnly) {
-        return Err(format!("{}: this server only knows Objects 0, 1 and 3", cmd.op.name()));
+    if path.object.is_some_and(|o| [2, 4, 5, 6, 7].contains(&o)) && has(Fault::ObjCoreObjectsOnly) {
+        return Err(format!(
+            "{}: this server does not know Objects 2, 4, 5, 6 and 7",
+            cmd.op.name()
+        ));
     }
     if path.object == Some(1) && has(Fault::ObjNoServerObject) {
         return Err(format!(
