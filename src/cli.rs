@@ -253,6 +253,9 @@ pub struct ReferenceServerArgs {
     /// Listen here (must be loopback), e.g. 127.0.0.1:5683.
     #[arg(long)]
     pub listen: std::net::SocketAddr,
+    /// Also take trigger lines as the body of `POST /trigger` here (TCP, must be loopback).
+    #[arg(long)]
+    pub http: Option<std::net::SocketAddr>,
     /// Break one requirement on purpose (repeatable); an unknown id lists them all.
     #[arg(long)]
     pub fault: Vec<String>,
@@ -271,6 +274,7 @@ pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
     };
     let cfg = ServerConfig {
         listen: a.listen,
+        http: a.http,
         faults,
     };
     block_on_reference("reference server", crate::reference::server::run(cfg))

@@ -198,6 +198,11 @@ impl Engine {
         for (name, a) in &setup.endpoints {
             vars.set_endpoint(name, *a);
         }
+        // Where a server DUT listens: its launch placeholders, for trigger templates (an HTTP
+        // trigger to its management API, say).
+        if let Some(a) = setup.dut_address.filter(|_| case.dut != crate::case::Role::Client) {
+            vars.set_endpoint("dut", a);
+        }
         // A registration ID that differs per case, so a DUT that hard-codes one is caught.
         vars.set("reg_id", format!("{:04x}", (setup.seed >> 16) as u16));
         let seed = setup.seed;

@@ -1,11 +1,14 @@
 //! [`run`]: the tokio driver of [`ServerCore`]. One UDP socket on loopback, trigger lines from
-//! stdin, one timer, and SIGTERM/SIGINT to exit; everything else is the core's.
+//! stdin and, with `--http`, from `POST /trigger`, one timer, and SIGTERM/SIGINT to exit;
+//! everything else is the core's.
 
 use std::io;
+use std::net::SocketAddr;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{ServerConfig, ServerCore};
@@ -15,21 +18,24 @@ use crate::reference::udp::{MAX_DATAGRAM, clock_and_seed, send_all, wake_at};
 /// errors: a non-loopback address, or no socket or signal handler. When stdin closes the
 /// server keeps serving its clients.
 pub async fn run(cfg: ServerConfig) -> io::Result<()> {
-    if !cfg.listen.ip().is_loopback() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} is not a loopback address", cfg.listen),
-        ));
+    for addr in std::iter::once(cfg.listen).chain(cfg.http) {
+        loopback(addr)?;
     }
     let socket = UdpSocket::bind(cfg.listen).await?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    let (tx, mut triggers) = mpsc::channel(64);
+    if let Some(addr) = cfg.http {
+        let listener = TcpListener::bind(addr).await?;
+        tracing::info!("HTTP triggers on http://{}/trigger", listener.local_addr()?);
+        tokio::spawn(super::http::serve(listener, tx.clone()));
+    }
+    tokio::spawn(stdin_lines(tx));
     tracing::info!("reference server on {}", socket.local_addr()?);
 
     let start = Instant::now();
     let (_, seed) = clock_and_seed();
     let mut core = ServerCore::new(cfg.faults, seed);
-    let mut lines = Some(BufReader::new(tokio::io::stdin()).lines());
     let mut buf = vec![0u8; MAX_DATAGRAM];
 
     loop {
@@ -42,10 +48,7 @@ pub async fn run(cfg: ServerConfig) -> io::Result<()> {
                 // e.g. an ICMP port unreachable reported on the socket: nothing to do.
                 Err(e) => tracing::debug!("receive failed: {e}"),
             },
-            line = next_line(&mut lines) => match line {
-                Some(line) => core.handle_command(start.elapsed(), &line),
-                None => lines = None,
-            },
+            Some(line) = triggers.recv() => core.handle_command(start.elapsed(), &line),
             () = tokio::time::sleep_until(start + wake) => core.handle_timeout(start.elapsed()),
             _ = sigterm.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),
@@ -53,17 +56,23 @@ pub async fn run(cfg: ServerConfig) -> io::Result<()> {
     }
 }
 
-/// The next non-empty stdin line; `None` once stdin is closed or unreadable, after which it
-/// never completes again (`lines` is `None`).
-async fn next_line(lines: &mut Option<tokio::io::Lines<BufReader<tokio::io::Stdin>>>) -> Option<String> {
-    let Some(l) = lines.as_mut() else {
-        return std::future::pending().await;
-    };
-    loop {
-        match l.next_line().await {
-            Ok(Some(line)) if line.trim().is_empty() => continue,
-            Ok(Some(line)) => return Some(line),
-            Ok(None) | Err(_) => return None,
+fn loopback(addr: SocketAddr) -> io::Result<()> {
+    if addr.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{addr} is not a loopback address"),
+        ))
+    }
+}
+
+/// Forwards the non-empty stdin lines until stdin closes or the server stops.
+async fn stdin_lines(tx: mpsc::Sender<String>) {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if !line.trim().is_empty() && tx.send(line).await.is_err() {
+            return;
         }
     }
 }

@@ -11,12 +11,14 @@
 //! * `observe`: the observations, re-initiated when a client registers again.
 //! * `core`: [`ServerCore`], the sans-IO state machine that ties them together; time is passed
 //!   in, datagrams and trigger lines are handed in and datagrams polled out.
-//! * `io`: [`run`], a thin tokio loop (UDP socket, stdin lines, timer, SIGTERM/SIGINT).
+//! * `io` and `http`: [`run`], a thin tokio loop (UDP socket, trigger lines from stdin and
+//!   optionally HTTP, timer, SIGTERM/SIGINT).
 //! * `fault`: the fault switches, one per server conformance case's `catches`.
 
 mod command;
 mod core;
 mod fault;
+mod http;
 mod io;
 mod observe;
 mod registration;
@@ -38,6 +40,8 @@ pub use io::run;
 pub struct ServerConfig {
     /// Where the server listens (must be a loopback address).
     pub listen: SocketAddr,
+    /// Where `POST /trigger` takes trigger lines too (TCP, loopback), if anywhere.
+    pub http: Option<SocketAddr>,
     /// Requirements to break on purpose (empty: conformant).
     pub faults: BTreeSet<Fault>,
 }
