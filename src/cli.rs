@@ -211,8 +211,12 @@ pub struct ReferenceClientArgs {
 
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
     use crate::reference::client::{DeviceConfig, Fault};
-    let Some(faults) = parse_faults(&a.fault, Fault::ALL, |f| (f.id(), f.description())) else {
-        return ExitCode::from(2);
+    let faults = match Fault::parse_all(&a.fault) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
     };
     let cfg = DeviceConfig {
         endpoint: a.endpoint,
@@ -224,39 +228,11 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
         faults,
         version: a.lwm2m,
     };
-    run_reference("reference client", crate::reference::client::run_device(cfg))
-}
-
-/// `--fault` ids as a set; an unknown id prints the error and every fault with what it does.
-fn parse_faults<F>(
-    ids: &[String],
-    all: &[F],
-    describe: impl Fn(F) -> (&'static str, &'static str),
-) -> Option<std::collections::BTreeSet<F>>
-where
-    F: std::str::FromStr<Err = String> + Ord + Copy,
-{
-    let mut faults = std::collections::BTreeSet::new();
-    for id in ids {
-        match id.parse::<F>() {
-            Ok(f) => {
-                faults.insert(f);
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                for f in all {
-                    let (id, what) = describe(*f);
-                    eprintln!("  {id:<40} {what}");
-                }
-                return None;
-            }
-        }
-    }
-    Some(faults)
+    block_on_reference("reference client", crate::reference::client::run_device(cfg))
 }
 
 /// Runs a reference DUT's tokio driver to its end on a current-thread runtime.
-fn run_reference(name: &str, driver: impl std::future::Future<Output = std::io::Result<()>>) -> ExitCode {
+fn block_on_reference(what: &str, run: impl std::future::Future<Output = std::io::Result<()>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -264,10 +240,14 @@ fn run_reference(name: &str, driver: impl std::future::Future<Output = std::io::
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(driver) {
+    let result = rt.block_on(run);
+    // The blocking thread reading stdin (reference server) never ends on its own: do not wait
+    // for it, or SIGTERM would take until the harness's SIGKILL.
+    rt.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{name}: {e}");
+            eprintln!("{what}: {e}");
             ExitCode::from(1)
         }
     }
@@ -294,10 +274,27 @@ pub struct ReferenceBootstrapServerArgs {
     pub fault: Vec<String>,
 }
 
+#[derive(clap::Args)]
+pub struct ReferenceServerArgs {
+    /// Listen here (must be loopback), e.g. 127.0.0.1:5683.
+    #[arg(long)]
+    pub listen: std::net::SocketAddr,
+    /// Also take trigger lines as the body of `POST /trigger` here (TCP, must be loopback).
+    #[arg(long)]
+    pub http: Option<std::net::SocketAddr>,
+    /// Break one requirement on purpose (repeatable); an unknown id lists them all.
+    #[arg(long)]
+    pub fault: Vec<String>,
+}
+
 pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
     use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault};
-    let Some(faults) = parse_faults(&a.fault, Fault::ALL, |f| (f.id(), f.description())) else {
-        return ExitCode::from(2);
+    let faults = match Fault::parse_all(&a.fault) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
     };
     let cfg = BootstrapServerConfig {
         listen: a.listen,
@@ -306,8 +303,27 @@ pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
         http: a.http,
         faults,
     };
-    run_reference(
+    block_on_reference(
         "reference bootstrap server",
         crate::reference::bootstrap_server::run(cfg),
     )
+}
+
+/// Runs the reference LwM2M Server; triggers come as lines on stdin (see
+/// `reference::server` for the language, e.g. `read urn:dev:x /3/0/0`).
+pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
+    use crate::reference::server::{Fault, ServerConfig};
+    let faults = match Fault::parse_all(&a.fault) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cfg = ServerConfig {
+        listen: a.listen,
+        http: a.http,
+        faults,
+    };
+    block_on_reference("reference server", crate::reference::server::run(cfg))
 }

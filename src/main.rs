@@ -37,6 +37,8 @@ enum Command {
     ReferenceClient(cli::ReferenceClientArgs),
     /// Run the reference LwM2M Bootstrap-Server (conformant, with optional faults).
     ReferenceBootstrapServer(cli::ReferenceBootstrapServerArgs),
+    /// Run the reference LwM2M server (conformant, with optional faults; triggers on stdin).
+    ReferenceServer(cli::ReferenceServerArgs),
     /// Measure the suite against the reference DUTs: wall time vs the mandated quiet windows.
     Bench(lwm2m_conformance::bench::BenchArgs),
     /// Write the JSON Schemas of the case and profile YAML.
@@ -49,6 +51,8 @@ fn main() -> ExitCode {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A DUT's stderr goes to its .dut.log: colour codes only on a terminal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     match args.command.unwrap_or(Command::Run(cli::RunArgs::default())) {
         Command::Run(a) => cli::run(a),
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Check { testcases, profiles } => cli::check(testcases, profiles),
         Command::ReferenceClient(a) => cli::reference_client(a),
         Command::ReferenceBootstrapServer(a) => cli::reference_bootstrap_server(a),
+        Command::ReferenceServer(a) => cli::reference_server(a),
         Command::Bench(a) => lwm2m_conformance::bench::run(a),
         Command::Schema(a) => lwm2m_conformance::schema_cmd::run(a),
     }

@@ -1,9 +1,9 @@
 //! The conformance suite as `cargo test` trials (libtest-mimic), plus the harness's proof of power.
 //!
 //! * `client::registration::register_to_rd` ... — one trial per case file, against the DUT of
-//!   `$LWM2M_DUT` (default: the built-in reference client). Passes when the verdict is pass,
+//!   `$LWM2M_DUT` (default: the built-in reference DUT of the case's role). Passes when the verdict is pass,
 //!   skipped (shown as ignored), or an expected failure listed in the profile.
-//! * `selftest::fault::<trial>` — the same case against the reference client started with the
+//! * `selftest::fault::<trial>` — the same case against the reference DUT started with the
 //!   case's `catches` fault: it must FAIL, citing one of the case's requirements. A case that
 //!   cannot fail proves nothing.
 //!
@@ -97,7 +97,7 @@ fn conformance_trial(
         .case
         .as_ref()
         .ok()
-        .and_then(|c| suite::not_applicable(c, profile))
+        .and_then(|c| suite::not_applicable(c, &suite::profile_for(c, profile)))
         .is_some();
     if skip {
         // Not applicable: shown as ignored, and recorded as skipped (with the reason) in the results

@@ -207,12 +207,21 @@ fn taken_request(
     requests: &[String],
     purpose: &str,
 ) -> Result<(), CaseProblem> {
+    earlier_step(i, kind, field, name, requests, &format!("`expect` {purpose}"))
+}
+
+/// Step `i` refers (by `field`, or implicitly to the latest) to one of the earlier steps `names`;
+/// `what` says which kind of step and what for.
+fn earlier_step(
+    i: usize,
+    kind: &str,
+    field: &str,
+    name: Option<&str>,
+    requests: &[String],
+    what: &str,
+) -> Result<(), CaseProblem> {
     if requests.is_empty() {
-        return Err((
-            format!("steps[{i}].{kind}"),
-            kind.into(),
-            format!("no earlier `expect` {purpose}"),
-        ));
+        return Err((format!("steps[{i}].{kind}"), kind.into(), format!("no earlier {what}")));
     }
     match name {
         Some(n) if !requests.iter().any(|r| r == n) => Err(unknown(i, kind, field, n, requests)),
@@ -273,18 +282,14 @@ fn check_case(case: &Case) -> Result<(), CaseProblem> {
             }
             Step::ExpectResponse(e) | Step::ExpectNotification(e) => {
                 let names: Vec<String> = sent.iter().map(|(n, _)| n.clone()).collect();
-                if names.is_empty() {
-                    return Err((
-                        format!("steps[{i}].{}", step.kind()),
-                        step.kind().into(),
-                        "no earlier `send` whose response to expect".into(),
-                    ));
-                }
-                if let Some(to) = &e.to
-                    && !names.contains(to)
-                {
-                    return Err(unknown(i, step.kind(), "to", to, &names));
-                }
+                earlier_step(
+                    i,
+                    step.kind(),
+                    "to",
+                    e.to.as_deref(),
+                    &names,
+                    "`send` whose response to expect",
+                )?;
             }
             Step::ExpectNone(e) => {
                 if let Some(to) = &e.response_to {
@@ -294,6 +299,18 @@ fn check_case(case: &Case) -> Result<(), CaseProblem> {
                     }
                 }
             }
+            Step::Retransmit(r) => {
+                let names: Vec<String> = sent.iter().map(|(n, _)| n.clone()).collect();
+                earlier_step(i, "retransmit", "of", r.of.as_deref(), &names, "`send` to retransmit")?;
+            }
+            Step::Notify(n) => taken_request(
+                i,
+                "notify",
+                "to",
+                n.to.as_deref(),
+                &requests,
+                "whose observation to notify",
+            )?,
             Step::StopDut(_) | Step::RestartDut(_) | Step::Trigger(_) => {}
             Step::ExpectRetry(r) => taken_request(
                 i,

@@ -142,6 +142,52 @@ pub enum Step {
     /// Wait for the DUT to try an unanswered request again: a CoAP retransmission (same
     /// Message ID) or a new request with the same method and path.
     ExpectRetry(ExpectRetry),
+    /// Send a CoAP retransmission of an earlier `send` (same bytes: Message ID and token), as a
+    /// peer does when it has not heard the ACK (server DUTs: a retransmitted Register).
+    Retransmit(Retransmit),
+    /// Send a notification of an observation the DUT made (server DUTs), and, when it is
+    /// Confirmable, wait for the DUT's ACK.
+    Notify(Notify),
+}
+
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub requirement: Option<String>,
+    #[serde(default)]
+    pub setup: bool,
+    /// The Observe request taken by an earlier `expect` (its `as` name); default: the latest.
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default = "content")]
+    pub code: Code,
+    /// The Observe option: a sequence number above the ones sent before (RFC 7641 §4.4).
+    pub observe: u32,
+    #[serde(default)]
+    pub content_format: Option<String>,
+    #[serde(default)]
+    pub payload: Option<String>,
+    /// Confirmable (default): the DUT must acknowledge it; an RST (which cancels the
+    /// observation, RFC 7641 §3.6) or no answer fails.
+    #[serde(default = "yes")]
+    pub confirmable: bool,
+    #[serde(default = "default_response")]
+    pub within: Wait,
+}
+
+fn content() -> Code {
+    Code::CONTENT
+}
+
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retransmit {
+    /// The earlier `send` (its `as` name); default: the latest.
+    #[serde(default)]
+    pub of: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -221,6 +267,8 @@ const STEP_KINDS: &[&str] = &[
     "expect_notification",
     "trigger",
     "expect_retry",
+    "retransmit",
+    "notify",
     "expect_none",
     "stop_dut",
     "restart_dut",
@@ -265,6 +313,8 @@ impl<'de> serde::de::Visitor<'de> for StepVisitor {
             "restart_dut" => Step::RestartDut(control(map.next_value()?)),
             "trigger" => Step::Trigger(map.next_value()?),
             "expect_retry" => Step::ExpectRetry(map.next_value()?),
+            "retransmit" => Step::Retransmit(map.next_value()?),
+            "notify" => Step::Notify(map.next_value()?),
             other => return Err(A::Error::unknown_variant(other, STEP_KINDS)),
         };
         if let Some(extra) = map.next_key::<String>()? {
@@ -296,6 +346,8 @@ impl Step {
             Step::RestartDut(_) => "restart_dut",
             Step::Trigger(_) => "trigger",
             Step::ExpectRetry(_) => "expect_retry",
+            Step::Retransmit(_) => "retransmit",
+            Step::Notify(_) => "notify",
         }
     }
 
@@ -309,7 +361,8 @@ impl Step {
             Step::StopDut(c) | Step::RestartDut(c) => (c.name.as_deref(), None, false),
             Step::Trigger(t) => (t.name.as_deref(), None, false),
             Step::ExpectRetry(r) => (r.name.as_deref(), r.requirement.as_deref(), r.setup),
-            Step::Respond(_) | Step::Send(_) => (None, None, false),
+            Step::Notify(n) => (n.name.as_deref(), n.requirement.as_deref(), n.setup),
+            Step::Respond(_) | Step::Send(_) | Step::Retransmit(_) => (None, None, false),
         };
         Meta {
             name,
@@ -345,6 +398,14 @@ pub struct ExpectRequest {
     pub observe: Option<TextMatcher>,
     #[serde(default)]
     pub content_format: Option<FormatSet>,
+    /// The token, as hex (templated): e.g. `"{obs_token}"` captured from the Observe, which a
+    /// cancelling GET must repeat (RFC 7641 §3.6).
+    #[serde(default)]
+    pub token: Option<TextMatcher>,
+    /// The Accept option: a format or a list of acceptable ones (`none`: no Accept option), e.g.
+    /// `link-format` for a Discover (server DUTs).
+    #[serde(default)]
+    pub accept: Option<FormatSet>,
     #[serde(default)]
     pub payload: Option<PayloadMatcher>,
     /// Variables to capture from the request: `var: "query.lt"`, `"query.lt ?? 86400"`, `path`,

@@ -10,7 +10,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use super::duration::Wait;
 use super::matcher::{CodeSet, FormatSet, TextMatcher};
 use super::model::{
-    Case, DutControl, ExpectNone, ExpectRequest, ExpectResponse, ExpectRetry, Respond, SendRequest, Step, Trigger,
+    Case, DutControl, ExpectNone, ExpectRequest, ExpectResponse, ExpectRetry, Notify, Respond, Retransmit, SendRequest,
+    Step, Trigger,
 };
 use super::profile::Profile;
 use crate::coap::Code;
@@ -142,6 +143,8 @@ impl JsonSchema for Step {
             one_key::<Option<DutControl>>(g, "restart_dut"),
             one_key::<Trigger>(g, "trigger"),
             one_key::<ExpectRetry>(g, "expect_retry"),
+            one_key::<Retransmit>(g, "retransmit"),
+            one_key::<Notify>(g, "notify"),
         ];
         json_schema!({ "description": "One step: a one-key map naming its kind.", "oneOf": kinds })
     }

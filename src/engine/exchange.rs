@@ -33,6 +33,9 @@ impl Engine {
         match msg.mtype {
             MessageType::Acknowledgement | MessageType::Reset => {
                 self.retransmit.acknowledged(from, msg.mid);
+                if msg.is_empty() {
+                    self.acks.push((frame, msg.mid, msg.mtype));
+                }
                 if msg.mtype == MessageType::Acknowledgement && msg.is_response() {
                     self.store_reply(frame, from, msg);
                 }

@@ -9,6 +9,7 @@
 
 mod answers;
 mod exchange;
+mod notify;
 pub mod operation;
 mod requests;
 mod responses;
@@ -142,6 +143,9 @@ struct Outgoing {
     token: Vec<u8>,
     mid: u16,
     frame: u32,
+    /// The datagram as sent and the endpoint it left from, for a `retransmit` step.
+    bytes: Vec<u8>,
+    via: SocketAddr,
     /// An Observe request: its responses carry the Observe option.
     observe: bool,
     /// How the harness answers Confirmable notifications of this observation.
@@ -177,6 +181,10 @@ pub struct Engine {
     /// Which endpoint each Confirmable request went out from, for its retransmissions.
     sent_from: HashMap<u16, SocketAddr>,
     stopping: bool,
+    /// Empty ACKs and RSTs from the DUT: (frame, Message ID, type), for `notify`.
+    acks: Vec<(u32, u16, crate::coap::MessageType)>,
+    /// The `notify` step being waited on: (step index, Message ID, frame) of its notification.
+    notified: Option<(usize, u16, u32)>,
     frames: u32,
     next_mid: u16,
     next_token: u32,
@@ -195,6 +203,11 @@ impl Engine {
         vars.set("endpoint", setup.endpoint.clone());
         for (name, a) in &setup.endpoints {
             vars.set_endpoint(name, *a);
+        }
+        // Where a server DUT listens: its launch placeholders, for trigger templates (an HTTP
+        // trigger to its management API, say).
+        if let Some(a) = setup.dut_address.filter(|_| case.dut != crate::case::Role::Client) {
+            vars.set_endpoint("dut", a);
         }
         // A registration ID that differs per case, so a DUT that hard-codes one is caught.
         vars.set("reg_id", format!("{:04x}", (setup.seed >> 16) as u16));
@@ -215,6 +228,8 @@ impl Engine {
             dut_running: true,
             sent_from: HashMap::new(),
             stopping: false,
+            acks: Vec::new(),
+            notified: None,
             frames: 0,
             next_mid: (seed as u16) | 1,
             next_token: (seed >> 32) as u32,

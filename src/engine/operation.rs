@@ -173,7 +173,7 @@ fn records(values: &std::collections::BTreeMap<String, String>, vars: &Vars) -> 
     Ok(out)
 }
 
-fn typed(text: &str, ty: Option<ResourceType>) -> Result<Value, String> {
+pub(crate) fn typed(text: &str, ty: Option<ResourceType>) -> Result<Value, String> {
     Ok(match ty {
         Some(ResourceType::Integer) => Value::Integer(text.parse().map_err(|_| format!("`{text}` is not an integer"))?),
         Some(ResourceType::UnsignedInteger) => Value::Integer(

@@ -24,7 +24,9 @@ impl Engine {
                     "{} — sent to {}, not to the {} endpoint {at}",
                     self.incoming[i].msg,
                     self.incoming[i].at,
-                    e.at.as_deref().unwrap_or("server")
+                    e.at.as_deref()
+                        .or(self.setup.endpoints.first().map(|(n, _)| n.as_str()))
+                        .unwrap_or("server")
                 );
                 self.note_unmatched(self.incoming[i].frame, line);
                 continue;
@@ -93,6 +95,13 @@ impl Engine {
         }
         if let Some(f) = &e.content_format {
             f.check(m.content_format(), &self.setup.formats)?;
+        }
+        if let Some(t) = &e.token {
+            t.check("token", Some(&crate::coap::message::hex(&m.token)), &self.vars)?;
+        }
+        if let Some(a) = &e.accept {
+            a.check(m.accept(), &self.setup.formats)
+                .map_err(|why| format!("Accept: {why}"))?;
         }
         if let Some(p) = &e.payload {
             let base: Path = got.parse().unwrap_or_default();

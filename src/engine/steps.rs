@@ -53,6 +53,8 @@ impl Engine {
                 Step::RestartDut(_) => self.control(Action::RestartDut, now),
                 Step::Trigger(t) => self.trigger(t, now),
                 Step::ExpectRetry(r) => self.expect_retry(r, now),
+                Step::Retransmit(r) => self.retransmit(r, now),
+                Step::Notify(n) => self.notify(n, now),
             };
             match progress {
                 Progress::Done => {
@@ -161,6 +163,8 @@ impl Engine {
             token,
             mid,
             frame: self.frames + 1,
+            bytes: bytes.clone(),
+            via,
             observe: s.operation == Operation::Observe,
             reject: super::Reject::No,
             responses: Vec::new(),
@@ -248,6 +252,25 @@ impl Engine {
             };
         }
         Progress::Wait
+    }
+
+    /// The same datagram again, to where the DUT is now; the pending retransmission timer of
+    /// the request is left as it is.
+    pub(super) fn retransmit(&mut self, r: &crate::case::model::Retransmit, now: Duration) -> Progress {
+        let Some(i) = self.outgoing_named(r.of.as_deref()) else {
+            return Progress::Error("retransmit: no such request".into());
+        };
+        let Some(dut) = self.dut else {
+            return Progress::Error("retransmit: the DUT's address is not known".into());
+        };
+        let (via, bytes, mid) = (
+            self.outgoing[i].via,
+            self.outgoing[i].bytes.clone(),
+            self.outgoing[i].mid,
+        );
+        self.transcript.note(now, format!("harness retransmits mid={mid}"));
+        self.emit(now, via, dut, bytes);
+        Progress::Done
     }
 
     pub(super) fn control(&mut self, action: Action, now: Duration) -> Progress {
@@ -357,6 +380,7 @@ fn waits(step: &Step) -> Option<Wait> {
         Step::ExpectResponse(e) | Step::ExpectNotification(e) => Some(e.within),
         Step::ExpectNone(e) => Some(e.within),
         Step::ExpectRetry(e) => Some(e.within),
+        Step::Notify(n) if n.confirmable => Some(n.within),
         _ => None,
     }
 }

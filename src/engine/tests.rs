@@ -448,3 +448,65 @@ fn expect_none_pending_counts_a_request_that_came_before_and_was_not_taken() {
 }
 
 mod server_role;
+
+fn observe_request(mid: u16) -> Vec<u8> {
+    let mut m = Message::new(MessageType::Confirmable, Code::GET, mid, vec![0x0b, 0x5e]);
+    m.set_uri("/3/0/13", &[]);
+    m.add_uint_option(option::OBSERVE, 0);
+    m.to_bytes().expect("encodes")
+}
+
+const NOTIFY_CASE: &str = r#"
+id: notify-inline
+title: t
+dut: server
+requirements: [IR-SERVER-SUPPORT-ALL-OPERATIONS]
+catches: x
+steps:
+  - expect: { as: obs, method: GET, path: /3/0/13, observe: "0" }
+  - respond: { to: obs, code: "2.05", content_format: text, payload: "1", observe: 1 }
+  - notify: { to: obs, observe: 2, content_format: text, payload: "2" }
+"#;
+
+#[test]
+fn notify_uses_the_observation_token_and_needs_an_ack() {
+    for (reply, pass) in [(MessageType::Acknowledgement, true), (MessageType::Reset, false)] {
+        let mut e = Engine::new(case(NOTIFY_CASE), setup(), ms(0));
+        feed(&mut e, ms(10), observe_request(7));
+        let out = sent(&mut e);
+        let n = out.last().expect("a notification");
+        assert_eq!(
+            (n.mtype, n.code, n.observe()),
+            (MessageType::Confirmable, Code::CONTENT, Some(2))
+        );
+        assert_eq!(n.token, vec![0x0b, 0x5e], "the observation's token");
+        let answer = Message::new(reply, Code::EMPTY, n.mid, Vec::new());
+        feed(&mut e, ms(20), answer.to_bytes().expect("encodes"));
+        let outcome = e.outcome().expect("decided");
+        assert_eq!(outcome.judgement == Judgement::Pass, pass, "{}", outcome.message);
+        if !pass {
+            assert!(outcome.message.contains("RST"), "{}", outcome.message);
+        }
+    }
+}
+
+#[test]
+fn retransmit_sends_the_same_datagram_again() {
+    let yaml = r#"
+id: retransmit-inline
+title: t
+dut: server
+requirements: [REG-SERVER-SUPPORT-ALL-OPERATIONS]
+catches: x
+steps:
+  - send: { as: reg, operation: register, query: { ep: "{endpoint}" }, payload: "</1/0>" }
+  - retransmit: { of: reg }
+  - expect_response: { to: reg, code: "2.01" }
+"#;
+    let mut s = setup();
+    s.dut_address = Some(addr(DUT));
+    let mut e = Engine::new(case(yaml), s, ms(0));
+    let out = sent(&mut e);
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0], out[1], "same Message ID, token and bytes");
+}

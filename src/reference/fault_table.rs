@@ -6,7 +6,7 @@
 
 macro_rules! fault_table {
     (dut: $dut:literal; $($variant:ident => $id:literal, $description:literal;)*) => {
-        #[doc = concat!("A deliberate deviation of the ", $dut, " from LwM2M 1.0 (one per case's `catches`).")]
+        #[doc = concat!("A deliberate deviation of the ", $dut, " from LwM2M 1.0/1.1 (one per case's `catches`).")]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Fault {
             $(#[doc = $description] $variant,)*
@@ -28,6 +28,17 @@ macro_rules! fault_table {
                 match self {
                     $(Fault::$variant => $description,)*
                 }
+            }
+
+            /// The `--fault` arguments as a set; an unknown id is an error listing every fault.
+            pub fn parse_all(ids: &[String]) -> Result<std::collections::BTreeSet<Fault>, String> {
+                ids.iter().map(|id| id.parse::<Fault>()).collect::<Result<_, String>>().map_err(|e| {
+                    let mut text = e;
+                    for f in Fault::ALL {
+                        text.push_str(&format!("\n  {:<40} {}", f.id(), f.description()));
+                    }
+                    text
+                })
             }
         }
 

@@ -113,13 +113,18 @@ pub fn select_profile(file: Option<&Path>) -> Result<(Profile, Option<PathBuf>),
     }
 }
 
+/// The profile a case runs against: with no profile named, every case runs against the
+/// built-in reference DUT of its role.
+pub fn profile_for<'a>(case: &Case, profile: &'a Profile) -> std::borrow::Cow<'a, Profile> {
+    if profile.builtin && case.dut != profile.role {
+        std::borrow::Cow::Owned(Profile::reference(case.dut, &[]))
+    } else {
+        std::borrow::Cow::Borrowed(profile)
+    }
+}
+
 /// Why a case does not apply to this DUT, if it doesn't.
 pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
-    // The built-in reference stands for every role: `run_entry` runs the case against the
-    // reference DUT of the case's role, so that one decides.
-    if profile.builtin && case.dut != profile.role {
-        return not_applicable(case, &Profile::reference(case.dut, &[]));
-    }
     if case.dut != profile.role {
         return Some(format!(
             "the case is for {} DUTs; the profile's DUT is a {}",
@@ -140,7 +145,8 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
             case.start.as_str()
         ));
     }
-    let triggers: Vec<&str> = case
+    // A set: a case that triggers the same operation twice names it once.
+    let triggers: std::collections::BTreeSet<&str> = case
         .steps
         .iter()
         .filter_map(|s| match s {
@@ -149,6 +155,7 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
         })
         .collect();
     if !triggers.is_empty() {
+        let triggers: Vec<&str> = triggers.into_iter().collect();
         return Some(format!("the profile cannot trigger: {}", triggers.join(", ")));
     }
     let missing: Vec<&str> = case
@@ -235,14 +242,8 @@ async fn run_entry_inner(
         Err(e) => return outcome::load_error(entry, profile, e),
     };
     let level = suite.catalogue.level_of(&case.requirements);
-    // With no profile named, every case runs against the built-in reference DUT of its role.
-    let own;
-    let profile = if profile.builtin && case.dut != profile.role {
-        own = Profile::reference(case.dut, &[]);
-        &own
-    } else {
-        profile
-    };
+    let own = profile_for(&case, profile);
+    let profile = own.as_ref();
     if let Some(why) = not_applicable(&case, profile) {
         return outcome::skipped(entry, &case, profile, level, why);
     }

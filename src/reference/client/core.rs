@@ -33,14 +33,7 @@ const URI_PORT: u16 = 7;
 /// Any other critical option is answered 4.02 Bad Option.
 const KNOWN_CRITICAL: [u16; 5] = [URI_HOST, URI_PORT, option::URI_PATH, option::URI_QUERY, option::ACCEPT];
 
-/// The Message ID of something that looks like a Confirmable CoAP message, for the RST that
-/// rejects it when it cannot be parsed (RFC 7252 §4.2).
-pub(crate) fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
-    match bytes {
-        [first, _, hi, lo, ..] if first >> 6 == 1 && (first >> 4) & 0x3 == 0 => Some(u16::from_be_bytes([*hi, *lo])),
-        _ => None,
-    }
-}
+pub(crate) use crate::coap::layer::confirmable_mid;
 
 #[derive(Debug)]
 pub struct ClientCore {

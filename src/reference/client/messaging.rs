@@ -1,78 +1,27 @@
-//! The client's CoAP message layer (RFC 7252 §4): Message IDs, tokens, Confirmable
-//! retransmission and duplicate detection, with an outgoing datagram queue. Sans-IO: every
-//! method that depends on time takes `now`, the time since the core's epoch.
+//! The client's CoAP message layer: [`crate::coap::layer::Layer`] bound to the one LwM2M
+//! Server (or Bootstrap-Server) this core talks to, so callers never name the peer.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::coap::reliability::{DuplicateFilter, Params, Retransmitter, Seen, Tick};
+use crate::coap::layer::Layer;
+use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
 
-/// RFC 7252 §4.8.2 EXCHANGE_LIFETIME with the default parameters: how long a peer may
-/// retransmit one Confirmable message, so how long its Message ID must be remembered.
-pub(crate) const EXCHANGE_LIFETIME: Duration = Duration::from_secs(247);
-
-/// RFC 7252 §4.8.2 MAX_TRANSMIT_WAIT: the longest a Confirmable exchange can take. Used as
-/// the bound on waiting for a separate response after an empty ACK.
-pub(crate) const MAX_TRANSMIT_WAIT: Duration = Duration::from_secs(93);
-
-/// Duplicate detection that forgets Message IDs after at least EXCHANGE_LIFETIME: two
-/// generations of `DuplicateFilter`, the older dropped on each rotation, so memory stays
-/// bounded and a Message ID reused long after is treated as new (RFC 7252 §4.5).
-#[derive(Debug, Default)]
-struct Dedup {
-    current: DuplicateFilter,
-    previous: DuplicateFilter,
-    rotated_at: Duration,
-}
-
-impl Dedup {
-    fn check(&mut self, now: Duration, peer: SocketAddr, mid: u16) -> Seen {
-        if now.saturating_sub(self.rotated_at) >= EXCHANGE_LIFETIME {
-            self.previous = std::mem::take(&mut self.current);
-            self.rotated_at = now;
-        }
-        match self.current.check(peer, mid) {
-            Seen::New => match self.previous.check(peer, mid) {
-                Seen::Answered(bytes) => {
-                    self.current.answered(peer, mid, bytes.clone());
-                    Seen::Answered(bytes)
-                }
-                other => other,
-            },
-            other => other,
-        }
-    }
-
-    fn answered(&mut self, peer: SocketAddr, mid: u16, bytes: Vec<u8>) {
-        self.current.answered(peer, mid, bytes);
-    }
-}
+pub(crate) use crate::coap::layer::{EXCHANGE_LIFETIME, MAX_TRANSMIT_WAIT};
 
 #[derive(Debug)]
 pub(crate) struct MessageLayer {
     server: SocketAddr,
-    next_mid: u16,
-    next_token: u32,
-    token_salt: u32,
-    retransmitter: Retransmitter,
-    dedup: Dedup,
-    out: VecDeque<(SocketAddr, Vec<u8>)>,
+    layer: Layer,
 }
 
 impl MessageLayer {
-    /// `seed` randomises the first Message ID, the tokens and the retransmission spread
-    /// (RFC 7252 §4.4 and §5.3.1 ask for unpredictable values); tests pass a fixed seed.
+    /// `seed` randomises Message IDs, tokens and the retransmission spread; tests fix it.
     pub(crate) fn new(server: SocketAddr, seed: u64) -> Self {
         MessageLayer {
             server,
-            next_mid: (seed >> 16) as u16,
-            next_token: 1,
-            token_salt: (seed >> 32) as u32,
-            retransmitter: Retransmitter::new(Params::default(), seed),
-            dedup: Dedup::default(),
-            out: VecDeque::new(),
+            layer: Layer::new(seed),
         }
     }
 
@@ -80,136 +29,52 @@ impl MessageLayer {
         self.server
     }
 
-    fn mid(&mut self) -> u16 {
-        let mid = self.next_mid;
-        self.next_mid = self.next_mid.wrapping_add(1);
-        mid
-    }
-
-    /// A fresh 4-byte token: a counter mixed with the seed, so no two exchanges share one.
     pub(crate) fn token(&mut self) -> Vec<u8> {
-        let t = self.next_token ^ self.token_salt;
-        self.next_token = self.next_token.wrapping_add(1);
-        t.to_be_bytes().to_vec()
+        self.layer.token()
     }
 
-    /// Sends `msg` as a Confirmable message with a new Message ID and keeps retransmitting it
-    /// until `acknowledged`. Returns the Message ID, or None if it cannot be encoded.
-    pub(crate) fn send_con(&mut self, now: Duration, mut msg: Message) -> Option<u16> {
-        msg.mtype = MessageType::Confirmable;
-        msg.mid = self.mid();
-        let bytes = self.encode(&msg)?;
-        self.retransmitter.sent(now, self.server, msg.mid, bytes.clone());
-        self.out.push_back((self.server, bytes));
-        Some(msg.mid)
+    pub(crate) fn send_con(&mut self, now: Duration, msg: Message) -> Option<u16> {
+        self.layer.send_con(now, self.server, msg)
     }
 
-    /// Sends a Non-confirmable message with a new Message ID; returns its bytes.
-    pub(crate) fn send_non(&mut self, mut msg: Message) -> Option<Vec<u8>> {
-        msg.mtype = MessageType::NonConfirmable;
-        msg.mid = self.mid();
-        self.send_as_is(&msg)
-    }
-
-    /// Sends `msg` unchanged (ACK, RST); returns its bytes.
-    pub(crate) fn send_as_is(&mut self, msg: &Message) -> Option<Vec<u8>> {
-        let bytes = self.encode(msg)?;
-        self.out.push_back((self.server, bytes.clone()));
-        Some(bytes)
-    }
-
-    /// An empty ACK or RST for the peer's message `mid` (RFC 7252 §4.2, §4.3).
     pub(crate) fn send_empty(&mut self, mtype: MessageType, mid: u16) -> Option<Vec<u8>> {
-        self.send_as_is(&Message::new(mtype, Code::EMPTY, mid, Vec::new()))
+        self.layer.send_empty(self.server, mtype, mid)
     }
 
-    /// Answers the peer's request `req` with `code` (options and payload added by `fill`):
-    /// piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable one
-    /// (RFC 7252 §5.2); remembered for duplicates either way.
     pub(crate) fn respond(&mut self, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {
-        let con = req.mtype == MessageType::Confirmable;
-        let mtype = if con {
-            MessageType::Acknowledgement
-        } else {
-            MessageType::NonConfirmable
-        };
-        let mut resp = Message::new(mtype, code, req.mid, req.token.clone());
-        fill(&mut resp);
-        let sent = if con {
-            self.send_as_is(&resp)
-        } else {
-            self.send_non(resp)
-        };
-        if let Some(bytes) = sent {
-            self.answered(req.mid, bytes);
-        }
+        self.layer.respond(self.server, req, code, fill)
     }
 
-    /// Answers the peer's Confirmable separate response `mid`: ACK when it was expected, RST when
-    /// not (RFC 7252 §5.2.2, §4.2), remembered so a duplicate gets the same answer.
     pub(crate) fn acknowledge_response(&mut self, mid: u16, expected: bool) {
-        let reply = if expected {
-            MessageType::Acknowledgement
-        } else {
-            MessageType::Reset
-        };
-        if let Some(bytes) = self.send_empty(reply, mid) {
-            self.answered(mid, bytes);
-        }
+        self.layer.acknowledge_response(self.server, mid, expected)
     }
 
     pub(crate) fn resend_bytes(&mut self, bytes: Vec<u8>) {
-        self.out.push_back((self.server, bytes));
+        self.layer.resend_bytes(self.server, bytes)
     }
 
-    fn encode(&self, msg: &Message) -> Option<Vec<u8>> {
-        match msg.to_bytes() {
-            Ok(bytes) => Some(bytes),
-            Err(e) => {
-                tracing::warn!("cannot encode {msg}: {e}");
-                None
-            }
-        }
-    }
-
-    /// An ACK or RST for one of our Confirmable messages: stop retransmitting it. False when
-    /// nothing was pending under that Message ID (a late or duplicated ACK).
     pub(crate) fn acknowledged(&mut self, mid: u16) -> bool {
-        self.retransmitter.acknowledged(self.server, mid)
+        self.layer.acknowledged(self.server, mid)
     }
 
     pub(crate) fn cancel(&mut self, mid: u16) {
-        self.retransmitter.cancel(mid);
+        self.layer.cancel(mid)
     }
 
-    /// Duplicate detection for a Confirmable or Non-confirmable message from the server.
     pub(crate) fn check_duplicate(&mut self, now: Duration, mid: u16) -> Seen {
-        self.dedup.check(now, self.server, mid)
-    }
-
-    /// Remembers the reply to the server's message `mid`, to replay it for duplicates.
-    pub(crate) fn answered(&mut self, mid: u16, bytes: Vec<u8>) {
-        self.dedup.answered(self.server, mid, bytes);
+        self.layer.check_duplicate(now, self.server, mid)
     }
 
     pub(crate) fn next_timeout(&self) -> Option<Duration> {
-        self.retransmitter.next_timeout()
+        self.layer.next_timeout()
     }
 
-    /// Retransmits what is due; returns the Message IDs of our Confirmable messages that ran
-    /// out of retransmissions with no ACK or RST.
+    /// Retransmits what is due; returns the Message IDs that ran out of retransmissions.
     pub(crate) fn on_timeout(&mut self, now: Duration) -> Vec<u16> {
-        let mut gave_up = Vec::new();
-        for tick in self.retransmitter.on_timeout(now) {
-            match tick {
-                Tick::Resend { peer, bytes, .. } => self.out.push_back((peer, bytes)),
-                Tick::GaveUp { mid, .. } => gave_up.push(mid),
-            }
-        }
-        gave_up
+        self.layer.on_timeout(now).into_iter().map(|(_, mid)| mid).collect()
     }
 
     pub(crate) fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
-        self.out.pop_front()
+        self.layer.poll_transmit()
     }
 }

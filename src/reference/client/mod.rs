@@ -29,7 +29,7 @@ mod core;
 mod device;
 mod dm;
 mod dm_faults;
-mod fault;
+pub(crate) mod fault;
 mod io;
 // The CoAP message layer is shared with the reference Bootstrap-Server.
 pub(crate) mod messaging;

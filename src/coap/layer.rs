@@ -1,0 +1,221 @@
+//! A CoAP endpoint's message layer (RFC 7252 §4) for the reference DUTs: Message IDs, tokens,
+//! Confirmable retransmission and duplicate detection, with an outgoing datagram queue. It
+//! talks to any number of peers, each call naming the peer; the reference client wraps it for
+//! its one LwM2M Server, the reference server uses it for all its clients. Sans-IO: every
+//! method that depends on time takes `now`, the time since the owner's epoch.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::reliability::{DuplicateFilter, Params, Retransmitter, Seen, Tick};
+use super::{Code, Message, MessageType};
+
+/// RFC 7252 §4.8.2 EXCHANGE_LIFETIME with the default parameters: how long a peer may
+/// retransmit one Confirmable message, so how long its Message ID must be remembered.
+pub const EXCHANGE_LIFETIME: Duration = Duration::from_secs(247);
+
+/// RFC 7252 §4.8.2 MAX_TRANSMIT_WAIT: the longest a Confirmable exchange can take. Used as
+/// the bound on waiting for a separate response after an empty ACK.
+pub const MAX_TRANSMIT_WAIT: Duration = Duration::from_secs(93);
+
+/// Duplicate detection that forgets Message IDs after at least EXCHANGE_LIFETIME: two
+/// generations of `DuplicateFilter`, the older dropped on each rotation, so memory stays
+/// bounded and a Message ID reused long after is treated as new (RFC 7252 §4.5).
+#[derive(Debug, Default)]
+struct Dedup {
+    current: DuplicateFilter,
+    previous: DuplicateFilter,
+    rotated_at: Duration,
+}
+
+impl Dedup {
+    fn check(&mut self, now: Duration, peer: SocketAddr, mid: u16) -> Seen {
+        if now.saturating_sub(self.rotated_at) >= EXCHANGE_LIFETIME {
+            self.previous = std::mem::take(&mut self.current);
+            self.rotated_at = now;
+        }
+        match self.current.check(peer, mid) {
+            Seen::New => match self.previous.check(peer, mid) {
+                Seen::Answered(bytes) => {
+                    self.current.answered(peer, mid, bytes.clone());
+                    Seen::Answered(bytes)
+                }
+                other => other,
+            },
+            other => other,
+        }
+    }
+
+    fn answered(&mut self, peer: SocketAddr, mid: u16, bytes: Vec<u8>) {
+        self.current.answered(peer, mid, bytes);
+    }
+}
+
+#[derive(Debug)]
+pub struct Layer {
+    next_mid: u16,
+    next_token: u32,
+    token_salt: u32,
+    retransmitter: Retransmitter,
+    dedup: Dedup,
+    out: VecDeque<(SocketAddr, Vec<u8>)>,
+}
+
+impl Layer {
+    /// `seed` randomises the first Message ID, the tokens and the retransmission spread
+    /// (RFC 7252 §4.4 and §5.3.1 ask for unpredictable values); tests pass a fixed seed.
+    pub fn new(seed: u64) -> Self {
+        Layer {
+            next_mid: (seed >> 16) as u16,
+            next_token: 1,
+            token_salt: (seed >> 32) as u32,
+            retransmitter: Retransmitter::new(Params::default(), seed),
+            dedup: Dedup::default(),
+            out: VecDeque::new(),
+        }
+    }
+
+    fn mid(&mut self) -> u16 {
+        let mid = self.next_mid;
+        self.next_mid = self.next_mid.wrapping_add(1);
+        mid
+    }
+
+    /// A fresh 4-byte token: a counter mixed with the seed, so no two exchanges share one.
+    pub fn token(&mut self) -> Vec<u8> {
+        let t = self.next_token ^ self.token_salt;
+        self.next_token = self.next_token.wrapping_add(1);
+        t.to_be_bytes().to_vec()
+    }
+
+    /// Sends `msg` to `peer` as a Confirmable message with a new Message ID and keeps
+    /// retransmitting it until `acknowledged`. Returns the Message ID, or None if it cannot be
+    /// encoded.
+    pub fn send_con(&mut self, now: Duration, peer: SocketAddr, mut msg: Message) -> Option<u16> {
+        msg.mtype = MessageType::Confirmable;
+        msg.mid = self.mid();
+        let bytes = encode(&msg)?;
+        self.retransmitter.sent(now, peer, msg.mid, bytes.clone());
+        self.out.push_back((peer, bytes));
+        Some(msg.mid)
+    }
+
+    /// Sends a Non-confirmable message with a new Message ID; returns its bytes.
+    pub fn send_non(&mut self, peer: SocketAddr, mut msg: Message) -> Option<Vec<u8>> {
+        msg.mtype = MessageType::NonConfirmable;
+        msg.mid = self.mid();
+        self.send_as_is(peer, &msg)
+    }
+
+    /// Sends `msg` unchanged (ACK, RST); returns its bytes.
+    pub fn send_as_is(&mut self, peer: SocketAddr, msg: &Message) -> Option<Vec<u8>> {
+        let bytes = encode(msg)?;
+        self.out.push_back((peer, bytes.clone()));
+        Some(bytes)
+    }
+
+    /// An empty ACK or RST for the peer's message `mid` (RFC 7252 §4.2, §4.3).
+    pub fn send_empty(&mut self, peer: SocketAddr, mtype: MessageType, mid: u16) -> Option<Vec<u8>> {
+        self.send_as_is(peer, &Message::new(mtype, Code::EMPTY, mid, Vec::new()))
+    }
+
+    /// Answers the peer's request `req` with `code` (options and payload added by `fill`):
+    /// piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable one
+    /// (RFC 7252 §5.2); remembered for duplicates either way.
+    pub fn respond(&mut self, peer: SocketAddr, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {
+        let con = req.mtype == MessageType::Confirmable;
+        let mtype = if con {
+            MessageType::Acknowledgement
+        } else {
+            MessageType::NonConfirmable
+        };
+        let mut resp = Message::new(mtype, code, req.mid, req.token.clone());
+        fill(&mut resp);
+        let sent = if con {
+            self.send_as_is(peer, &resp)
+        } else {
+            self.send_non(peer, resp)
+        };
+        if let Some(bytes) = sent {
+            self.answered(peer, req.mid, bytes);
+        }
+    }
+
+    /// Answers the peer's Confirmable separate response `mid`: ACK when it was expected, RST when
+    /// not (RFC 7252 §5.2.2, §4.2), remembered so a duplicate gets the same answer.
+    pub fn acknowledge_response(&mut self, peer: SocketAddr, mid: u16, expected: bool) {
+        let reply = if expected {
+            MessageType::Acknowledgement
+        } else {
+            MessageType::Reset
+        };
+        if let Some(bytes) = self.send_empty(peer, reply, mid) {
+            self.answered(peer, mid, bytes);
+        }
+    }
+
+    pub fn resend_bytes(&mut self, peer: SocketAddr, bytes: Vec<u8>) {
+        self.out.push_back((peer, bytes));
+    }
+
+    /// An ACK or RST from `peer` for one of our Confirmable messages: stop retransmitting it.
+    /// False when nothing was pending under that Message ID (a late or duplicated ACK).
+    pub fn acknowledged(&mut self, peer: SocketAddr, mid: u16) -> bool {
+        self.retransmitter.acknowledged(peer, mid)
+    }
+
+    pub fn cancel(&mut self, mid: u16) {
+        self.retransmitter.cancel(mid);
+    }
+
+    /// Duplicate detection for a Confirmable or Non-confirmable message from `peer`.
+    pub fn check_duplicate(&mut self, now: Duration, peer: SocketAddr, mid: u16) -> Seen {
+        self.dedup.check(now, peer, mid)
+    }
+
+    /// Remembers the reply to the peer's message `mid`, to replay it for duplicates.
+    pub fn answered(&mut self, peer: SocketAddr, mid: u16, bytes: Vec<u8>) {
+        self.dedup.answered(peer, mid, bytes);
+    }
+
+    pub fn next_timeout(&self) -> Option<Duration> {
+        self.retransmitter.next_timeout()
+    }
+
+    /// Retransmits what is due; returns (peer, Message ID) of our Confirmable messages that ran
+    /// out of retransmissions with no ACK or RST.
+    pub fn on_timeout(&mut self, now: Duration) -> Vec<(SocketAddr, u16)> {
+        let mut gave_up = Vec::new();
+        for tick in self.retransmitter.on_timeout(now) {
+            match tick {
+                Tick::Resend { peer, bytes, .. } => self.out.push_back((peer, bytes)),
+                Tick::GaveUp { peer, mid } => gave_up.push((peer, mid)),
+            }
+        }
+        gave_up
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        self.out.pop_front()
+    }
+}
+
+fn encode(msg: &Message) -> Option<Vec<u8>> {
+    match msg.to_bytes() {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::warn!("cannot encode {msg}: {e}");
+            None
+        }
+    }
+}
+
+/// The Message ID of something that looks like a Confirmable CoAP message, for the RST that
+/// rejects it when it cannot be parsed (RFC 7252 §4.2).
+pub fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
+    match bytes {
+        [first, _, hi, lo, ..] if first >> 6 == 1 && (first >> 4) & 0x3 == 0 => Some(u16::from_be_bytes([*hi, *lo])),
+        _ => None,
+    }
+}

@@ -1,0 +1,85 @@
+//! The trigger language of the reference server: one line per operation, as the profile's
+//! `triggers` write them on stdin (src/case/reference_profiles.rs):
+//!
+//! ```text
+//! read EP PATH                  discover EP PATH              delete EP PATH
+//! write EP PATH VALUE           write-partial EP PATH VALUE   create EP PATH VALUE
+//! execute EP PATH [ARGUMENTS]   write-attributes EP PATH pmin=1&pmax=5
+//! observe EP PATH               cancel-observe EP PATH
+//! ```
+//!
+//! VALUE is the text of one Resource when PATH names a Resource, else `RES=VALUE,RES=VALUE`
+//! (Resource IDs of the instance, e.g. `1=120,7=U`). The path is kept as text: checking it is the
+//! server's job (a Resource ID without an Object Instance ID must be refused).
+
+use serde::Deserialize;
+use serde::de::value::{Error as ValueError, StrDeserializer};
+
+use crate::case::model::Operation;
+
+/// The stdin word of an operation: its case-language name, except that Cancel Observation is
+/// `cancel-observe` (the profile's trigger line).
+fn operation(word: &str) -> Option<Operation> {
+    let word = if word == "cancel-observe" {
+        "cancel-observation"
+    } else {
+        word
+    };
+    let op = Operation::deserialize(StrDeserializer::<ValueError>::new(word)).ok()?;
+    (!op.is_client_operation() && op != Operation::BootstrapFinish).then_some(op)
+}
+
+/// Observe and Cancel Observation belong to the Information Reporting interface.
+pub fn is_information_reporting(op: Operation) -> bool {
+    matches!(op, Operation::Observe | Operation::CancelObservation)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    pub op: Operation,
+    pub endpoint: String,
+    pub path: String,
+    /// VALUE, ARGUMENTS or the attributes; empty when the line has none.
+    pub arg: String,
+}
+
+impl Command {
+    pub fn parse(line: &str) -> Result<Command, String> {
+        let mut words = line.trim().splitn(4, ' ');
+        let (Some(op), Some(endpoint), Some(path)) = (words.next(), words.next(), words.next()) else {
+            return Err(format!(
+                "`{}`: expected OPERATION ENDPOINT PATH [ARGUMENT]",
+                line.trim()
+            ));
+        };
+        let op = operation(op).ok_or_else(|| format!("unknown operation `{op}`"))?;
+        Ok(Command {
+            op,
+            endpoint: endpoint.to_string(),
+            path: path.to_string(),
+            arg: words.next().unwrap_or("").trim().to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_with_and_without_argument() {
+        let c = Command::parse("write-attributes urn:dev:x /3/0/13 pmin=1&pmax=5").expect("parses");
+        assert_eq!(
+            (c.op, c.endpoint.as_str(), c.path.as_str()),
+            (Operation::WriteAttributes, "urn:dev:x", "/3/0/13")
+        );
+        assert_eq!(c.arg, "pmin=1&pmax=5");
+        let c = Command::parse("execute ep /1/0/8 ").expect("trailing space from an empty {value}");
+        assert_eq!(c.arg, "");
+        assert!(Command::parse("read ep").is_err());
+        assert!(Command::parse("frobnicate ep /3").is_err());
+        assert!(Command::parse("register ep /rd").is_err(), "not a server operation");
+        let c = Command::parse("cancel-observe ep /3/0/13").expect("parses");
+        assert_eq!(c.op, Operation::CancelObservation);
+    }
+}

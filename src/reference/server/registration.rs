@@ -1,0 +1,123 @@
+//! The Registration Interface of the reference server (TS 1.0 §5.2, Table 20): Register (POST
+//! /rd), Update (POST on the location) and De-register (DELETE on the location). A Register is
+//! answered first; only then is the registration complete, and the observations of the client are
+//! re-initiated and what was held for it is sent (§5.4, §5.5, §5.5.1).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::Fault;
+use super::command::{Command, is_information_reporting};
+use super::core::ServerCore;
+use super::registry::Params;
+use crate::case::model::Operation;
+use crate::coap::{Code, Message};
+
+impl ServerCore {
+    pub(super) fn on_request(&mut self, now: Duration, from: SocketAddr, m: &Message) {
+        let path = m.uri_path();
+        match (m.code, path.as_str()) {
+            _ if is_register(m) => self.register(now, from, m),
+            (Code::POST, _) => self.update(now, from, m, &path),
+            (Code::DELETE, _) => match self.regs.deregister(&path) {
+                Some(r) => {
+                    tracing::info!("{} de-registered from {}", r.endpoint, r.location);
+                    // Past states are nullified, observations included (§5.5.1 Note).
+                    self.obs.take_endpoint(&r.endpoint);
+                    self.held.retain(|c| c.endpoint != r.endpoint);
+                    self.msg.respond(from, m, Code::DELETED, |_| {});
+                }
+                None => self.msg.respond(from, m, Code::NOT_FOUND, |_| {}),
+            },
+            _ => self.msg.respond(from, m, Code::NOT_FOUND, |_| {}),
+        }
+    }
+
+    fn register(&mut self, now: Duration, from: SocketAddr, m: &Message) {
+        let params = match Params::parse(m) {
+            Ok(p) => p,
+            Err(e) => return self.bad_request(from, m, &e),
+        };
+        let Some(endpoint) = params.endpoint.clone().filter(|ep| !ep.is_empty()) else {
+            return self.bad_request(from, m, "Register without `ep`");
+        };
+        if self.has(Fault::RegRejectOptionalParameters)
+            && (params.lifetime.is_none()
+                || params.sms.is_some()
+                || params.binding.as_deref().is_some_and(|b| b != "U"))
+        {
+            return self.bad_request(from, m, "only lt, b=U and the object list are understood");
+        }
+        let prefix = if self.has(Fault::RegLocationOutsideRd) {
+            "/reg"
+        } else {
+            "/rd"
+        };
+        let replace = !self.has(Fault::RegSameEndpointKept);
+        let done = self.regs.register(now, from, endpoint.clone(), params, prefix, replace);
+        let r = done.registration;
+        if let Some(old) = &done.replaced
+            && self.has(Fault::RegKeepFirstAddress)
+        {
+            self.regs.set_address(&r.id, old.address);
+        }
+        tracing::info!(
+            "{} registered at {} from {from} (lt={}, b={})",
+            r.endpoint,
+            r.location,
+            r.lifetime,
+            r.binding
+        );
+        // The faults: what is held goes out before the registration is complete.
+        if self.has(Fault::DmReadBeforeRegisterAck) {
+            self.release(now, &endpoint, |op| !is_information_reporting(op));
+        }
+        if self.has(Fault::IrObserveBeforeRegisterAck) {
+            self.release(now, &endpoint, is_information_reporting);
+        }
+        let location = r.location.clone();
+        self.msg
+            .respond(from, m, Code::CREATED, |resp| resp.set_location_path(&location));
+        // The registration is complete: re-initiate the observations (§5.5.1), then send
+        // what was held.
+        let observed = self.obs.take_endpoint(&endpoint);
+        if !self.has(Fault::IrNoReobserve) {
+            for o in observed {
+                self.held.push(Command {
+                    op: Operation::Observe,
+                    endpoint: endpoint.clone(),
+                    path: o.path,
+                    arg: String::new(),
+                });
+            }
+        }
+        self.release(now, &endpoint, |_| true);
+    }
+
+    fn update(&mut self, now: Duration, from: SocketAddr, m: &Message, location: &str) {
+        let params = match Params::parse(m) {
+            Ok(p) => p,
+            Err(e) => return self.bad_request(from, m, &e),
+        };
+        if self.has(Fault::RegNoUpdate) {
+            return self.msg.respond(from, m, Code::NOT_FOUND, |_| {});
+        }
+        let Some(endpoint) = self.regs.update(now, location, params).map(|r| r.endpoint.clone()) else {
+            return self.msg.respond(from, m, Code::NOT_FOUND, |_| {});
+        };
+        tracing::info!("{endpoint} updated {location}");
+        self.msg.respond(from, m, Code::CHANGED, |_| {});
+        // A client in Queue Mode is online now (§8.3).
+        self.release(now, &endpoint, |_| true);
+    }
+
+    fn bad_request(&mut self, from: SocketAddr, m: &Message, why: &str) {
+        tracing::warn!("4.00 to {from}: {why}");
+        self.msg.respond(from, m, Code::BAD_REQUEST, |_| {});
+    }
+}
+
+/// Register is POST /rd (TS 1.0 Table 20).
+pub(super) fn is_register(m: &Message) -> bool {
+    m.code == Code::POST && m.uri_path() == "/rd"
+}

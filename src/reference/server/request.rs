@@ -1,0 +1,166 @@
+//! Building the CoAP request for a triggered operation (LwM2M TS 1.0 §8.2.4 Device Management
+//! and §8.2.5 Information Reporting mapping), and refusing what the server must not send: a
+//! path the operation does not apply to, a Resource ID without an Object Instance ID in an
+//! Observe (Table 16), Write-Attributes with pmax not greater than pmin (Table 9).
+
+use std::collections::BTreeSet;
+
+use super::Fault;
+use super::command::Command;
+use crate::case::model::Operation;
+use crate::coap::message::option;
+use crate::coap::{Code, Message, MessageType};
+use crate::engine::operation::typed;
+use crate::lwm2m::objects::resource_def;
+use crate::lwm2m::{ContentFormat, Path, Record};
+
+/// Table 9: the Write-Attributes parameters.
+const ATTRIBUTES: [&str; 5] = ["pmin", "pmax", "gt", "lt", "st"];
+/// The change-driven ones (Greater Than, Less Than, Step).
+const CHANGE_ATTRIBUTES: [&str; 3] = ["gt", "lt", "st"];
+
+/// The request for `cmd` (Message ID unset: the message layer gives one), or why the server
+/// refuses to send it. `token` identifies the exchange (for Cancel Observation, the
+/// observation's token).
+pub fn build(cmd: &Command, faults: &BTreeSet<Fault>, token: Vec<u8>) -> Result<Message, String> {
+    let has = |f| faults.contains(&f);
+    let path = match cmd.path.parse::<Path>() {
+        Ok(p) => p,
+        Err(_) if cmd.op == Operation::Observe && has(Fault::IrObserveResourceWithoutInstance) => {
+            // The fault: send the segments as given, empty instance segment included.
+            let mut m = Message::new(MessageType::Confirmable, Code::GET, 0, token);
+            for seg in cmd.path.trim_start_matches('/').split('/') {
+                m.add_option(option::URI_PATH, seg.as_bytes().to_vec());
+            }
+            m.add_uint_option(option::OBSERVE, 0);
+            return Ok(m);
+        }
+        Err(e) => return Err(format!("{}: `{}` is not an LwM2M path ({e})", cmd.op.name(), cmd.path)),
+    };
+    let method = match method_of(cmd.op, &path, has(Fault::DmWritePartialAsPut)) {
+        // The fault: "/" is a Bootstrap Delete target only (TS 1.0 §5.1), sent anyway.
+        Err(_) if cmd.op == Operation::Delete && path.depth() == 0 && has(Fault::DmDeleteRoot) => Code::DELETE,
+        other => other?,
+    };
+    if path.object.is_some_and(|o| [2, 4, 5, 6, 7].contains(&o)) && has(Fault::ObjCoreObjectsOnly) {
+        return Err(format!(
+            "{}: this server does not know Objects 2, 4, 5, 6 and 7",
+            cmd.op.name()
+        ));
+    }
+    if path.object == Some(1) && has(Fault::ObjNoServerObject) {
+        return Err(format!(
+            "{}: this server does not know the LWM2M Server Object",
+            cmd.op.name()
+        ));
+    }
+    let mut query = Vec::new();
+    if cmd.op == Operation::WriteAttributes {
+        query = attributes(&cmd.arg, has(Fault::DmAllowPmaxLePmin))?;
+        if has(Fault::DmWriteAttributesDropsChangeAttributes) {
+            query.retain(|(k, _)| !CHANGE_ATTRIBUTES.contains(&k.as_str()));
+        }
+    }
+    let mut m = Message::new(MessageType::Confirmable, method, 0, token);
+    m.set_uri(&path.to_string(), &query);
+    match cmd.op {
+        Operation::Observe if !has(Fault::IrObserveWithoutOption) => m.add_uint_option(option::OBSERVE, 0),
+        // RFC 7641 §3.6: a GET with Observe=1 and the observation's token cancels it.
+        Operation::CancelObservation => m.add_uint_option(option::OBSERVE, 1),
+        Operation::Discover => m.add_uint_option(option::ACCEPT, u32::from(ContentFormat::LINK_FORMAT.0)),
+        Operation::Write | Operation::WritePartial | Operation::Create => {
+            let (format, payload) = payload(&path, &cmd.arg, cmd.op == Operation::Create)?;
+            m.add_uint_option(option::CONTENT_FORMAT, u32::from(format.0));
+            m.payload = payload;
+        }
+        Operation::Execute if !cmd.arg.is_empty() => m.payload = cmd.arg.clone().into_bytes(),
+        _ => {}
+    }
+    Ok(m)
+}
+
+/// The CoAP method, once the path is one the operation applies to (TS 1.0 Tables 24/25).
+fn method_of(op: Operation, path: &Path, partial_as_put: bool) -> Result<Code, String> {
+    let depth = path.depth();
+    let (method, applies) = match op {
+        Operation::Read | Operation::Discover | Operation::Observe | Operation::CancelObservation => {
+            (Code::GET, (1..=3).contains(&depth))
+        }
+        Operation::WriteAttributes => (Code::PUT, (1..=3).contains(&depth)),
+        Operation::Write => (Code::PUT, depth == 2 || depth == 3),
+        Operation::WritePartial if partial_as_put => (Code::PUT, depth == 2),
+        Operation::WritePartial => (Code::POST, depth == 2),
+        Operation::Execute => (Code::POST, depth == 3),
+        Operation::Create => (Code::POST, depth == 1),
+        Operation::Delete => (Code::DELETE, depth == 2),
+        // Client and Bootstrap operations: `Command::parse` never yields them.
+        _ => (Code::EMPTY, false),
+    };
+    if applies {
+        Ok(method)
+    } else {
+        Err(format!("{} does not apply to {path}", op.name()))
+    }
+}
+
+/// `pmin=1&pmax=5` as query parameters, refused unless every name is a Table 9 parameter with a
+/// numeric value and pmax > pmin when both are given.
+fn attributes(arg: &str, allow_pmax_le_pmin: bool) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut out = Vec::new();
+    for pair in arg.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if !ATTRIBUTES.contains(&k) {
+            return Err(format!("write-attributes: `{k}` is not a Write-Attributes parameter"));
+        }
+        let integer = k == "pmin" || k == "pmax";
+        let numeric = if integer {
+            v.parse::<u32>().is_ok()
+        } else {
+            v.parse::<f64>().is_ok()
+        };
+        if !numeric {
+            return Err(format!("write-attributes: {k}=`{v}` is not a number"));
+        }
+        out.push((k.to_string(), Some(v.to_string())));
+    }
+    if out.is_empty() {
+        return Err("write-attributes: no parameters".into());
+    }
+    let get = |name: &str| {
+        out.iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.as_deref()?.parse::<u32>().ok())
+    };
+    if let (Some(pmin), Some(pmax)) = (get("pmin"), get("pmax"))
+        && pmax <= pmin
+        && !allow_pmax_le_pmin
+    {
+        return Err(format!(
+            "write-attributes: pmax ({pmax}) must be greater than pmin ({pmin}) (Table 9)"
+        ));
+    }
+    Ok(out)
+}
+
+/// Plain text for one Resource; TLV for an Object Instance (`RES=VALUE,...`), whose resources a
+/// Create on an Object carries bare so that the client picks the instance ID.
+fn payload(path: &Path, arg: &str, create: bool) -> Result<(ContentFormat, Vec<u8>), String> {
+    let object = path.object.unwrap_or_default();
+    if let Some(resource) = path.resource {
+        let value = typed(arg, resource_def(object, resource).map(|d| d.ty))?;
+        return Ok((ContentFormat::TEXT, crate::lwm2m::text::encode_text(&value)));
+    }
+    let base = if create { Path::instance(object, 0) } else { *path };
+    let instance = base.instance.unwrap_or_default();
+    let mut records = Vec::new();
+    for pair in arg.split(',').filter(|p| !p.trim().is_empty()) {
+        let (r, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("`{pair}` is not RESOURCE=VALUE"))?;
+        let r: u16 = r.trim().parse().map_err(|_| format!("`{r}` is not a Resource ID"))?;
+        let value = typed(v.trim(), resource_def(object, r).map(|d| d.ty))?;
+        records.push(Record::new(Path::resource(object, instance, r), value));
+    }
+    let bytes = crate::lwm2m::tlv::encode(&base, &records).map_err(|e| format!("cannot encode the value: {e}"))?;
+    Ok((ContentFormat::TLV, bytes))
+}
