@@ -6,9 +6,11 @@
 //! CLI and the libtest-mimic runner; `reference` holds the built-in reference DUTs.
 
 pub mod bench;
+pub mod capture;
 pub mod case;
 pub mod cli;
 pub mod coap;
+pub mod dialogue;
 pub mod engine;
 pub mod evidence;
 pub mod lwm2m;

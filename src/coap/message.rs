@@ -183,6 +183,19 @@ impl Message {
             .collect()
     }
 
+    /// The Uri-Query items as written (`k=v` or `k`), joined by `sep`; empty when there are none.
+    pub fn uri_query_joined(&self, sep: &str) -> String {
+        let parts: Vec<String> = self
+            .uri_query()
+            .into_iter()
+            .map(|(k, v)| match v {
+                Some(v) => format!("{k}={v}"),
+                None => k,
+            })
+            .collect();
+        parts.join(sep)
+    }
+
     pub fn content_format(&self) -> Option<u16> {
         self.uint_option(option::CONTENT_FORMAT).map(|v| v as u16)
     }
@@ -256,16 +269,9 @@ impl fmt::Display for Message {
         )?;
         if self.is_request() {
             write!(f, " {}", self.uri_path())?;
-            let q = self.uri_query();
+            let q = self.uri_query_joined("&");
             if !q.is_empty() {
-                let parts: Vec<String> = q
-                    .iter()
-                    .map(|(k, v)| match v {
-                        Some(v) => format!("{k}={v}"),
-                        None => k.clone(),
-                    })
-                    .collect();
-                write!(f, "?{}", parts.join("&"))?;
+                write!(f, "?{q}")?;
             }
         }
         if let Some(obs) = self.observe() {
