@@ -2,10 +2,9 @@
 
 use super::{Exchange, Finding, Verdict, analyze, report};
 use crate::case::Catalogue;
-use crate::coap::{Code, Message, MessageType};
+use crate::coap::{Code, Message};
 use crate::dialogue::annotate_all;
 use crate::dialogue::script::*;
-use crate::lwm2m::{self, ContentFormat, Path, Record, Value};
 
 fn findings(s: &Script) -> Vec<Finding> {
     let (items, roles) = annotate_all(&s.datagrams());
@@ -27,88 +26,10 @@ fn catalogue() -> Catalogue {
     crate::case::load::load_catalogue(&file).expect("the shipped catalogue loads")
 }
 
-/// A TLV payload of whole Server Object Instance /1/0 (or only its Resource 6 when `partial`).
-fn server_instance(partial: bool) -> Vec<u8> {
-    let r = |res, v| Record::new(Path::resource(1, 0, res), v);
-    let mut records = vec![r(6, Value::Boolean(true))];
-    if !partial {
-        records.extend([
-            r(0, Value::Integer(1)),
-            r(1, Value::Integer(300)),
-            r(7, Value::String("UQ".into())),
-        ]);
-    }
-    lwm2m::encode(ContentFormat::TLV, &Path::object(1), &records).expect("encodes")
-}
-
-fn notification(obs: &Message, seq: u32, payload: &[u8]) -> Message {
-    let m = Message::new(MessageType::NonConfirmable, Code::CONTENT, 0, obs.token.clone());
-    with_payload(with_observe(m, seq), ContentFormat::TLV.0, payload)
-}
-
-/// Observe /1, answered with the whole instance /1/0; returns the Observe.
-fn observe_server_object(s: &mut Script) -> Message {
-    let obs = s.send(SERVER, CLIENT, with_observe(request(Code::GET, "/1", &[]), 0));
-    let first = with_observe(piggybacked(&obs, Code::CONTENT), 1);
-    s.send(
-        CLIENT,
-        SERVER,
-        with_payload(first, ContentFormat::TLV.0, &server_instance(false)),
-    );
-    obs
-}
-
-fn bootstrap(s: &mut Script, finish: Message) {
-    let req = s.send(CLIENT, BOOTSTRAP, request(Code::POST, "/bs", &["ep=dev1"]));
-    s.answer(&req, BOOTSTRAP, CLIENT, Code::CHANGED);
-    let del = s.send(BOOTSTRAP, CLIENT, request(Code::DELETE, "/", &[]));
-    s.answer(&del, CLIENT, BOOTSTRAP, Code::DELETED);
-    let w = s.send(BOOTSTRAP, CLIENT, with_payload(request(Code::PUT, "/1/0", &[]), 0, b""));
-    s.answer(&w, CLIENT, BOOTSTRAP, Code::CHANGED);
-    let fin = s.send(BOOTSTRAP, CLIENT, finish);
-    s.answer(&fin, CLIENT, BOOTSTRAP, Code::CHANGED);
-}
-
-/// A client registered at `location` (ep=dev1, binding U).
-fn registered(location: &str) -> Script {
-    let mut s = Script::default();
-    s.register(&["ep=dev1"], location);
-    s
-}
-
-fn exchange(s: &mut Script, from: &str, to: &str, req: Message, code: Code) -> Message {
-    let req = s.send(from, to, req);
-    s.answer(&req, to, from, code);
-    req
-}
-
-/// Bootstrap, a Queue Mode registration, DM and IR operations, an Update after a long sleep and
-/// the requests it releases, De-register: every side conformant.
-fn conformant() -> Script {
-    let mut s = Script::default();
-    bootstrap(&mut s, request(Code::POST, "/bs", &[]));
-    s.register(&["ep=dev1", "lt=300", "b=UQ"], "/rd/5a3f");
-    exchange(&mut s, SERVER, CLIENT, request(Code::GET, "/3/0", &[]), Code::CONTENT);
-    let wa = request(Code::PUT, "/1/0/1", &["pmin=1", "pmax=5"]);
-    exchange(&mut s, SERVER, CLIENT, wa, Code::CHANGED);
-    let obs = observe_server_object(&mut s);
-    s.wait(2.0);
-    s.send(CLIENT, SERVER, notification(&obs, 2, &server_instance(false)));
-    let r = request(Code::DELETE, "/1/1", &[]);
-    exchange(&mut s, SERVER, CLIENT, r, Code::DELETED);
-    s.wait(200.0);
-    let r = request(Code::POST, "/rd/5a3f", &[]);
-    exchange(&mut s, CLIENT, SERVER, r, Code::CHANGED);
-    exchange(&mut s, SERVER, CLIENT, request(Code::GET, "/3/0/9", &[]), Code::CONTENT);
-    let r = request(Code::DELETE, "/rd/5a3f", &[]);
-    exchange(&mut s, CLIENT, SERVER, r, Code::DELETED);
-    s
-}
-
 #[test]
 fn every_check_cites_a_catalogue_requirement() {
     let c = catalogue();
-    for f in findings(&conformant()) {
+    for f in findings(&conformant_session()) {
         assert!(
             c.get(f.requirement).is_some(),
             "{} is not in the catalogue",
@@ -119,7 +40,7 @@ fn every_check_cites_a_catalogue_requirement() {
 
 #[test]
 fn a_conformant_exchange_passes_every_check_it_can_judge() {
-    let s = conformant();
+    let s = conformant_session();
     let f = findings(&s);
     let c = catalogue();
     let lines = report::render(&f, &c, false);

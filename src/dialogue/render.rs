@@ -116,8 +116,23 @@ fn request(op: Op, path: &str, m: &Message) -> String {
     {
         s.push_str(&format!(" accept={}", format_label(ContentFormat(a))));
     }
-    s.push_str(&payload(m, base_of(op, path).as_ref()));
+    match object_links(op, m) {
+        Some(links) => s.push_str(&format!(" no content-format, read as link format: {links}")),
+        None => s.push_str(&payload(m, base_of(op, path).as_ref())),
+    }
     s
+}
+
+/// The Objects and Object Instances of a Register or Update sent without a Content-Format: the
+/// payload is CoRE link format by definition (TS 1.0.2 §5.3.1), so it is shown as such.
+fn object_links(op: Op, m: &Message) -> Option<String> {
+    if !matches!(op, Op::Register | Op::Update) || m.content_format().is_some() || m.payload.is_empty() {
+        return None;
+    }
+    let text = std::str::from_utf8(&m.payload).ok()?;
+    lwm2m::link_format::parse(text)
+        .ok()
+        .map(|links| lwm2m::link_format::serialize(&links))
 }
 
 /// The Uri-Query as ` ep=dev1 lt=300` (or `?a=1&b` for a request with no LwM2M reading).
