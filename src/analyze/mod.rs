@@ -6,8 +6,10 @@
 //! whose Register happened before the capture started) is not judged rather than guessed at.
 
 mod bootstrap;
+mod periods;
 mod queue;
 mod registration;
+mod reobserve;
 pub mod report;
 mod reporting;
 mod state;
@@ -144,7 +146,7 @@ fn must_ignore(
 
 /// Every check, in catalogue order of interface (bootstrap, registration, DM, IR, queue mode).
 pub fn analyze(x: &Exchange<'_>) -> Vec<Finding> {
-    vec![
+    let mut findings = vec![
         bootstrap::finish_is_empty_post(x),
         bootstrap::finish_after_all_writes(x),
         bootstrap::client_ignores_requests_during_bootstrap(x),
@@ -158,6 +160,9 @@ pub fn analyze(x: &Exchange<'_>) -> Vec<Finding> {
         bootstrap::delete_root_only_in_bootstrap(x),
         reporting::pmax_greater_than_pmin(x),
         reporting::notify_per_instance(x),
-        queue::server_waits_for_queue_mode_client(x),
-    ]
+        reobserve::server_reobserves_on_register(x),
+    ];
+    findings.extend(periods::notification_periods(x));
+    findings.push(queue::server_waits_for_queue_mode_client(x));
+    findings
 }

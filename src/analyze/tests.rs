@@ -2,7 +2,7 @@
 
 use super::{Exchange, Finding, Verdict, analyze, report};
 use crate::case::Catalogue;
-use crate::coap::{Code, Message};
+use crate::coap::{Code, Message, MessageType};
 use crate::dialogue::annotate_all;
 use crate::dialogue::script::*;
 
@@ -246,4 +246,91 @@ fn should_level_failures_do_not_gate_unless_strict() {
     assert_eq!(dereg.verdict, Verdict::Fail);
     assert!(!report::gates(dereg, &c, false));
     assert!(report::gates(dereg, &c, true));
+}
+
+/// An observation of /3/0/13 with `attrs` accepted first, then notifications after `gaps` seconds.
+fn periodic(attrs: &[&str], gaps: &[f64]) -> Script {
+    let mut s = registered("/rd/1");
+    exchange(
+        &mut s,
+        SERVER,
+        CLIENT,
+        request(Code::PUT, "/3/0/13", attrs),
+        Code::CHANGED,
+    );
+    let obs = observe(&mut s, "/3/0/13", b"1");
+    for (i, gap) in gaps.iter().enumerate() {
+        s.wait(*gap);
+        let n = with_payload(
+            with_observe(
+                Message::new(MessageType::NonConfirmable, Code::CONTENT, 0, obs.token.clone()),
+                i as u32 + 2,
+            ),
+            0,
+            b"2",
+        );
+        s.send(CLIENT, SERVER, n);
+    }
+    s
+}
+
+#[test]
+fn notifications_closer_than_pmin_fail() {
+    let id = "IR-CLIENT-MINIMUM-PERIOD";
+    assert_eq!(
+        judged(&periodic(&["pmin=2"], &[2.5, 2.0]), id),
+        (Verdict::Pass, vec![7, 8])
+    );
+    assert_eq!(
+        judged(&periodic(&["pmin=2"], &[2.5, 0.5]), id),
+        (Verdict::Fail, vec![7, 8])
+    );
+    assert_eq!(
+        judged(&periodic(&[], &[0.5]), id).0,
+        Verdict::NotObserved,
+        "no pmin, no judgement"
+    );
+}
+
+#[test]
+fn notifications_further_apart_than_pmax_fail() {
+    let id = "IR-CLIENT-MAXIMUM-PERIOD";
+    assert_eq!(
+        judged(&periodic(&["pmax=2"], &[1.5, 2.0]), id),
+        (Verdict::Pass, vec![7, 8])
+    );
+    assert_eq!(
+        judged(&periodic(&["pmax=2"], &[1.5, 4.0]), id),
+        (Verdict::Fail, vec![7, 8])
+    );
+    // Silence past pmax while the client sends other messages fails too.
+    let mut s = periodic(&["pmax=2"], &[1.0]);
+    s.wait(5.0);
+    exchange(&mut s, CLIENT, SERVER, request(Code::POST, "/rd/1", &[]), Code::CHANGED);
+    assert_eq!(judged(&s, id), (Verdict::Fail, vec![7, 8]));
+}
+
+/// Observe /3/0/9, register again, then `reobserve` or not, then De-register.
+fn reregistered(reobserve: bool) -> Script {
+    let mut s = registered("/rd/1");
+    observe(&mut s, "/3/0/9", b"80");
+    s.register(&["ep=dev1"], "/rd/2");
+    if reobserve {
+        observe(&mut s, "/3/0/9", b"79");
+    }
+    exchange(
+        &mut s,
+        CLIENT,
+        SERVER,
+        request(Code::DELETE, "/rd/2", &[]),
+        Code::DELETED,
+    );
+    s
+}
+
+#[test]
+fn a_registration_ended_without_re_observing_fails_the_server() {
+    let id = "IR-SERVER-REOBSERVE-ON-REGISTER";
+    assert_eq!(judged(&reregistered(true), id), (Verdict::Pass, vec![7]));
+    assert_eq!(judged(&reregistered(false), id), (Verdict::Fail, vec![5, 7]));
 }

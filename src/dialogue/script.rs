@@ -185,18 +185,32 @@ pub fn conformant_session() -> Script {
     bootstrap(&mut s, request(Code::POST, "/bs", &[]));
     s.register(&["ep=dev1", "lt=300", "b=UQ"], "/rd/5a3f");
     exchange(&mut s, SERVER, CLIENT, request(Code::GET, "/3/0", &[]), Code::CONTENT);
-    let wa = request(Code::PUT, "/1/0/1", &["pmin=1", "pmax=5"]);
+    let wa = request(Code::PUT, "/1", &["pmin=1", "pmax=5"]);
     exchange(&mut s, SERVER, CLIENT, wa, Code::CHANGED);
     let obs = observe_server_object(&mut s);
     s.wait(2.0);
     s.send(CLIENT, SERVER, notification(&obs, 2, &server_instance(false)));
+    let mut cancel = with_observe(request(Code::GET, "/1", &[]), 1);
+    cancel.token = obs.token.clone();
+    exchange(&mut s, SERVER, CLIENT, cancel, Code::CONTENT);
     let r = request(Code::DELETE, "/1/1", &[]);
     exchange(&mut s, SERVER, CLIENT, r, Code::DELETED);
     s.wait(200.0);
     let r = request(Code::POST, "/rd/5a3f", &[]);
     exchange(&mut s, CLIENT, SERVER, r, Code::CHANGED);
-    exchange(&mut s, SERVER, CLIENT, request(Code::GET, "/3/0/9", &[]), Code::CONTENT);
-    let r = request(Code::DELETE, "/rd/5a3f", &[]);
+    observe(&mut s, "/3/0/9", b"80");
+    // The client registers anew; the server observes again what it observed.
+    s.register(&["ep=dev1", "lt=300", "b=UQ"], "/rd/77aa");
+    observe(&mut s, "/3/0/9", b"79");
+    let r = request(Code::DELETE, "/rd/77aa", &[]);
     exchange(&mut s, CLIENT, SERVER, r, Code::DELETED);
     s
+}
+
+/// Observe `path` (server to client), answered 2.05 with a plain-text value; returns the Observe.
+pub fn observe(s: &mut Script, path: &str, value: &[u8]) -> Message {
+    let obs = s.send(SERVER, CLIENT, with_observe(request(Code::GET, path, &[]), 0));
+    let first = with_observe(piggybacked(&obs, Code::CONTENT), 1);
+    s.send(CLIENT, SERVER, with_payload(first, ContentFormat::TEXT.0, value));
+    obs
 }
