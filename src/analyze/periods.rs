@@ -153,8 +153,13 @@ impl Walk {
     /// did not notify.
     fn check_overdue(&mut self, from: SocketAddr, to: SocketAddr, at: Duration, frame: u32) {
         let set = &self.set;
-        for ((c, s, _), o) in self.observations.iter_mut() {
-            if (*c, *s) != (from, to) || o.overdue {
+        // Only this pair's observations: the keys sort by (client, server) first.
+        let pair = self
+            .observations
+            .range_mut((from, to, Vec::new())..)
+            .take_while(|((c, s, _), _)| (*c, *s) == (from, to));
+        for ((c, s, _), o) in pair {
+            if o.overdue {
                 continue;
             }
             let p = set.get(&(*c, *s, o.path.clone())).copied().unwrap_or_default();

@@ -8,11 +8,14 @@ mod read;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 pub use link::Decoded;
 
+use crate::coap::Message;
 use crate::dialogue::{self, Annotated, Datagram, Peers, Roles, render};
 
 /// A frame, decoded down to its UDP datagram where it holds one.
@@ -81,7 +84,14 @@ impl Capture {
     }
 
     pub fn explain(self) -> Explained {
-        let datagrams = self.datagrams();
+        // Datagrams of flows that never carry CoAP (DNS, NTP, DTLS) stay out of the dialogue.
+        let all = self.datagrams();
+        let coap: HashSet<_> = all
+            .iter()
+            .filter(|d| Message::parse(&d.bytes).is_ok())
+            .map(|d| flow(d.from, d.to))
+            .collect();
+        let datagrams: Vec<Datagram> = all.into_iter().filter(|d| coap.contains(&flow(d.from, d.to))).collect();
         let (annotated, roles) = dialogue::annotate_all(&datagrams);
         let peers = Peers::name(&roles, &datagrams);
         Explained {
@@ -106,14 +116,13 @@ impl Explained {
                 }
                 None => {
                     let what = match &f.decoded {
-                        Decoded::Other(what) => what.as_str(),
-                        Decoded::Udp { .. } => "UDP",
+                        Decoded::Other(what) => format!("(not a UDP datagram: {what})"),
+                        Decoded::Udp { src, dst, payload } => {
+                            let kind = if is_dtls(payload) { "a DTLS record" } else { "not CoAP" };
+                            format!("({src} -> {dst}: UDP, {} bytes, {kind})", payload.len())
+                        }
                     };
-                    lines.push(render::prefixed(
-                        f.number,
-                        f.at,
-                        &format!("(not a UDP datagram: {what})"),
-                    ));
+                    lines.push(render::prefixed(f.number, f.at, &what));
                 }
             }
         }
@@ -122,6 +131,16 @@ impl Explained {
         }
         lines
     }
+}
+
+/// A flow is the pair of endpoints, whichever way a datagram goes.
+fn flow(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// A DTLS record header (RFC 6347 §4.1, RFC 9147): content type 20-26 and version 254.x.
+fn is_dtls(payload: &[u8]) -> bool {
+    matches!(payload, [20..=26, 0xfe, 0xfc..=0xff, ..]) && payload.len() >= 13
 }
 
 /// The LwM2M transcript of a capture file, as `explain` prints it (and the HTML report shows it).

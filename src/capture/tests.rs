@@ -192,7 +192,15 @@ fn frames_that_are_not_udp_are_listed_as_what_they_are() {
         addr("10.0.0.2:5000"),
         &[0xc0, 0, 0],
     );
-    let c = Capture::parse(&pcap(DataLink::ETHERNET, &[udp, arp, truncated, tcp, dns])).expect("parses");
+    let client_hello = [22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
+    let dtls = frame(
+        DataLink::ETHERNET,
+        addr("10.0.0.1:40000"),
+        addr("10.0.0.2:5684"),
+        &client_hello,
+    );
+    let frames = [udp, arp, truncated, tcp, dns, dtls];
+    let c = Capture::parse(&pcap(DataLink::ETHERNET, &frames)).expect("parses");
     let t = c.explain().transcript();
     insta::assert_snapshot!(t.join("\n"));
 }

@@ -2,7 +2,7 @@
 //! De-register or Bootstrap-Request is an LwM2M Client and its recipient an LwM2M Server or
 //! Bootstrap-Server; the sender of a Bootstrap-Finish is a Bootstrap-Server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::{Datagram, Op};
@@ -69,51 +69,47 @@ fn word(role: Role) -> &'static str {
 /// in order of first appearance when a role has several; unknown peers by address.
 #[derive(Clone, Debug, Default)]
 pub struct Peers {
-    names: Vec<(SocketAddr, String)>,
+    names: HashMap<SocketAddr, String>,
     legend: Vec<String>,
 }
 
 impl Peers {
     pub fn name(roles: &Roles, datagrams: &[Datagram]) -> Peers {
-        let mut order: Vec<SocketAddr> = Vec::new();
-        for d in datagrams {
-            for a in [d.from, d.to] {
-                if !order.contains(&a) {
-                    order.push(a);
-                }
+        let mut seen: HashSet<SocketAddr> = HashSet::new();
+        let order: Vec<SocketAddr> = datagrams
+            .iter()
+            .flat_map(|d| [d.from, d.to])
+            .filter(|a| seen.insert(*a))
+            .collect();
+        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        for a in &order {
+            if let Some(role) = roles.role(*a) {
+                *count.entry(word(role)).or_default() += 1;
             }
         }
-        let count = |role: Role| order.iter().filter(|a| roles.role(**a) == Some(role)).count();
-        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut numbered: BTreeMap<&str, usize> = BTreeMap::new();
         let mut peers = Peers::default();
-        for &a in &order {
-            let name = match roles.role(a) {
-                Some(role) => {
-                    let n = seen.entry(word(role)).or_default();
+        for a in order {
+            let name = match roles.role(a).map(word) {
+                Some(w) if count.get(w).copied().unwrap_or(0) > 1 => {
+                    let n = numbered.entry(w).or_default();
                     *n += 1;
-                    if count(role) > 1 {
-                        format!("{}{n}", word(role))
-                    } else {
-                        word(role).to_string()
-                    }
+                    format!("{w}{n}")
                 }
+                Some(w) => w.to_string(),
                 None => a.to_string(),
             };
-            let ep = roles.endpoint(a).map(|e| format!(" (ep={e})")).unwrap_or_default();
             if roles.role(a).is_some() {
+                let ep = roles.endpoint(a).map(|e| format!(" (ep={e})")).unwrap_or_default();
                 peers.legend.push(format!("{name} = {a}{ep}"));
             }
-            peers.names.push((a, name));
+            peers.names.insert(a, name);
         }
         peers
     }
 
     pub fn label(&self, addr: SocketAddr) -> String {
-        self.names
-            .iter()
-            .find(|(a, _)| *a == addr)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| addr.to_string())
+        self.names.get(&addr).cloned().unwrap_or_else(|| addr.to_string())
     }
 
     /// One line per named peer: `client = 127.0.0.1:40001 (ep=dev1)`.

@@ -133,3 +133,18 @@ fn roles_come_from_what_peers_send_and_several_clients_are_numbered() {
         ]
     );
 }
+
+#[test]
+fn a_message_id_reused_after_the_exchange_lifetime_is_a_new_message() {
+    let mut s = Script::default();
+    let read = s.send(SERVER, CLIENT, request(Code::GET, "/3/0", &[]));
+    s.resend(SERVER, CLIENT, &read);
+    s.wait(300.0);
+    let mut again = request(Code::GET, "/3/0/9", &[]);
+    again.mid = read.mid;
+    s.send(SERVER, CLIENT, again);
+    let (a, _) = annotate_all(&s.datagrams());
+    assert_eq!(a[1].retransmits, Some(1), "within EXCHANGE_LIFETIME: a retransmission");
+    assert_eq!(a[2].retransmits, None, "after it: a new request");
+    assert!(matches!(&a[2].kind, Kind::Request { op: Op::Read, path } if path == "/3/0/9"));
+}

@@ -2,8 +2,9 @@
 //! Message ID (§4.2, §4.3), retransmissions by sender and Message ID (§4.5), notifications by the
 //! Observe's token (RFC 7641 §3.2), registration locations from the 2.01 to each Register.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use super::operation::{Context, classify};
 use super::{Annotated, Answered, Datagram, Kind, Op, Roles};
@@ -13,31 +14,32 @@ use crate::coap::{Code, Message, MessageType};
 #[derive(Clone, Debug)]
 struct Request {
     frame: u32,
-    from: SocketAddr,
-    to: SocketAddr,
-    token: Vec<u8>,
     op: Op,
     path: String,
     /// The frame of the first answer (for an Observe: its response; later answers notify).
     first_answer: Option<u32>,
 }
 
-/// A message seen, by sender, recipient, Message ID and type.
-#[derive(Clone, Debug)]
+/// A message seen: its frame and time.
+#[derive(Clone, Copy, Debug)]
 struct Sent {
-    from: SocketAddr,
-    to: SocketAddr,
-    mid: u16,
-    mtype: MessageType,
     frame: u32,
+    at: Duration,
 }
 
-/// Feed datagrams in frame order; each comes back annotated.
+/// RFC 7252 §4.8.2 EXCHANGE_LIFETIME (247 s): a Message ID repeated within it is a
+/// retransmission, later it is a new message.
+const EXCHANGE_LIFETIME: Duration = Duration::from_secs(247);
+
+/// Feed datagrams in frame order; each comes back annotated. Lookups are indexed, so a capture
+/// of a whole test event (10^5 frames) annotates in linear time.
 #[derive(Debug, Default)]
 pub struct Dialogue {
     roles: Roles,
-    requests: Vec<Request>,
-    sent: Vec<Sent>,
+    /// (requester, responder, token) -> the latest request with that token.
+    requests: HashMap<(SocketAddr, SocketAddr, Vec<u8>), Request>,
+    /// (sender, recipient, Message ID, type) -> the latest message with them.
+    sent: HashMap<(SocketAddr, SocketAddr, u16, MessageType), Sent>,
     /// (client, server) -> the registration location the server returned.
     locations: BTreeMap<(SocketAddr, SocketAddr), String>,
 }
@@ -78,13 +80,11 @@ impl Dialogue {
         };
         let retransmits = self.repeated(&d, &msg);
         if retransmits.is_none() {
-            self.sent.push(Sent {
-                from: d.from,
-                to: d.to,
-                mid: msg.mid,
-                mtype: msg.mtype,
+            let sent = Sent {
                 frame: d.frame,
-            });
+                at: d.at,
+            };
+            self.sent.insert((d.from, d.to, msg.mid, msg.mtype), sent);
         }
         let kind = if msg.is_empty() {
             self.empty(&d, &msg)
@@ -105,20 +105,19 @@ impl Dialogue {
 
     fn repeated(&self, d: &Datagram, m: &Message) -> Option<u32> {
         self.sent
-            .iter()
-            .rev()
-            .find(|s| s.from == d.from && s.to == d.to && s.mid == m.mid && s.mtype == m.mtype)
+            .get(&(d.from, d.to, m.mid, m.mtype))
+            .filter(|s| d.at.saturating_sub(s.at) <= EXCHANGE_LIFETIME)
             .map(|s| s.frame)
     }
 
     fn empty(&self, d: &Datagram, m: &Message) -> Kind {
         // What an empty ACK or RST answers was sent the other way with the same Message ID.
         let of = |types: &[MessageType]| {
-            self.sent
+            types
                 .iter()
-                .rev()
-                .find(|s| s.from == d.to && s.to == d.from && s.mid == m.mid && types.contains(&s.mtype))
+                .filter_map(|t| self.sent.get(&(d.to, d.from, m.mid, *t)))
                 .map(|s| s.frame)
+                .max()
         };
         match m.mtype {
             MessageType::Acknowledgement => Kind::EmptyAck {
@@ -133,13 +132,8 @@ impl Dialogue {
 
     fn request(&mut self, d: &Datagram, m: &Message, repeat: bool) -> Kind {
         let path = m.uri_path();
-        if repeat
-            && let Some(r) = self
-                .requests
-                .iter()
-                .rev()
-                .find(|r| r.from == d.from && r.to == d.to && r.token == m.token)
-        {
+        let key = (d.from, d.to, m.token.clone());
+        if repeat && let Some(r) = self.requests.get(&key) {
             return Kind::Request { op: r.op, path };
         }
         let ctx = Context {
@@ -153,25 +147,18 @@ impl Dialogue {
         {
             self.roles.learn_endpoint(d.from, &ep);
         }
-        self.requests.push(Request {
+        let request = Request {
             frame: d.frame,
-            from: d.from,
-            to: d.to,
-            token: m.token.clone(),
             op,
             path: path.clone(),
             first_answer: None,
-        });
+        };
+        self.requests.insert(key, request);
         Kind::Request { op, path }
     }
 
     fn response(&mut self, d: &Datagram, m: &Message, repeats: Option<u32>) -> Kind {
-        let Some(r) = self
-            .requests
-            .iter_mut()
-            .rev()
-            .find(|r| r.from == d.to && r.to == d.from && r.token == m.token)
-        else {
+        let Some(r) = self.requests.get_mut(&(d.to, d.from, m.token.clone())) else {
             return Kind::Response { answers: None };
         };
         let answers = Answered {
