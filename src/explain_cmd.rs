@@ -33,11 +33,11 @@ pub struct AnalyzeArgs {
 }
 
 fn header(path: &Path, e: &Explained) -> String {
-    let udp = e.annotated.len();
     format!(
-        "== {}: {} frames, {udp} UDP datagrams",
+        "== {}: {} frames, {} of them datagrams of CoAP flows",
         path.display(),
-        e.capture.frames.len()
+        e.capture.frames.len(),
+        e.annotated.len()
     )
 }
 

@@ -289,3 +289,29 @@ fn a_file_cut_anywhere_keeps_the_frames_before_the_cut() {
         assert!(cut.stopped.is_some(), "the cut is reported");
     }
 }
+
+#[test]
+fn a_valid_file_with_any_byte_changed_never_panics() {
+    let f = frame(
+        DataLink::ETHERNET,
+        addr("127.0.0.2:40001"),
+        addr("127.0.0.1:5683"),
+        REGISTER,
+    );
+    let g = frame(DataLink::LINUX_SLL2, addr("[::1]:40001"), addr("[::1]:5683"), REGISTER);
+    for file in [
+        pcap(DataLink::ETHERNET, &[f.clone(), f.clone()]),
+        pcapng(DataLink::ETHERNET, &[f.clone(), f]),
+        pcapng(DataLink::LINUX_SLL2, &[g.clone(), g]),
+    ] {
+        for i in 0..file.len() {
+            for change in [0x00, 0xff, file[i] ^ 0x80, file[i].wrapping_add(1)] {
+                let mut bytes = file.clone();
+                bytes[i] = change;
+                if let Ok(c) = Capture::parse(&bytes) {
+                    let _ = c.explain().transcript();
+                }
+            }
+        }
+    }
+}
