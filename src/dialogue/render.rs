@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{Annotated, Kind, Op};
-use crate::coap::message::hex;
+use crate::coap::message::{decode_uint, hex};
 use crate::coap::{Message, MessageType};
 use crate::lwm2m::{self, ContentFormat, Path};
 
@@ -40,10 +40,11 @@ pub fn body(a: &Annotated) -> String {
         };
         let of = of.map(|f| format!(" of #{f}")).unwrap_or_default();
         format!(
-            "[{}{code} mid={} tok={}{of}{repeat}]",
+            "[{}{code} mid={} tok={}{}{of}{repeat}]",
             m.mtype.short(),
             m.mid,
-            hex(&m.token)
+            hex(&m.token),
+            blocks(m)
         )
     };
     match &a.kind {
@@ -82,6 +83,23 @@ pub fn body(a: &Annotated) -> String {
         Kind::Ping => format!("CoAP ping  [{} mid={}{repeat}]", m.mtype.short(), m.mid),
         Kind::Reserved | Kind::Malformed(_) => format!("{m}{repeat}"),
     }
+}
+
+/// Block1 / Block2 options (RFC 7959 §2.2) as ` block2=NUM/M/SIZE`: a payload that is one block
+/// of a larger one does not decode on its own, and this says why.
+fn blocks(m: &Message) -> String {
+    let mut out = String::new();
+    for (name, number) in [("block1", 27), ("block2", 23)] {
+        if let Some(v) = m.option_values(number).next() {
+            let x = decode_uint(v);
+            let size = match x & 0x7 {
+                7 => "BERT".to_string(),
+                szx => (16u32 << szx).to_string(),
+            };
+            out.push_str(&format!(" {name}={}/{}/{size}", x >> 4, (x >> 3) & 1));
+        }
+    }
+    out
 }
 
 /// `Read /3/0`, `Register`, `Update /rd/5a3f`: the operation and, where it is not implied, its path.

@@ -148,3 +148,16 @@ fn a_message_id_reused_after_the_exchange_lifetime_is_a_new_message() {
     assert_eq!(a[2].retransmits, None, "after it: a new request");
     assert!(matches!(&a[2].kind, Kind::Request { op: Op::Read, path } if path == "/3/0/9"));
 }
+
+#[test]
+fn block_options_are_shown() {
+    let mut s = Script::default();
+    let read = s.send(SERVER, CLIENT, request(Code::GET, "/5/0/0", &[]));
+    let mut part = with_payload(piggybacked(&read, Code::CONTENT), 42, &[0u8; 16]);
+    // Block2: NUM 0, more, SZX 0 (16 bytes).
+    part.add_option(23, vec![0x08]);
+    s.send(CLIENT, SERVER, part);
+    let (a, _) = annotate_all(&s.datagrams());
+    let line = render::body(&a[1]);
+    assert!(line.ends_with("block2=0/1/16 of #1]"), "{line}");
+}
