@@ -30,6 +30,9 @@ pub struct AnalyzeArgs {
     /// Print the transcript before the findings.
     #[arg(long)]
     pub transcript: bool,
+    /// Print the findings as JSON Lines (one object per file) instead of text.
+    #[arg(long, conflicts_with = "transcript")]
+    pub json: bool,
 }
 
 fn header(path: &Path, e: &Explained) -> String {
@@ -98,6 +101,43 @@ pub fn analyze_file(
     Ok((lines, gating))
 }
 
+/// One file's findings, machine-readable, with each requirement's level and whether it gates.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    file: String,
+    frames: usize,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonFinding<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    level: crate::evidence::Level,
+    gating: bool,
+}
+
+/// The analysis of one capture file as JSON, and whether it gates.
+pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Result<(String, bool), String> {
+    let e = Capture::read(path)?.explain();
+    let f = findings(&e);
+    let json = JsonReport {
+        file: path.display().to_string(),
+        frames: e.capture.frames.len(),
+        findings: f
+            .iter()
+            .map(|finding| JsonFinding {
+                finding,
+                level: catalogue.level_of(&[finding.requirement.to_string()]),
+                gating: report::gates(finding, catalogue, strict),
+            })
+            .collect(),
+    };
+    let gating = json.findings.iter().any(|f| f.gating);
+    let text = serde_json::to_string(&json).map_err(|e| format!("cannot render JSON: {e}"))?;
+    Ok((text, gating))
+}
+
 pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
     let root = a.testcases.unwrap_or_else(crate::suite::default_root);
     let catalogue = match crate::case::load::load_catalogue(&root.join("requirements.yaml")) {
@@ -109,7 +149,12 @@ pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
     };
     let (mut gating, mut unreadable) = (false, false);
     for path in &a.files {
-        match analyze_file(path, &catalogue, a.strict, a.transcript) {
+        let analysis = if a.json {
+            analyze_file_json(path, &catalogue, a.strict).map(|(text, gates)| (vec![text], gates))
+        } else {
+            analyze_file(path, &catalogue, a.strict, a.transcript)
+        };
+        match analysis {
             Ok((lines, gates)) => {
                 gating |= gates;
                 if !print(&lines) {
@@ -195,5 +240,25 @@ mod tests {
         assert!(!gating, "{text}");
         assert!(text.contains("PASS          REG-SERVER-LOCATION-UNDER-RD"), "{text}");
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn json_findings_carry_level_and_gating() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capture/testdata");
+        let (text, gating) =
+            super::analyze_file_json(&data.join("lwm2m-node-lib-sll2.pcap"), &catalogue(), false).expect("reads");
+        assert!(gating);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let failed: Vec<&serde_json::Value> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["verdict"] == "fail")
+            .collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0]["requirement"], "IR-SERVER-NO-OPERATION-BEFORE-REGISTRATION");
+        assert_eq!(failed[0]["level"], "must");
+        assert_eq!(failed[0]["gating"], true);
+        assert_eq!(failed[0]["frames"], serde_json::json!([4, 5]));
     }
 }

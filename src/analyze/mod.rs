@@ -22,7 +22,8 @@ use std::net::SocketAddr;
 use crate::case::Role;
 use crate::dialogue::{Annotated, Roles};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Fail,
     Pass,
@@ -40,7 +41,7 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
     /// The catalogue ID (testcases/requirements.yaml).
     pub requirement: &'static str,
