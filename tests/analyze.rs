@@ -119,5 +119,8 @@ fn analyze_agrees_with_the_cases_on_the_reference_client() {
     }
     // Bootstrap, De-register, Update, both "ignore until the registration ack", notify per
     // instance, pmin, pmax.
-    assert_eq!(caught, 8, "client cases whose fault analyze must catch");
+    assert!(
+        caught >= 8,
+        "only {caught} client cases with a fault analyze must catch"
+    );
 }
