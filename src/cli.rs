@@ -203,25 +203,17 @@ pub struct ReferenceClientArgs {
     /// Break one requirement on purpose (repeatable); see `--fault help`.
     #[arg(long)]
     pub fault: Vec<String>,
+    /// The LwM2M version to implement: 1.0, or 1.1 (adds `lwm2m=1.1`, Bootstrap-Read and
+    /// -Discover, and the Server Object's registration resources 13-20).
+    #[arg(long, default_value = "1.0")]
+    pub lwm2m: crate::reference::client::Version,
 }
 
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
     use crate::reference::client::{DeviceConfig, Fault};
-    let mut faults = std::collections::BTreeSet::new();
-    for f in &a.fault {
-        match f.parse::<Fault>() {
-            Ok(f) => {
-                faults.insert(f);
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                for f in Fault::ALL {
-                    eprintln!("  {:<40} {}", f.id(), f.description());
-                }
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let Some(faults) = parse_faults(&a.fault, Fault::ALL, |f| (f.id(), f.description())) else {
+        return ExitCode::from(2);
+    };
     let cfg = DeviceConfig {
         endpoint: a.endpoint,
         server: a.server,
@@ -230,7 +222,41 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
         listen: a.listen,
         lifetime: a.lifetime,
         faults,
+        version: a.lwm2m,
     };
+    run_reference("reference client", crate::reference::client::run_device(cfg))
+}
+
+/// `--fault` ids as a set; an unknown id prints the error and every fault with what it does.
+fn parse_faults<F>(
+    ids: &[String],
+    all: &[F],
+    describe: impl Fn(F) -> (&'static str, &'static str),
+) -> Option<std::collections::BTreeSet<F>>
+where
+    F: std::str::FromStr<Err = String> + Ord + Copy,
+{
+    let mut faults = std::collections::BTreeSet::new();
+    for id in ids {
+        match id.parse::<F>() {
+            Ok(f) => {
+                faults.insert(f);
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                for f in all {
+                    let (id, what) = describe(*f);
+                    eprintln!("  {id:<40} {what}");
+                }
+                return None;
+            }
+        }
+    }
+    Some(faults)
+}
+
+/// Runs a reference DUT's tokio driver to its end on a current-thread runtime.
+fn run_reference(name: &str, driver: impl std::future::Future<Output = std::io::Result<()>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -238,11 +264,50 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(crate::reference::client::run_device(cfg)) {
+    match rt.block_on(driver) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("reference client: {e}");
+            eprintln!("{name}: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+#[derive(clap::Args)]
+pub struct ReferenceBootstrapServerArgs {
+    /// Listen for Bootstrap-Requests here (loopback).
+    #[arg(long)]
+    pub listen: std::net::SocketAddr,
+    /// The LwM2M Server URI written into the client's Security instance (NoSec, coap://).
+    #[arg(long, default_value = "coap://127.0.0.1:5683")]
+    pub server_uri: String,
+    /// Server Initiated Bootstrap: provision the client listening at HOST:PORT at start-up,
+    /// without waiting for a Bootstrap-Request.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub server_initiated: Option<std::net::SocketAddr>,
+    /// Take triggers as HTTP `POST /trigger` here (loopback), besides stdin; the body is one
+    /// trigger line, e.g. `bootstrap 127.0.0.1:5683`.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub http: Option<std::net::SocketAddr>,
+    /// Break one requirement on purpose (repeatable); see `--fault help`.
+    #[arg(long)]
+    pub fault: Vec<String>,
+}
+
+pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
+    use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault};
+    let Some(faults) = parse_faults(&a.fault, Fault::ALL, |f| (f.id(), f.description())) else {
+        return ExitCode::from(2);
+    };
+    let cfg = BootstrapServerConfig {
+        listen: a.listen,
+        server_uri: a.server_uri,
+        server_initiated: a.server_initiated,
+        http: a.http,
+        faults,
+    };
+    run_reference(
+        "reference bootstrap server",
+        crate::reference::bootstrap_server::run(cfg),
+    )
 }

@@ -35,6 +35,8 @@ enum Command {
     },
     /// Run the reference LwM2M client (a conformant device, with optional faults).
     ReferenceClient(cli::ReferenceClientArgs),
+    /// Run the reference LwM2M Bootstrap-Server (conformant, with optional faults).
+    ReferenceBootstrapServer(cli::ReferenceBootstrapServerArgs),
     /// Measure the suite against the reference DUTs: wall time vs the mandated quiet windows.
     Bench(lwm2m_conformance::bench::BenchArgs),
     /// Write the JSON Schemas of the case and profile YAML.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::List { testcases } => cli::list(testcases),
         Command::Check { testcases, profiles } => cli::check(testcases, profiles),
         Command::ReferenceClient(a) => cli::reference_client(a),
+        Command::ReferenceBootstrapServer(a) => cli::reference_bootstrap_server(a),
         Command::Bench(a) => lwm2m_conformance::bench::run(a),
         Command::Schema(a) => lwm2m_conformance::schema_cmd::run(a),
         Command::Explain(a) => lwm2m_conformance::explain_cmd::explain(a),

@@ -1,16 +1,19 @@
 //! The whole suite against a third-party LwM2M client, lwm2m-node-lib 1.4.0 (npm), through
-//! `duts/lwm2m-node-lib.yaml`. Its verdicts are an insta snapshot: a harness change that flips a
-//! verdict against a real implementation shows up as a snapshot diff to review, and
-//! `reports/interop/lwm2m-node-lib.md` explains every verdict that is not a pass.
+//! `duts/lwm2m-node-lib.yaml`, and the server cases against the same library's LwM2M Server
+//! (`duts/lwm2m-node-lib-server.yaml`). Their verdicts are insta snapshots: a harness change that
+//! flips a verdict against a real implementation shows up as a snapshot diff to review, and
+//! `reports/interop/lwm2m-node-lib.md` and `lwm2m-node-lib-server.md` explain every verdict that
+//! is not a pass.
 //!
 //! Set-up is part of the test: the client's npm dependencies are installed (`npm ci`) when missing,
 //! so `cargo test` on a machine with Node.js needs nothing else.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Once};
 
-use lwm2m_conformance::case::load::load_profile;
+use lwm2m_conformance::case::load::{case_files, load_profile};
+use lwm2m_conformance::evidence::{CaseResult, Verdict};
 use lwm2m_conformance::suite::{self, Outputs};
 
 fn project() -> PathBuf {
@@ -29,23 +32,23 @@ fn ensure_npm_deps(dir: &Path) {
     assert!(status.success(), "npm ci in {} failed: {status}", dir.display());
 }
 
-#[test]
-fn lwm2m_node_lib_verdicts() {
-    // SAFETY of set_var: before any thread of this test starts; `{exe}` is not used by this
-    // profile but must not point at the test binary.
-    unsafe { std::env::set_var("LWM2M_CONFORMANCE_EXE", env!("CARGO_BIN_EXE_lwm2m-conformance")) };
+/// Run the suite's trials that `keep` names against a profile under duts/, with evidence under
+/// target/interop/<out>/.
+fn run_against(profile_file: &str, suite: suite::Suite, keep: impl Fn(&str) -> bool, out: &str) -> Vec<CaseResult> {
+    // One suite at a time: each starts up to 32 Node.js processes at once, and both together
+    // starve a small machine past the profiles' start-up timeouts.
+    static ONE_SUITE: Mutex<()> = Mutex::new(());
+    let _one_suite = ONE_SUITE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let duts = project().join("duts");
-    ensure_npm_deps(&duts.join("lwm2m-node-lib"));
-    let profile_file = duts.join("lwm2m-node-lib.yaml");
+    let profile_file = duts.join(profile_file);
     let profile = load_profile(&profile_file).expect("profile loads");
-    let suite = suite::load(&project().join("testcases")).expect("suite loads");
-    let entries = suite.entries.clone();
-    let out = Outputs::under(&project().join("target").join("interop").join("lwm2m-node-lib"));
+    let entries = suite.entries.iter().filter(|e| keep(&e.trial_name)).cloned().collect();
+    let out = Outputs::under(&project().join("target").join("interop").join(out));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let results = rt.block_on(suite::run_all(
+    rt.block_on(suite::run_all(
         Arc::new(suite),
         entries,
         Arc::new(profile),
@@ -54,15 +57,99 @@ fn lwm2m_node_lib_verdicts() {
         32,
         false,
         |_| {},
-    ));
+    ))
+}
+
+/// First thing in each test, once for both (they run in parallel): set_var before either reads
+/// the environment, and one `npm ci`. `{exe}` is not used by these profiles but must not point at
+/// the test binary.
+fn setup() {
+    static SETUP: Once = Once::new();
+    SETUP.call_once(|| {
+        // SAFETY: the other test, if started, waits in call_once; no trial runs yet.
+        unsafe { std::env::set_var("LWM2M_CONFORMANCE_EXE", env!("CARGO_BIN_EXE_lwm2m-conformance")) };
+        ensure_npm_deps(&project().join("duts").join("lwm2m-node-lib"));
+    });
+}
+
+fn verdict_word(r: &CaseResult) -> String {
+    serde_json::to_value(r.verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[test]
+fn lwm2m_node_lib_verdicts() {
+    setup();
+    let suite = suite::load(&project().join("testcases")).expect("suite loads");
+    let results = run_against(
+        "lwm2m-node-lib.yaml",
+        suite,
+        |t| t.starts_with("client::"),
+        "lwm2m-node-lib",
+    );
     let table: Vec<String> = results
         .iter()
-        .map(|r| {
-            let v = serde_json::to_value(r.verdict)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            format!("{v:<16} {}", r.trial_name)
+        .map(|r| format!("{:<16} {}", verdict_word(r), r.trial_name))
+        .collect();
+    insta::assert_yaml_snapshot!(table);
+}
+
+/// The server cases: testcases/server/ once they are in the suite; until then the drafts in
+/// tests/drafts/server/, loaded from a scratch copy laid out like testcases/ (same trial names).
+fn server_suite(scratch: &Path) -> suite::Suite {
+    let testcases = project().join("testcases");
+    if testcases.join("server").is_dir() {
+        return suite::load(&testcases).expect("suite loads");
+    }
+    let drafts = project().join("tests").join("drafts");
+    std::fs::copy(testcases.join("requirements.yaml"), scratch.join("requirements.yaml")).expect("copy catalogue");
+    for file in case_files(&drafts.join("server")) {
+        let to = scratch.join(file.strip_prefix(&drafts).expect("under drafts"));
+        std::fs::create_dir_all(to.parent().expect("has a folder")).expect("mkdir");
+        std::fs::copy(&file, &to).expect("copy draft");
+    }
+    suite::load(scratch).expect("drafts load")
+}
+
+/// Why a verdict is what it is, in words that do not change from run to run: the failing step
+/// and its requirement (not the observed frames, whose numbers and Message IDs vary), or the
+/// reason a case was skipped.
+fn short_reason(r: &CaseResult) -> String {
+    match (&r.failure, r.verdict) {
+        (_, Verdict::Pass) => String::new(),
+        (Some(f), _) => format!(
+            "step {} ({}) [{}]",
+            f.step,
+            f.step_name,
+            f.requirement.as_deref().unwrap_or("all")
+        ),
+        (None, _) => r.message.clone().unwrap_or_default(),
+    }
+}
+
+/// The server suite against the npm lwm2m-node-lib 1.4.0 server (duts/lwm2m-node-lib-server.yaml):
+/// one line per server case. `reports/interop/lwm2m-node-lib-server.md` explains every line that
+/// is not a pass. When the server cases change, regenerate and review:
+/// `INSTA_UPDATE=always cargo test --test interop`.
+#[test]
+fn lwm2m_node_lib_server_verdicts() {
+    setup();
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let suite = server_suite(scratch.path());
+    let results = run_against(
+        "lwm2m-node-lib-server.yaml",
+        suite,
+        |t| t.starts_with("server::"),
+        "lwm2m-node-lib-server",
+    );
+    assert!(!results.is_empty(), "no server cases found");
+    let table: Vec<String> = results
+        .iter()
+        .map(|r| match short_reason(r) {
+            why if why.is_empty() => format!("{:<13} {}", verdict_word(r), r.trial_name),
+            why => format!("{:<13} {}: {why}", verdict_word(r), r.trial_name),
         })
         .collect();
     insta::assert_yaml_snapshot!(table);

@@ -16,33 +16,15 @@
  */
 'use strict';
 
-const dgram = require('dgram');
 const net = require('net');
 const path = require('path');
+const { logger: makeLogger, exitOnErrors, bindUnaddressedTo } = require('./common');
 
 const DEREGISTER_TIMEOUT_MS = 1500;
 
-// ---------------------------------------------------------------------------------------------
-// Logging (stderr; the harness captures stdout and stderr into one per-trial log file)
-
-function log(fmt, ...args) {
-    const text = require('util').format(fmt, ...args);
-    process.stderr.write(`${new Date().toISOString()} [launcher] ${text}\n`);
-}
-
-function die(code, fmt, ...args) {
-    log('ERROR: ' + fmt, ...args);
-    process.exit(code);
-}
-
-process.on('uncaughtException', (err) => {
-    log('ERROR: uncaught exception: %s', err && err.stack ? err.stack : err);
-    process.exit(1);
-});
-process.on('unhandledRejection', (err) => {
-    log('ERROR: unhandled rejection: %s', err && err.stack ? err.stack : err);
-    process.exit(1);
-});
+// Logging to stderr (the harness captures stdout and stderr into one per-trial log file).
+const log = makeLogger('launcher');
+const die = exitOnErrors(log);
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -121,22 +103,7 @@ const opts = parseArgs(process.argv.slice(2));
 // Give every bind without an explicit address the loopback address instead. Node's implicit bind
 // on first send() goes through Socket.prototype.bind as well.
 
-const originalBind = dgram.Socket.prototype.bind;
-dgram.Socket.prototype.bind = function loopbackBind(...args) {
-    const local = this.type === 'udp6' ? '::1' : '127.0.0.1';
-    if (args.length === 0 || typeof args[0] === 'function') {
-        args.unshift({ port: 0, address: local });
-    } else if (args[0] !== null && typeof args[0] === 'object') {
-        if (!args[0].address) {
-            args[0] = Object.assign({}, args[0], { address: local });
-        }
-    } else if (typeof args[1] === 'function') {
-        args.splice(1, 0, local);
-    } else if (!args[1]) {
-        args[1] = local;
-    }
-    return originalBind.apply(this, args);
-};
+bindUnaddressedTo((socket) => (socket.type === 'udp6' ? '::1' : '127.0.0.1'));
 
 // ---------------------------------------------------------------------------------------------
 // The library

@@ -231,6 +231,17 @@ fn check_case(case: &Case) -> Result<(), CaseProblem> {
     if case.steps.is_empty() {
         return Err(("steps".into(), "steps".into(), "a case needs at least one step".into()));
     }
+    for (i, rule) in case.each_request.iter().enumerate() {
+        if let Some(id) = &rule.requirement
+            && !case.requirements.contains(id)
+        {
+            return Err((
+                format!("each_request[{i}].requirement"),
+                id.clone(),
+                format!("`{id}` is not among the case's requirements"),
+            ));
+        }
+    }
     let mut requests: Vec<String> = Vec::new();
     let mut sent: Vec<(String, Operation)> = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {

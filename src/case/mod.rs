@@ -5,6 +5,7 @@ pub mod duration;
 pub mod load;
 pub mod matcher;
 pub mod model;
+pub mod path_matcher;
 pub mod profile;
 pub mod reference_profiles;
 pub mod schema;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::duration::Wait;
 use super::matcher::{CodeSet, FormatSet, PayloadMatcher, TextMatcher};
+use super::path_matcher::PathMatcher;
 use crate::coap::Code;
 
 /// The role of the device under test; the harness plays the peer.
@@ -103,6 +104,11 @@ pub struct Case {
     /// behaviour, e.g. 2.04 to every Bootstrap Write), whether or not a step also expects them.
     #[serde(default)]
     pub auto_respond: Vec<AutoRespond>,
+    /// Rules every request of the DUT must keep, checked as each arrives: a request with the
+    /// rule's method whose path does not match fails the case at once (e.g. every Bootstrap
+    /// Delete targets "/" or an Object Instance).
+    #[serde(default)]
+    pub each_request: Vec<RequestRule>,
     /// How the DUT is started: `server` (default: configured with the harness's LwM2M Server),
     /// `bootstrap` (configured only with the harness's Bootstrap-Server: Client Initiated
     /// Bootstrap) or `server-initiated-bootstrap` (registered with the LwM2M Server and listening
@@ -166,6 +172,27 @@ pub struct AutoRespond {
     pub content_format: Option<String>,
     #[serde(default)]
     pub payload: Option<String>,
+    /// Hold the answer this long after the request arrives (`500ms`, `quiet`, ...) instead of
+    /// answering at once, so a DUT that does not wait for it shows (default: at once).
+    #[serde(default)]
+    pub delay: Option<Wait>,
+}
+
+/// `each_request: [{method: DELETE, path: {targets: [root, instance]}}]`: every request with
+/// `method` must have a Uri-Path that `path` accepts.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestRule {
+    /// A short description shown in failure messages.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The requirement a violation breaks (default: all of the case's).
+    #[serde(default)]
+    pub requirement: Option<String>,
+    /// The requests the rule is about.
+    pub method: Code,
+    /// What each of their paths must be.
+    pub path: PathMatcher,
 }
 
 /// `- trigger: {operation: read, path: /3/0/0}`: rendered with the profile's trigger template.
@@ -307,8 +334,9 @@ pub struct ExpectRequest {
     pub setup: bool,
     /// CoAP method: GET, POST, PUT, DELETE.
     pub method: Code,
-    /// Uri-Path template, e.g. `/rd` or `{location}`.
-    pub path: String,
+    /// Uri-Path: a template (`/rd`, `{location}`), `{one_of: [...]}`, or
+    /// `{targets: [root, object, instance, resource, resource-instance]}`.
+    pub path: PathMatcher,
     /// Uri-Query parameters; parameters not listed are not checked.
     #[serde(default)]
     pub query: BTreeMap<String, TextMatcher>,
@@ -326,6 +354,11 @@ pub struct ExpectRequest {
     /// Name to refer to this request in `respond` (default: the latest request).
     #[serde(default, rename = "as")]
     pub alias: Option<String>,
+    /// The DUT must have sent this request only after the harness answered every earlier
+    /// request of it that the case answers (by `auto_respond` or `respond`), e.g.
+    /// Bootstrap-Finish only once every Write and Delete is answered.
+    #[serde(default)]
+    pub earlier_answered: bool,
     /// The harness endpoint the request must arrive at: `server` (default), `server2`, `bootstrap`.
     #[serde(default)]
     pub at: Option<String>,
@@ -508,6 +541,10 @@ pub struct ExpectNone {
     pub response_to: Option<String>,
     #[serde(default)]
     pub request: bool,
+    /// Without `response_to`: also count requests that arrived before this step and that no
+    /// `expect` has taken (e.g. a second Register sent together with the one a step holds).
+    #[serde(default)]
+    pub pending: bool,
     #[serde(default = "default_quiet")]
     pub within: Wait,
 }

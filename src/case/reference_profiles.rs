@@ -78,7 +78,9 @@ pub fn reference(role: Role, faults: &[String]) -> Profile {
     };
     let sub = match role {
         Role::Client => {
-            let ep = ["--endpoint", "{endpoint}"];
+            // Always the 1.1 mode: it is 1.0 plus the 1.1 mechanisms the `lwm2m-1.1` cases judge,
+            // and no 1.0 case can tell the difference (none checks `lwm2m=1.0`).
+            let ep = ["--endpoint", "{endpoint}", "--lwm2m", "1.1"];
             let server = ["--server", "{server_host}:{server_port}"];
             let bootstrap = ["--bootstrap", "{bootstrap_host}:{bootstrap_port}"];
             p.launch = Some(launch(&[&[exe, "reference-client"][..], &server, &ep].concat(), faults));
@@ -96,6 +98,7 @@ pub fn reference(role: Role, faults: &[String]) -> Profile {
                 "deregister-on-stop",
                 "client-initiated-bootstrap",
                 "server-initiated-bootstrap",
+                "lwm2m-1.1",
             ]);
             "reference-client"
         }

@@ -76,6 +76,33 @@ impl JsonSchema for TextMatcher {
     }
 }
 
+impl JsonSchema for super::path_matcher::PathMatcher {
+    fn schema_name() -> Cow<'static, str> {
+        "PathMatcher".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let level = g.subschema_for::<super::path_matcher::Level>();
+        json_schema!({
+            "description": "A Uri-Path template (templated), {one_of: [...]} or {targets: [root, object, instance, resource, resource-instance]}",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": { "one_of": { "type": "array", "items": { "type": "string" } } },
+                    "required": ["one_of"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "targets": { "type": "array", "items": level } },
+                    "required": ["targets"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
 impl JsonSchema for Wait {
     fn schema_name() -> Cow<'static, str> {
         "Wait".into()

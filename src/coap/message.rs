@@ -163,6 +163,16 @@ impl Message {
         join_path(self.option_values(option::URI_PATH))
     }
 
+    /// The Uri-Path and Uri-Query as "/a/b?k=v&flag".
+    pub fn uri(&self) -> String {
+        let q = self.uri_query_joined("&");
+        if q.is_empty() {
+            self.uri_path()
+        } else {
+            format!("{}?{q}", self.uri_path())
+        }
+    }
+
     /// The Location-Path as "/a/b" (None when the message has none).
     pub fn location_path(&self) -> Option<String> {
         let mut segs = self.option_values(option::LOCATION_PATH).peekable();
@@ -208,9 +218,11 @@ impl Message {
         self.uint_option(option::OBSERVE)
     }
 
+    /// `path` is "/a/b" as `uri_path` renders it: a percent-encoded segment ("rd%2F1") is sent
+    /// decoded, as the one option it came from.
     pub fn set_uri(&mut self, path: &str, query: &[(String, Option<String>)]) {
-        for seg in path.split('/').filter(|s| !s.is_empty()) {
-            self.add_option(option::URI_PATH, seg.as_bytes().to_vec());
+        for seg in split_path(path) {
+            self.add_option(option::URI_PATH, seg);
         }
         for (k, v) in query {
             let q = match v {
@@ -222,8 +234,8 @@ impl Message {
     }
 
     pub fn set_location_path(&mut self, path: &str) {
-        for seg in path.split('/').filter(|s| !s.is_empty()) {
-            self.add_option(option::LOCATION_PATH, seg.as_bytes().to_vec());
+        for seg in split_path(path) {
+            self.add_option(option::LOCATION_PATH, seg);
         }
     }
 }
@@ -244,16 +256,28 @@ pub fn decode_uint(v: &[u8]) -> u32 {
         .fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
 }
 
+/// What a path segment must percent-encode to stay one segment when joined with '/' (RFC 7252
+/// §6.5 step 8, RFC 3986 §3.3): a Location-Path "rd/1" is one segment, not "/rd/1". Non-ASCII
+/// bytes are always encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'/').add(b'%');
+
 fn join_path<'a>(segs: impl Iterator<Item = &'a [u8]>) -> String {
     let mut out = String::new();
     for s in segs {
         out.push('/');
-        out.push_str(&String::from_utf8_lossy(s));
+        out.extend(percent_encoding::percent_encode(s, SEGMENT));
     }
     if out.is_empty() {
         out.push('/');
     }
     out
+}
+
+/// "/a/b%2Fc" -> the option values `a`, `b/c` (the inverse of `join_path`).
+fn split_path(path: &str) -> impl Iterator<Item = Vec<u8>> + '_ {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_encoding::percent_decode_str(s).collect())
 }
 
 impl fmt::Display for Message {
@@ -268,11 +292,7 @@ impl fmt::Display for Message {
             hex(&self.token)
         )?;
         if self.is_request() {
-            write!(f, " {}", self.uri_path())?;
-            let q = self.uri_query_joined("&");
-            if !q.is_empty() {
-                write!(f, "?{q}")?;
-            }
+            write!(f, " {}", self.uri())?;
         }
         if let Some(obs) = self.observe() {
             write!(f, " obs={obs}")?;
@@ -328,6 +348,29 @@ mod tests {
             let _ = Message::parse(bytes);
         }
         assert!(Message::parse(&[0x80, 0, 0, 0]).is_err(), "version 2 is not CoAP");
+    }
+
+    #[test]
+    fn a_slash_inside_one_path_option_stays_one_segment() {
+        // lwm2m-node-lib answers a Register with the single Location-Path option "rd/1": that is
+        // not the location /rd/1 (two segments) and must not read as one.
+        let mut m = Message::new(MessageType::Acknowledgement, Code::CREATED, 1, vec![]);
+        m.add_option(option::LOCATION_PATH, b"rd/1".to_vec());
+        assert_eq!(m.location_path().as_deref(), Some("/rd%2F1"));
+        let mut two = Message::new(MessageType::Acknowledgement, Code::CREATED, 1, vec![]);
+        two.set_location_path("/rd/1");
+        assert_eq!(two.location_path().as_deref(), Some("/rd/1"));
+        // A client sends an Update to that location as the server gave it: one Uri-Path option.
+        let mut update = Message::new(MessageType::Confirmable, Code::POST, 2, vec![]);
+        update.set_uri("/rd%2F1", &[]);
+        assert_eq!(
+            update.option_values(option::URI_PATH).collect::<Vec<_>>(),
+            vec![&b"rd/1"[..]]
+        );
+        assert_eq!(update.uri_path(), "/rd%2F1");
+        let mut pct = Message::new(MessageType::Confirmable, Code::GET, 3, vec![]);
+        pct.add_option(option::URI_PATH, b"100%".to_vec());
+        assert_eq!(pct.uri_path(), "/100%25");
     }
 
     #[test]

@@ -68,7 +68,6 @@ impl Engine {
                     }
                 } else if msg.is_request() {
                     self.dut = Some(from);
-                    self.auto_respond(now, to, from, &msg);
                     self.incoming.push(Incoming {
                         frame,
                         at: to,
@@ -76,7 +75,11 @@ impl Engine {
                         msg,
                         consumed: false,
                         retransmissions: Vec::new(),
+                        answered: None,
                     });
+                    let i = self.incoming.len() - 1;
+                    self.check_rules(now, i);
+                    self.auto_respond(now, i);
                 } else if msg.is_response() {
                     let known = self.outgoing_for(&msg).is_some();
                     let reject = self.outgoing_for(&msg).is_some_and(|i| self.take_reject(i));
@@ -99,11 +102,13 @@ impl Engine {
         }
     }
 
-    /// Answers a request a case-level `auto_respond` rule covers, as the simulated peer would.
-    fn auto_respond(&mut self, now: Duration, local: SocketAddr, to: SocketAddr, msg: &Message) {
+    /// Answers `incoming[i]` if a case-level `auto_respond` rule covers it, as the simulated
+    /// peer would: at once, or after the rule's `delay`.
+    fn auto_respond(&mut self, now: Duration, i: usize) {
         if self.case.auto_respond.is_empty() {
             return;
         }
+        let msg = &self.incoming[i].msg;
         let path = msg.uri_path();
         let Some(rule) = self.case.auto_respond.iter().find(|r| {
             r.method == msg.code
@@ -130,13 +135,10 @@ impl Engine {
         if let Some(p) = &rule.payload {
             m.payload = p.clone().into_bytes();
         }
+        let (code, delay) = (rule.code, rule.delay.map(|w| self.resolve(w)));
         if let Ok(bytes) = m.to_bytes() {
-            if msg.mtype == MessageType::Confirmable {
-                self.dedup.answered(to, msg.mid, bytes.clone());
-            }
-            self.transcript
-                .note(now, format!("answered automatically ({})", rule.code));
-            self.emit(now, local, to, bytes);
+            self.transcript.note(now, format!("answered automatically ({code})"));
+            self.answer(now, i, bytes, delay);
         }
     }
 

@@ -7,10 +7,12 @@
 //! the transport writes the pcap in the same order, so the numbers in a failure are the frame
 //! numbers Wireshark shows.
 
+mod answers;
 mod exchange;
 pub mod operation;
 mod requests;
 mod responses;
+mod rules;
 mod steps;
 mod transcript;
 
@@ -117,6 +119,8 @@ struct Incoming {
     consumed: bool,
     /// Frames that retransmitted this request (same source and Message ID).
     retransmissions: Vec<u32>,
+    /// The frame of the harness's answer, once sent.
+    answered: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,6 +182,8 @@ pub struct Engine {
     next_token: u32,
     retransmit: Retransmitter,
     dedup: DuplicateFilter,
+    /// `auto_respond` answers with a `delay`, waiting for their time.
+    held: Vec<answers::HeldAnswer>,
     actions: VecDeque<Action>,
     transcript: Transcript,
     outcome: Option<Outcome>,
@@ -214,6 +220,7 @@ impl Engine {
             next_token: (seed >> 32) as u32,
             retransmit: Retransmitter::new(Params::default(), seed),
             dedup: DuplicateFilter::default(),
+            held: Vec::new(),
             actions: VecDeque::new(),
             transcript: Transcript::new(harness_roles(&setup)),
             outcome: None,
@@ -250,6 +257,7 @@ impl Engine {
     }
 
     pub fn handle_timeout(&mut self, now: Duration) {
+        self.release_held(now);
         for tick in self.retransmit.on_timeout(now) {
             match tick {
                 crate::coap::reliability::Tick::Resend { peer, bytes, mid } => {
@@ -275,7 +283,7 @@ impl Engine {
         if self.outcome.is_some() {
             return None;
         }
-        [self.deadline, self.retransmit.next_timeout()]
+        [self.deadline, self.retransmit.next_timeout(), self.next_held()]
             .into_iter()
             .flatten()
             .min()

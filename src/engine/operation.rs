@@ -176,6 +176,12 @@ fn records(values: &std::collections::BTreeMap<String, String>, vars: &Vars) -> 
 fn typed(text: &str, ty: Option<ResourceType>) -> Result<Value, String> {
     Ok(match ty {
         Some(ResourceType::Integer) => Value::Integer(text.parse().map_err(|_| format!("`{text}` is not an integer"))?),
+        Some(ResourceType::UnsignedInteger) => Value::Integer(
+            text.parse::<u64>()
+                .ok()
+                .and_then(|u| i64::try_from(u).ok())
+                .ok_or_else(|| format!("`{text}` is not an unsigned integer"))?,
+        ),
         Some(ResourceType::Time) => Value::Time(text.parse().map_err(|_| format!("`{text}` is not a time"))?),
         Some(ResourceType::Float) => Value::Float(text.parse().map_err(|_| format!("`{text}` is not a float"))?),
         Some(ResourceType::Boolean) => Value::Boolean(matches!(text, "1" | "true")),

@@ -29,7 +29,14 @@ impl Engine {
                 self.note_unmatched(self.incoming[i].frame, line);
                 continue;
             }
-            match self.match_request(e, &self.incoming[i].msg) {
+            let matched = self.match_request(e, &self.incoming[i].msg).and_then(|()| {
+                if e.earlier_answered {
+                    self.unanswered_before(i).map_or(Ok(()), Err)
+                } else {
+                    Ok(())
+                }
+            });
+            match matched {
                 Ok(()) => {
                     self.incoming[i].consumed = true;
                     if let Err(err) = self.capture_from_request(e, i) {
@@ -47,7 +54,12 @@ impl Engine {
             }
         }
         if self.timed_out(now) {
-            let expected = format!("a {} {} request", e.method, e.path);
+            // The closest misses first: requests with the expected method (a Finish that came
+            // too early, or with a payload) before the rest of the traffic.
+            let incoming = &self.incoming;
+            self.unmatched
+                .sort_by_key(|(f, _)| !incoming.iter().any(|r| r.frame == *f && r.msg.code == e.method));
+            let expected = e.path.request_text(e.method);
             let (observed, frames) = self.seen_instead(now);
             return Progress::Fail {
                 expected,
@@ -62,11 +74,8 @@ impl Engine {
         if m.code != e.method {
             return Err(format!("method is {}, expected {}", m.code, e.method));
         }
-        let want = self.vars.render(&e.path)?;
         let got = m.uri_path();
-        if got != want {
-            return Err(format!("path is {got}, expected {want}"));
-        }
+        e.path.check(&got, &self.vars)?;
         let query = m.uri_query();
         for (name, matcher) in &e.query {
             let actual = query
@@ -148,9 +157,9 @@ impl Engine {
         let Some(&i) = self.taken.get(&name) else {
             return Progress::Error(format!("respond: no request named `{name}`"));
         };
-        let (from, at, req_type, mid, token) = {
+        let (req_type, mid, token) = {
             let inc = &self.incoming[i];
-            (inc.from, inc.at, inc.msg.mtype, inc.msg.mid, inc.msg.token.clone())
+            (inc.msg.mtype, inc.msg.mid, inc.msg.token.clone())
         };
         let (t, rmid) = if req_type == MessageType::Confirmable {
             (MessageType::Acknowledgement, mid)
@@ -183,10 +192,7 @@ impl Engine {
         }
         match m.to_bytes() {
             Ok(bytes) => {
-                if req_type == MessageType::Confirmable {
-                    self.dedup.answered(from, mid, bytes.clone());
-                }
-                self.emit(now, at, from, bytes);
+                self.send_answer(now, i, bytes);
                 Progress::Done
             }
             Err(e) => Progress::Error(e.to_string()),

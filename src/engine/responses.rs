@@ -166,6 +166,11 @@ impl Engine {
             for inc in self.incoming.iter().filter(|x| x.frame > after) {
                 violations.push((inc.frame, inc.msg.to_string()));
             }
+            if e.pending {
+                for inc in self.incoming.iter().filter(|x| x.frame <= after && !x.consumed) {
+                    violations.push((inc.frame, format!("{} (arrived earlier, not taken)", inc.msg)));
+                }
+            }
             if !e.request {
                 for o in &self.outgoing {
                     for r in o.responses.iter().filter(|r| r.frame > after) {

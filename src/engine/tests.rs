@@ -405,3 +405,46 @@ fn sent_any(e: &mut Engine) -> Vec<Message> {
     }
     out
 }
+
+const TAKE_THE_SECOND: &str = r#"
+id: t
+title: t
+dut: client
+requirements: [REG-X]
+catches: f
+steps:
+  - expect: { as: bs, method: POST, path: /bs, within: startup }
+  - expect_none: { request: true, pending: PENDING, within: quiet }
+"#;
+
+/// A Bootstrap-Request (POST /bs) from the DUT.
+fn bootstrap_request(mid: u16) -> Vec<u8> {
+    let mut m = Message::new(MessageType::Confirmable, Code::POST, mid, vec![0xbb, mid as u8]);
+    m.set_uri("/bs", &[("ep".into(), Some("dev1".into()))]);
+    m.to_bytes().expect("encodes")
+}
+
+#[test]
+fn expect_none_pending_counts_a_request_that_came_before_and_was_not_taken() {
+    // A Register, then a Bootstrap-Request, which the first step takes: the Register is still
+    // waiting, untaken, when `expect_none` begins. Only `pending` counts it.
+    let run = |pending: bool| {
+        let yaml = TAKE_THE_SECOND.replace("PENDING", if pending { "true" } else { "false" });
+        let mut e = Engine::new(case(&yaml), setup(), Duration::ZERO);
+        feed(&mut e, ms(100), register(0x100));
+        feed(&mut e, ms(110), bootstrap_request(0x101));
+        e.handle_timeout(ms(2200));
+        e.outcome().expect("finished").clone()
+    };
+    let counted = run(true);
+    assert_eq!(counted.judgement, Judgement::Fail, "{counted:?}");
+    assert!(
+        counted.message.contains("frame 1") && counted.message.contains("not taken"),
+        "{}",
+        counted.message
+    );
+    let ignored = run(false);
+    assert_eq!(ignored.judgement, Judgement::Pass, "{ignored:?}");
+}
+
+mod server_role;

@@ -1,16 +1,19 @@
 //! Resource definitions of the core objects the harness must type.
 //!
-//! Transcribed from the OMA LwM2M registry, LwM2M 1.0 object versions:
-//! LWM2M_Security-v1_0.xml (object 0, resources 0-12), LWM2M_Server-v1_0.xml
-//! (object 1, resources 0-8) and LWM2M_Device-v1_0_2.xml (object 3,
-//! resources 0-22). Security resources have no operations in the registry
-//! (they are only reachable by the Bootstrap-Server), hence "".
+//! Transcribed from the OMA LwM2M registry: LWM2M_Security-v1_0.xml (object 0,
+//! resources 0-12), LWM2M_Server-v1_1.xml (object 1, resources 0-20; 0-8 are
+//! the 1.0 object, 9-20 were added by object version 1.1 for LwM2M 1.1) and
+//! LWM2M_Device-v1_0_2.xml (object 3, resources 0-22). Security resources,
+//! and Server resources 13-20, have no operations in the registry (only the
+//! Bootstrap-Server reaches them), hence "".
 
 /// Data type of a resource, as in the registry's `<Type>` element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResourceType {
     String,
     Integer,
+    /// LwM2M 1.1 "Unsigned Integer"; carried as a non-negative [`Value::Integer`](super::Value).
+    UnsignedInteger,
     Float,
     Boolean,
     Opaque,
@@ -71,7 +74,7 @@ static SECURITY: [ResourceDef; 13] = [
     def(12, "Bootstrap-Server Account Timeout", "", SINGLE, OPT, T::Integer),
 ];
 
-static SERVER: [ResourceDef; 9] = [
+static SERVER: [ResourceDef; 21] = [
     def(0, "Short Server ID", "R", SINGLE, MAND, T::Integer),
     def(1, "Lifetime", "RW", SINGLE, MAND, T::Integer),
     def(2, "Default Minimum Period", "RW", SINGLE, OPT, T::Integer),
@@ -88,6 +91,40 @@ static SERVER: [ResourceDef; 9] = [
     ),
     def(7, "Binding", "RW", SINGLE, MAND, T::String),
     def(8, "Registration Update Trigger", "E", SINGLE, MAND, T::None),
+    // Object version 1.1 (LwM2M 1.1): the registration and retry policy of the account.
+    def(9, "Bootstrap-Request Trigger", "E", SINGLE, OPT, T::None),
+    def(10, "APN Link", "RW", SINGLE, OPT, T::ObjLnk),
+    def(11, "TLS-DTLS Alert Code", "R", SINGLE, OPT, T::UnsignedInteger),
+    def(12, "Last Bootstrapped", "R", SINGLE, OPT, T::Time),
+    def(13, "Registration Priority Order", "", SINGLE, OPT, T::UnsignedInteger),
+    def(
+        14,
+        "Initial Registration Delay Timer",
+        "",
+        SINGLE,
+        OPT,
+        T::UnsignedInteger,
+    ),
+    def(15, "Registration Failure Block", "", SINGLE, OPT, T::Boolean),
+    def(16, "Bootstrap on Registration Failure", "", SINGLE, OPT, T::Boolean),
+    def(17, "Communication Retry Count", "", SINGLE, OPT, T::UnsignedInteger),
+    def(18, "Communication Retry Timer", "", SINGLE, OPT, T::UnsignedInteger),
+    def(
+        19,
+        "Communication Sequence Delay Timer",
+        "",
+        SINGLE,
+        OPT,
+        T::UnsignedInteger,
+    ),
+    def(
+        20,
+        "Communication Sequence Retry Count",
+        "",
+        SINGLE,
+        OPT,
+        T::UnsignedInteger,
+    ),
 ];
 
 static DEVICE: [ResourceDef; 23] = [
@@ -150,13 +187,13 @@ mod tests {
 
     #[test]
     fn tables_are_dense_and_ordered() {
-        for (object, count) in [(0, 13), (1, 9), (3, 23)] {
+        for (object, count) in [(0, 13), (1, 21), (3, 23)] {
             let defs = resource_defs(object);
             assert_eq!(defs.len(), count);
             for (i, d) in defs.iter().enumerate() {
                 assert_eq!(usize::from(d.id), i, "object {object}");
                 // Execute-only resources, and only those, have no type.
-                assert_eq!(d.operations == "E", d.ty == ResourceType::None);
+                assert_eq!(d.operations == "E", d.ty == ResourceType::None, "{object}/{}", d.id);
             }
         }
     }
@@ -176,6 +213,14 @@ mod tests {
         assert_eq!(resource_def(3, 22).map(|d| d.ty), Some(ResourceType::ObjLnk));
         assert_eq!(resource_def(0, 3).map(|d| d.ty), Some(ResourceType::Opaque));
         assert!(resource_def(3, 23).is_none());
+        // LwM2M 1.1 Server object: the registration policy resources, Bootstrap-Server only.
+        assert_eq!(
+            resource_def(1, 13).map(|d| (d.name, d.operations, d.ty)),
+            Some(("Registration Priority Order", "", ResourceType::UnsignedInteger))
+        );
+        assert_eq!(resource_def(1, 16).map(|d| d.ty), Some(ResourceType::Boolean));
+        assert_eq!(resource_def(1, 20).map(|d| d.ty), Some(ResourceType::UnsignedInteger));
+        assert!(resource_def(1, 21).is_none());
         assert!(resource_def(2, 0).is_none());
         assert_eq!(object_name(3), Some("Device"));
         assert_eq!(object_name(5), None);

@@ -120,6 +120,7 @@ fn numeric(v: Raw, base: f64, ty: Option<ResourceType>) -> Value {
         (Some(ResourceType::Float), _) => Value::Float(float),
         (Some(ResourceType::Time), Some(i)) => Value::Time(i),
         (Some(ResourceType::Integer), Some(i)) => Value::Integer(i),
+        (Some(ResourceType::UnsignedInteger), Some(i)) if i >= 0 => Value::Integer(i),
         (_, Some(i)) if looks_int => Value::Integer(i),
         _ => Value::Float(float),
     }

@@ -181,6 +181,11 @@ impl Value {
         match ty {
             ResourceType::String => Some(Value::String(text.to_string())),
             ResourceType::Integer => text.parse().ok().map(Value::Integer),
+            ResourceType::UnsignedInteger => text
+                .parse::<u64>()
+                .ok()
+                .and_then(|u| i64::try_from(u).ok())
+                .map(Value::Integer),
             ResourceType::Time => text.parse().ok().map(Value::Time),
             ResourceType::Float => text.parse().ok().map(Value::Float),
             ResourceType::Boolean => match text {
@@ -217,6 +222,16 @@ pub(crate) fn from_tlv_at(bytes: &[u8], ty: ResourceType, path: &Path, offset: u
                 Value::Integer(i)
             })
         }
+        // LwM2M 1.1 TLV: an unsigned integer is 1, 2, 4 or 8 bytes, big-endian, no sign bit.
+        ResourceType::UnsignedInteger => match bytes.len() {
+            1 | 2 | 4 | 8 => {
+                let u = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+                i64::try_from(u)
+                    .map(Value::Integer)
+                    .map_err(|_| bad(format!("unsigned integer {u} is beyond what this harness represents")))
+            }
+            n => Err(bad(format!("unsigned integer must be 1, 2, 4 or 8 bytes, got {n}"))),
+        },
         ResourceType::Float => be_float(bytes)
             .map(Value::Float)
             .ok_or_else(|| bad(format!("float must be 4 or 8 bytes, got {}", bytes.len()))),

@@ -100,6 +100,11 @@ impl Dut {
             .map_err(|_| std::io::Error::other("writing to the DUT's stdin timed out"))?
     }
 
+    /// Whether the process has ended (without waiting; the status stays for `wait`).
+    pub fn has_exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
     pub async fn wait(&mut self) -> std::io::Result<ExitStatus> {
         self.child.wait().await
     }

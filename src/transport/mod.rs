@@ -3,6 +3,7 @@
 pub mod bind;
 pub mod dut;
 pub mod http;
+pub mod ready;
 pub mod trial;
 
 pub use trial::{TrialOutput, TrialPaths, run_trial};

@@ -177,8 +177,18 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             None => Ok(None),
         }
     };
-    let mut engine = Engine::new(case, setup, Duration::ZERO);
-    let mut dut = match start_dut(&vars) {
+    let mut launched = start_dut(&vars);
+    // A server DUT listens where it was told, and the harness speaks first: the first step waits
+    // (within the start-up timeout) until the DUT has bound its address, so neither its first
+    // request nor a quiet window is spent before the DUT runs.
+    if case.dut != Role::Client
+        && let (Ok(Some(d)), Some(at)) = (&mut launched, client_addr)
+    {
+        let ready = super::ready::until_listening(at, profile.timing.startup_timeout, || d.has_exited()).await;
+        tracing::debug!("server DUT at {at}: {ready:?} after {:?}", start.elapsed());
+    }
+    let mut engine = Engine::new(case, setup, start.elapsed());
+    let mut dut = match launched {
         Ok(d) => d,
         Err(e) => {
             engine.handle(start.elapsed(), Event::DutLaunchFailed { error: e });

@@ -1,5 +1,6 @@
 //! The client side of the Bootstrap Interface (LwM2M 1.0.2 §5.2, CoAP mapping §8.2.2; seed
-//! 003): Bootstrap-Request, and Bootstrap Write, Delete and Finish from the Bootstrap-Server.
+//! 003): Bootstrap-Request, and Bootstrap Write, Delete and Finish from the Bootstrap-Server;
+//! with `--lwm2m 1.1` also Bootstrap-Read and Bootstrap-Discover (`read`).
 //!
 //! [`Bootstrap`] owns the exchanges with the Bootstrap-Server, on a message layer of its own
 //! so that Message IDs, duplicates and retransmissions stay apart from the LwM2M Servers'. It
@@ -14,13 +15,17 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::coap::message::option;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
 
+use super::dm::Reply;
+
 use super::messaging::{EXCHANGE_LIFETIME, MAX_TRANSMIT_WAIT, MessageLayer};
 use super::objects::ObjectStore;
-use super::{Fault, core::confirmable_mid};
+use super::{Fault, Version, core::confirmable_mid};
 
+mod read;
 mod request;
 
 use request::{Op, classify};
@@ -39,9 +44,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(120);
 pub(crate) const SEQUENCE_IDLE_LIMIT: Duration = EXCHANGE_LIFETIME;
 
 /// The faults that only a bootstrap session can show (the single-server session of
-/// `tests/faults.rs` does not exercise them).
+/// `tests/faults.rs` does not exercise them). The last two only act in a 1.1 client, so the
+/// 1.0 sessions of `tests/bootstrap/faults.rs` show them changing nothing; `tests/lwm2m_1_1.rs`
+/// shows what they do.
 #[cfg(test)]
-pub(crate) const FAULTS: [Fault; 7] = [
+pub(crate) const FAULTS: [Fault; 9] = [
     Fault::BsAnswerDuringBootstrap,
     Fault::BsWriteNeedsExistingInstance,
     Fault::BsDeleteRootRemovesBsAccount,
@@ -49,6 +56,8 @@ pub(crate) const FAULTS: [Fault; 7] = [
     Fault::BsNoFreshStart,
     Fault::SibAnswerDm,
     Fault::SibAnswerObserve,
+    Fault::BsNoBootstrapRead,
+    Fault::BsNoBootstrapDiscover,
 ];
 
 /// Who began the sequence.
@@ -90,6 +99,8 @@ pub(crate) struct Bootstrap {
     faults: BTreeSet<Fault>,
     /// False with `--server-initiated`: the client never sends Bootstrap-Request.
     client_initiated: bool,
+    /// 1.1 adds Bootstrap-Read and Bootstrap-Discover (`read`).
+    version: Version,
     msg: MessageLayer,
     phase: Phase,
     failures: u32,
@@ -101,12 +112,14 @@ impl Bootstrap {
         server: std::net::SocketAddr,
         client_initiated: bool,
         faults: BTreeSet<Fault>,
+        version: Version,
         seed: u64,
     ) -> Self {
         Bootstrap {
             endpoint,
             faults,
             client_initiated,
+            version,
             msg: MessageLayer::new(server, seed),
             phase: Phase::Idle { request_at: None },
             failures: 0,
@@ -129,6 +142,11 @@ impl Bootstrap {
 
     pub(crate) fn is_active(&self) -> bool {
         self.initiator().is_some()
+    }
+
+    /// Whether the client may send Bootstrap-Request (not with `--server-initiated`).
+    pub(crate) fn is_client_initiated(&self) -> bool {
+        self.client_initiated
     }
 
     /// Asks for a Bootstrap-Request at `at` (Client Initiated only; none while a sequence runs).
@@ -268,7 +286,7 @@ impl Bootstrap {
             }
             Seen::Duplicate => return Outcome::Quiet,
         }
-        let Some(op) = classify(&req) else {
+        let Some(op) = classify(&req, self.version) else {
             return Outcome::Foreign(req);
         };
         match &mut self.phase {
@@ -294,8 +312,8 @@ impl Bootstrap {
             }
             Phase::Provisioning { last_heard, .. } => *last_heard = now,
         }
-        let code = request::carry_out(&op, &req, store, &self.faults);
-        self.respond(&req, code);
+        let reply = request::carry_out(&op, &req, store, &self.faults);
+        self.respond(&req, reply);
         if matches!(op, Op::Finish) {
             self.phase = Phase::Idle { request_at: None };
             return Outcome::Ended;
@@ -305,8 +323,13 @@ impl Bootstrap {
 
     /// Piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable
     /// one (RFC 7252 §5.2); remembered for duplicates either way.
-    fn respond(&mut self, req: &Message, code: Code) {
-        self.msg.respond(req, code, |_| {});
+    fn respond(&mut self, req: &Message, reply: Reply) {
+        self.msg.respond(req, reply.code, |resp| {
+            if let Some(cf) = reply.content_format {
+                resp.add_uint_option(option::CONTENT_FORMAT, u32::from(cf.0));
+            }
+            resp.payload = reply.payload;
+        });
     }
 
     /// Retransmissions and deadlines due at `now`.

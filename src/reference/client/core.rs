@@ -21,6 +21,7 @@ use super::messaging::MessageLayer;
 use super::objects::{ObjectStore, SERVER_INSTANCE};
 use super::observe::Observations;
 use super::registration::{Registration, Snapshot};
+use super::registration_policy::Policy;
 use super::{ClientConfig, Fault};
 
 /// Uri-Host and Uri-Port (RFC 7252 §5.10.1), which `crate::coap::message::option` does not name.
@@ -80,7 +81,7 @@ impl ClientCore {
     ) -> Self {
         ClientCore {
             msg: MessageLayer::new(cfg.server, seed),
-            reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone()),
+            reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone(), cfg.version),
             store,
             attrs: AttributeStore::default(),
             obs: Observations::new(&cfg.faults),
@@ -91,17 +92,21 @@ impl ClientCore {
         }
     }
 
+    /// Brings the store's clock to `now`, and the registration up to date with this server's
+    /// retry resources (a Bootstrap-Server may have rewritten them since).
     fn sync_clock(&mut self, now: Duration) {
         self.now = self.now.max(now);
         let secs = i64::try_from(self.now.as_secs()).unwrap_or(i64::MAX);
         self.store.set_clock(self.unix_at_epoch.saturating_add(secs));
+        let policy = Policy::of(&self.store, self.server_instance, self.cfg.version, &self.cfg.faults);
+        self.reg.set_retry(policy.retry);
     }
 
     fn snapshot(&self) -> Snapshot {
         Snapshot {
             lifetime: self.store.lifetime_of(self.server_instance),
             binding: self.store.binding_of(self.server_instance),
-            links: link_format::serialize(&self.store.object_links()),
+            links: link_format::serialize(&self.store.object_links(self.cfg.version)),
         }
     }
 
@@ -286,6 +291,18 @@ impl ClientCore {
         self.reg.is_registered()
     }
 
+    /// How the registration ended, once it did: Some(true) registered, Some(false) failed for
+    /// good (LwM2M 1.1 retry resources exhausted); None while it is under way.
+    pub fn registration_outcome(&self) -> Option<bool> {
+        if self.reg.is_registered() {
+            Some(true)
+        } else if self.reg.is_failed() {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
     /// The registration location (e.g. "/rd/abc") while registered.
     pub fn location(&self) -> Option<String> {
         self.reg.location()
@@ -342,5 +359,10 @@ impl ClientCore {
     /// The LwM2M Server this core talks to.
     pub(crate) fn server(&self) -> SocketAddr {
         self.msg.server()
+    }
+
+    /// Its Server Object Instance.
+    pub(crate) fn server_instance(&self) -> u16 {
+        self.server_instance
     }
 }

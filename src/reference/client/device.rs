@@ -10,8 +10,13 @@
 //! Bootstrap sequence"; seed 000: ignore DM and Information Reporting during a Server Initiated
 //! Bootstrap). When it ends the cores are dropped and new ones made for the servers now
 //! configured, each sending a new Register ("start fresh").
+//!
+//! When each server's core is made, and what a failed registration leads to, is
+//! `registration_policy`'s call: with LwM2M 1.0 every server at once; with 1.1 as the Server
+//! Object's resources 13-16 say (priority order, initial delay, failure block, bootstrap on
+//! failure).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -21,7 +26,8 @@ use crate::coap::{Code, Message, MessageType};
 use super::attributes::AttributeStore;
 use super::bootstrap::{Bootstrap, Initiator, Outcome, REBOOTSTRAP_DELAY};
 use super::objects::{ObjectStore, ServerAccount};
-use super::{ClientConfig, ClientCore, Fault, dm};
+use super::registration_policy::{Policy, RegistrationOrder};
+use super::{ClientConfig, ClientCore, Fault, Version, dm};
 
 /// How the reference client is set up, bootstrap included; the CLI fills it from its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +47,8 @@ pub struct DeviceConfig {
     pub lifetime: u32,
     /// Requirements to break on purpose (empty: conformant).
     pub faults: BTreeSet<Fault>,
+    /// The LwM2M version the client implements (`--lwm2m`).
+    pub version: Version,
 }
 
 impl From<ClientConfig> for DeviceConfig {
@@ -53,6 +61,7 @@ impl From<ClientConfig> for DeviceConfig {
             listen: None,
             lifetime: c.lifetime,
             faults: c.faults,
+            version: c.version,
         }
     }
 }
@@ -89,6 +98,12 @@ impl DeviceConfig {
 pub struct Device {
     endpoint: String,
     faults: BTreeSet<Fault>,
+    version: Version,
+    /// Which configured servers may Register when (LwM2M 1.1 resources 13-15; with 1.0 all
+    /// at once).
+    order: RegistrationOrder,
+    /// The registration outcome last acted on, per server (see `on_outcomes`).
+    outcomes: BTreeMap<SocketAddr, bool>,
     unix_at_epoch: i64,
     seed: u64,
     /// Cores made so far, to give each its own seed.
@@ -119,12 +134,16 @@ impl Device {
                 bs,
                 !cfg.server_initiated,
                 cfg.faults.clone(),
+                cfg.version,
                 seed ^ 0xb5,
             )
         });
         let mut device = Device {
             endpoint: cfg.endpoint,
             faults: cfg.faults,
+            version: cfg.version,
+            order: RegistrationOrder::default(),
+            outcomes: BTreeMap::new(),
             unix_at_epoch,
             seed,
             made: 0,
@@ -138,17 +157,68 @@ impl Device {
             now,
         };
         device.sync_clock(now);
-        for account in device.store.server_accounts() {
-            let core = device.new_core(account, now);
-            device.cores.push(core);
-        }
-        if device.cores.is_empty()
-            && let Some(bs) = device.bootstrap.as_mut()
-        {
+        let accounts = device.store.server_accounts();
+        let none = accounts.is_empty();
+        device.plan(accounts, now);
+        if none && let Some(bs) = device.bootstrap.as_mut() {
             bs.request_at(now);
         }
         device.poll(now);
         device
+    }
+
+    /// Plans the registration of `accounts` from `now` on and starts what is due at once.
+    fn plan(&mut self, accounts: Vec<ServerAccount>, now: Duration) {
+        let with_policy = accounts
+            .into_iter()
+            .map(|a| {
+                let policy = Policy::of(&self.store, a.server_instance, self.version, &self.faults);
+                (a, policy)
+            })
+            .collect();
+        self.order = RegistrationOrder::plan(with_policy, now);
+        self.outcomes.clear();
+        self.start_due(now);
+    }
+
+    /// Makes a core (which sends its Register) for every server whose turn has come; none
+    /// while a bootstrap sequence holds the servers off or the device shuts down.
+    fn start_due(&mut self, now: Duration) {
+        if self.stopping || self.frozen() {
+            return;
+        }
+        for account in self.order.due(now) {
+            let core = self.new_core(account, now);
+            self.cores.push(core);
+        }
+    }
+
+    /// Acts on registrations that ended since the last call: the next server in the order,
+    /// or (LwM2M 1.1, Bootstrap on Registration Failure) a Client Initiated Bootstrap.
+    fn on_outcomes(&mut self, now: Duration) {
+        for i in 0..self.cores.len() {
+            let server = self.cores[i].server();
+            let Some(registered) = self.cores[i].registration_outcome() else {
+                self.outcomes.remove(&server);
+                continue;
+            };
+            if self.outcomes.insert(server, registered) == Some(registered) {
+                continue;
+            }
+            let si = self.cores[i].server_instance();
+            let policy = Policy::of(&self.store, si, self.version, &self.faults);
+            let can_bootstrap = self.store.has_bootstrap_account()
+                && self.bootstrap.as_ref().is_some_and(Bootstrap::is_client_initiated);
+            if !registered && policy.bootstrap_on_failure && can_bootstrap {
+                tracing::info!("registration with {server} failed: Bootstrap on Registration Failure");
+                if let Some(bs) = self.bootstrap.as_mut() {
+                    bs.request_at(now);
+                }
+                continue;
+            }
+            self.order.completed(server, registered, now);
+        }
+        self.start_due(now);
     }
 
     fn sync_clock(&mut self, now: Duration) {
@@ -165,6 +235,7 @@ impl Device {
             // Unused: the Lifetime is read from the shared store's Server instance.
             lifetime: 0,
             faults: self.faults.clone(),
+            version: self.version,
         };
         let seed = self.seed ^ self.made.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let si = account.server_instance;
@@ -210,6 +281,7 @@ impl Device {
                 bytes.len()
             );
         }
+        self.on_outcomes(now);
         self.poll(now);
     }
 
@@ -278,15 +350,13 @@ impl Device {
                 self.cores.push(core);
             }
         }
-        for account in accounts {
-            if !self.cores.iter().any(|c| c.server() == account.address) {
-                let core = self.new_core(account, now);
-                self.cores.push(core);
-            }
-        }
-        if self.cores.is_empty()
-            && let Some(bs) = self.bootstrap.as_mut()
-        {
+        let fresh: Vec<ServerAccount> = accounts
+            .into_iter()
+            .filter(|a| !self.cores.iter().any(|c| c.server() == a.address))
+            .collect();
+        let none = fresh.is_empty() && self.cores.is_empty();
+        self.plan(fresh, now);
+        if none && let Some(bs) = self.bootstrap.as_mut() {
             tracing::info!("bootstrap left no usable LwM2M Server");
             bs.request_at(now + REBOOTSTRAP_DELAY);
         }
@@ -310,6 +380,7 @@ impl Device {
             for core in &mut self.cores {
                 core.lend(&mut self.store, |c| c.handle_timeout(now));
             }
+            self.on_outcomes(now);
         }
         self.poll(now);
     }
@@ -329,9 +400,11 @@ impl Device {
     pub fn poll_timeout(&self) -> Option<Duration> {
         let bs = self.bootstrap.as_ref().filter(|_| !self.stopping);
         let cores = self.cores.iter().filter(|_| !self.frozen());
+        let order = self.order.next_deadline().filter(|_| !self.stopping && !self.frozen());
         bs.and_then(Bootstrap::next_deadline)
             .into_iter()
             .chain(cores.filter_map(ClientCore::poll_timeout))
+            .chain(order)
             .min()
     }
 

@@ -142,12 +142,23 @@ pub(crate) fn read(
     accept: Option<u16>,
 ) -> Result<(ContentFormat, Vec<Record>, Vec<u8>), Code> {
     let records = store.read(path)?;
+    let (format, payload) = encode_read(store, path, accept, &records)?;
+    Ok((format, records, payload))
+}
+
+/// `records` read at `path`, encoded in the format negotiated with `accept` (`read_format`).
+pub(crate) fn encode_read(
+    store: &ObjectStore,
+    path: &Path,
+    accept: Option<u16>,
+    records: &[Record],
+) -> Result<(ContentFormat, Vec<u8>), Code> {
     let format = read_format(store, path, accept)?;
-    let payload = crate::lwm2m::encode(format, path, &records).map_err(|e| {
+    let payload = crate::lwm2m::encode(format, path, records).map_err(|e| {
         tracing::warn!("cannot encode {path} as {format}: {e}");
         Code::INTERNAL_SERVER_ERROR
     })?;
-    Ok((format, records, payload))
+    Ok((format, payload))
 }
 
 /// The records of a Write or Create payload. A missing Content-Format means text/plain
@@ -287,8 +298,12 @@ fn write_attributes(
     }
     store.exists(path)?;
     let numeric = match (path.object, path.resource) {
-        (Some(o), Some(r)) => resource_def(o, r)
-            .is_some_and(|d| matches!(d.ty, ResourceType::Integer | ResourceType::Float | ResourceType::Time)),
+        (Some(o), Some(r)) => resource_def(o, r).is_some_and(|d| {
+            matches!(
+                d.ty,
+                ResourceType::Integer | ResourceType::UnsignedInteger | ResourceType::Float | ResourceType::Time
+            )
+        }),
         _ => false,
     };
     attrs.write(path, query, numeric)?;

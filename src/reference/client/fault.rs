@@ -4,40 +4,10 @@
 //! so that the self-test's "must fail" run fails for the right reason. New faults are one line
 //! in the table below; the id is what `--fault` and a case's `catches` use.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// Declares the `Fault` enum, its `ALL` list and the id / description lookups from one table.
-macro_rules! fault_table {
-    ($($variant:ident => $id:literal, $description:literal;)*) => {
-        /// A deliberate deviation from LwM2M 1.0 (see the table in `fault.rs`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Fault {
-            $(#[doc = $description] $variant,)*
-        }
-
-        impl Fault {
-            /// Every fault, in table order.
-            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
-
-            /// The kebab-case id used by `--fault` and by a case's `catches`.
-            pub fn id(self) -> &'static str {
-                match self {
-                    $(Fault::$variant => $id,)*
-                }
-            }
-
-            /// One sentence: what the client does wrong.
-            pub fn description(self) -> &'static str {
-                match self {
-                    $(Fault::$variant => $description,)*
-                }
-            }
-        }
-    };
-}
+use crate::reference::fault_table::fault_table;
 
 fault_table! {
+    dut: "reference-client";
     RegisterWrongPath => "register-wrong-path",
         "Register is POSTed to /register instead of /rd.";
     RegisterOmitEndpoint => "register-omit-endpoint",
@@ -94,6 +64,12 @@ fault_table! {
         "Notifications ignore the Minimum Period (pmin): a change is notified at once.";
     IrIgnoresPmax => "ir-ignores-pmax",
         "Notifications ignore the Maximum Period (pmax): nothing is notified while the value stays the same.";
+    IrIgnoresGt => "ir-ignores-gt",
+        "Notifications ignore the Greater Than (gt) attribute: a change is notified whether or not the value is above it.";
+    IrIgnoresLt => "ir-ignores-lt",
+        "Notifications ignore the Less Than (lt) attribute: a change is notified whether or not the value is below it.";
+    IrIgnoresSt => "ir-ignores-st",
+        "Notifications ignore the Step (st) attribute: a change is notified however small.";
     // --- Bootstrap faults (bootstrap.rs, device.rs); each needs a Bootstrap-Server to show.
     BsAnswerDuringBootstrap => "bs-answer-during-bootstrap",
         "During a Client Initiated Bootstrap, requests not related to bootstrap (e.g. a Read) are answered.";
@@ -111,25 +87,28 @@ fault_table! {
         "During a Server Initiated Bootstrap, Observe requests from an LwM2M Server are answered.";
     RegNoRegisterRetry => "reg-no-register-retry",
         "An unanswered Register is never retransmitted (the next attempt comes only after the back-off).";
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl FromStr for Fault {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Fault, String> {
-        let id = s.trim();
-        Fault::ALL
-            .iter()
-            .copied()
-            .find(|f| f.id() == id)
-            .ok_or_else(|| format!("unknown reference-client fault `{id}`"))
-    }
+    // --- LwM2M 1.1 faults (`--lwm2m 1.1`; reg_messages.rs, bootstrap/read.rs,
+    // registration_policy.rs); each ignores one 1.1 mechanism and keeps the 1.0 behaviour.
+    RegOmitLwm2mVersion => "reg-omit-lwm2m-version",
+        "A 1.1 client's Register carries no `lwm2m` (LwM2M Version) parameter.";
+    BsNoBootstrapRead => "bs-no-bootstrap-read",
+        "A Bootstrap-Read (GET from the Bootstrap-Server) is answered 4.05 Method Not Allowed.";
+    BsNoBootstrapDiscover => "bs-no-bootstrap-discover",
+        "A Bootstrap-Discover (GET with Accept link-format from the Bootstrap-Server) is answered 4.05 Method Not Allowed.";
+    RegIgnoresPriorityOrder => "reg-ignores-priority-order",
+        "Registration Priority Order (/1/x/13) is ignored: every LwM2M Server gets its Register at once.";
+    RegIgnoresInitialDelay => "reg-ignores-initial-delay",
+        "Initial Registration Delay Timer (/1/x/14) is ignored: the Register goes out at once.";
+    RegIgnoresFailureBlock => "reg-ignores-failure-block",
+        "Registration Failure Block (/1/x/15) is ignored: after a failed registration the next server in the order is tried.";
+    RegAlwaysBlocksOnFailure => "reg-always-blocks-on-failure",
+        "Registration Failure Block (/1/x/15) false is ignored: a failed registration always blocks the servers after it in the order.";
+    RegIgnoresRetryResources => "reg-ignores-retry-resources",
+        "Communication Retry Count/Timer and Sequence Delay/Retry Count (/1/x/17-20) are ignored: a failed Register is retried after the fixed 1.0 back-off (10 s, doubling), forever.";
+    RegNoBootstrapOnFailure => "reg-no-bootstrap-on-failure",
+        "Bootstrap on Registration Failure (/1/x/16) true is ignored: a failed registration never falls back to bootstrap.";
+    RegAlwaysBootstrapOnFailure => "reg-always-bootstrap-on-failure",
+        "Bootstrap on Registration Failure (/1/x/16) false is ignored: a failed registration always falls back to bootstrap.";
 }
 
 #[cfg(test)]

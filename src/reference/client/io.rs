@@ -3,20 +3,14 @@
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use super::{ClientConfig, Device, DeviceConfig};
-
-/// The longest the loop sleeps with nothing scheduled (the device normally always has a
-/// deadline while registered or bootstrapping); bounds every wait.
-const IDLE_WAKEUP: Duration = Duration::from_secs(60);
-
-/// Largest UDP payload, so no datagram is ever truncated before the core sees it.
-const MAX_DATAGRAM: usize = 65_535;
+use crate::reference::udp;
 
 /// Runs the reference client with one factory-bootstrapped LwM2M Server; see [`run_device`].
 pub async fn run(cfg: ClientConfig) -> io::Result<()> {
@@ -53,26 +47,19 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
     );
 
     let start = Instant::now();
-    let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let wall = udp::wall_clock();
     let unix_now = i64::try_from(wall.as_secs()).unwrap_or(0);
-    let seed = u64::from(wall.subsec_nanos()) ^ (u64::from(std::process::id()) << 32) ^ wall.as_secs();
-    let mut core = Device::new(cfg, Duration::ZERO, unix_now, seed);
-    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut core = Device::new(cfg, Duration::ZERO, unix_now, udp::seed(wall));
+    let mut buf = vec![0u8; udp::MAX_DATAGRAM];
     let mut stopping = false;
 
     loop {
-        while let Some((to, bytes)) = core.poll_transmit() {
-            // A lost datagram is what CoAP retransmission is for: log and carry on.
-            if let Err(e) = socket.send_to(&bytes, to).await {
-                tracing::warn!("send to {to} failed: {e}");
-            }
-        }
+        udp::send_all(&socket, || core.poll_transmit()).await;
         if core.is_done() {
             return Ok(());
         }
-        let wake = core
-            .poll_timeout()
-            .map_or(IDLE_WAKEUP, |t| t.min(start.elapsed() + IDLE_WAKEUP));
+        // The device normally always has a deadline while registered or bootstrapping.
+        let wake = udp::wake_at(start, core.poll_timeout());
         // Biased: a datagram already received (say the Register's 2.01) is handled before a
         // signal that came after it, so the shutdown knows whether to De-register.
         tokio::select! {
@@ -85,7 +72,7 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
                 // e.g. an ICMP port unreachable reported on the socket: nothing to do.
                 Err(e) => tracing::debug!("receive failed: {e}"),
             },
-            () = tokio::time::sleep_until(start + wake) => core.handle_timeout(start.elapsed()),
+            () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
             _ = sigterm.recv() => {
                 if stopping {
                     return Ok(());

@@ -1,4 +1,5 @@
-//! The reference LwM2M 1.0 client: a conformant device over UDP/NoSec with fault switches.
+//! The reference LwM2M client: a conformant LwM2M 1.0 device over UDP/NoSec with fault switches,
+//! and with `--lwm2m 1.1` the 1.1 behaviour the suite judges (see `version`).
 //!
 //! Layers, bottom up (files of this directory):
 //! * `messaging`: CoAP message layer (Message IDs, tokens, CON retransmission, duplicate
@@ -15,6 +16,9 @@
 //!   and holds the servers off while a bootstrap sequence runs.
 //! * `io`: [`run_device`] (and [`run`] for a single factory-bootstrapped server), a thin tokio
 //!   loop (UDP socket, timer, SIGTERM/SIGINT) around the device.
+//! * `registration_policy` (LwM2M 1.1): the Server Object's resources 13-20 as the order,
+//!   preconditions and retries of registration; `bootstrap/read` the Bootstrap-Read and
+//!   Bootstrap-Discover operations.
 //! * `fault`: the fault switches, one per conformance case's `catches`. The Device Management
 //!   faults wrap `dm` in `dm_faults`; the Information Reporting ones live in `observe`; `resume`
 //!   is the one fault that keeps state across a restart (a file).
@@ -27,13 +31,16 @@ mod dm;
 mod dm_faults;
 mod fault;
 mod io;
-mod messaging;
+// The CoAP message layer is shared with the reference Bootstrap-Server.
+pub(crate) mod messaging;
 mod objects;
 mod observe;
 mod reg_messages;
 mod registration;
+mod registration_policy;
 mod resume;
 mod validate;
+mod version;
 
 #[cfg(test)]
 mod tests;
@@ -42,9 +49,11 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 pub use self::core::ClientCore;
+pub(crate) use self::core::confirmable_mid;
 pub use device::{Device, DeviceConfig};
 pub use fault::Fault;
 pub use io::{run, run_device};
+pub use version::Version;
 
 /// How the reference client is set up; the CLI fills it from its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +66,8 @@ pub struct ClientConfig {
     pub lifetime: u32,
     /// Requirements to break on purpose (empty: conformant).
     pub faults: BTreeSet<Fault>,
+    /// The LwM2M version the client implements (`--lwm2m`).
+    pub version: Version,
 }
 
 impl ClientConfig {

@@ -12,6 +12,7 @@ use crate::coap::Code;
 use crate::lwm2m::objects::{ResourceType, resource_def, resource_defs};
 use crate::lwm2m::{Link, Path, Record, Value};
 
+use super::Version;
 use super::validate;
 
 mod accounts;
@@ -152,11 +153,17 @@ impl ObjectStore {
     }
 
     /// The Register / Update object list: every Object Instance, or the bare Object when it
-    /// has none, except the Security Object (LwM2M 1.0.2 §5.3.1).
-    pub(crate) fn object_links(&self) -> Vec<Link> {
+    /// has none, except the Security Object (LwM2M 1.0.2 §5.3.1). A 1.1 client's Server
+    /// Object is object version 1.1, which the list must say (`</1>;ver=1.1`, LwM2M 1.1.1
+    /// Core §6.2.1: an Object whose version is not 1.0 carries `ver`).
+    pub(crate) fn object_links(&self, version: Version) -> Vec<Link> {
         let mut links = Vec::new();
         for (o, instances) in self.objects.iter().filter(|(o, _)| **o != SECURITY) {
-            if instances.is_empty() {
+            if version.is_1_1() && *o == SERVER {
+                let mut link = Link::new(format!("/{o}"));
+                link.attributes.push(("ver".into(), Some("1.1".into())));
+                links.push(link);
+            } else if instances.is_empty() {
                 links.push(Link::new(format!("/{o}")));
             }
             for i in instances.keys() {
@@ -220,8 +227,31 @@ impl ObjectStore {
     }
 
     /// Read (LwM2M 1.0.2 §5.4.1): every readable value at or below `path`.
-    /// 4.04 for what does not exist, 4.05 for an executable resource or the root.
+    /// 4.04 for what does not exist, 4.05 for an executable resource or the root. Resources
+    /// with no operations (the 1.1 Server Object's registration policy, 13-20) are the
+    /// Bootstrap-Server's alone: an LwM2M Server reads past them (4.05 when it names one).
     pub(crate) fn read(&self, path: &Path) -> Result<Vec<Record>, Code> {
+        if let (Some(o), Some(r)) = (path.object, path.resource)
+            && Self::bootstrap_only(o, r)
+        {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        let mut records = self.read_all(path)?;
+        records.retain(|rec| match (rec.path.object, rec.path.resource) {
+            (Some(o), Some(r)) => !Self::bootstrap_only(o, r),
+            _ => true,
+        });
+        Ok(records)
+    }
+
+    /// A resource no LwM2M Server operation reaches (no operations in the registry).
+    fn bootstrap_only(o: u16, r: u16) -> bool {
+        o != SECURITY && resource_def(o, r).is_some_and(|d| d.operations.is_empty())
+    }
+
+    /// Every value at or below `path`, whoever may see it: [`read`](Self::read) for the LwM2M
+    /// Server, and as is for the Bootstrap-Read of the Bootstrap-Server.
+    pub(crate) fn read_all(&self, path: &Path) -> Result<Vec<Record>, Code> {
         let Some(o) = path.object else {
             return Err(Code::METHOD_NOT_ALLOWED);
         };

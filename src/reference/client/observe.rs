@@ -104,7 +104,7 @@ impl Observations {
         self.faults.contains(&fault)
     }
 
-    /// The attributes in force for `path`, with the pmin / pmax faults applied.
+    /// The attributes in force for `path`, with the period and threshold faults applied.
     fn effective(&self, store: &ObjectStore, attrs: &AttributeStore, path: &Path) -> Effective {
         let mut eff = effective(store, attrs, path);
         if self.has(Fault::IrIgnoresPmin) {
@@ -112,6 +112,15 @@ impl Observations {
         }
         if self.has(Fault::IrIgnoresPmax) {
             eff.pmax = None;
+        }
+        for (fault, attr) in [
+            (Fault::IrIgnoresGt, &mut eff.gt),
+            (Fault::IrIgnoresLt, &mut eff.lt),
+            (Fault::IrIgnoresSt, &mut eff.st),
+        ] {
+            if self.has(fault) {
+                *attr = None;
+            }
         }
         eff
     }

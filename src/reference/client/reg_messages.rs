@@ -9,8 +9,8 @@ use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::ContentFormat;
 
-use super::Fault;
 use super::registration::Snapshot;
+use super::{Fault, Version};
 
 fn q(name: &str, value: impl Into<String>) -> (String, Option<String>) {
     (name.to_string(), Some(value.into()))
@@ -37,8 +37,15 @@ fn link_format_payload(m: &mut Message, links: &str) {
     m.payload = links.as_bytes().to_vec();
 }
 
-/// Register: POST /rd?ep=..&lt=..&lwm2m=1.0&b=.. with the object list in link format.
-pub(crate) fn register(endpoint: &str, faults: &BTreeSet<Fault>, token: Vec<u8>, current: &Snapshot) -> Message {
+/// Register: POST /rd?ep=..&lt=..&lwm2m=1.0&b=.. with the object list in link format
+/// (`lwm2m=1.1` for a 1.1 client: the parameter "is required only for LWM2M versions > 1.0").
+pub(crate) fn register(
+    endpoint: &str,
+    faults: &BTreeSet<Fault>,
+    version: Version,
+    token: Vec<u8>,
+    current: &Snapshot,
+) -> Message {
     let has = |f| faults.contains(&f);
     let mut m = con(Code::POST, token);
     let path = if has(Fault::RegisterWrongPath) {
@@ -56,7 +63,9 @@ pub(crate) fn register(endpoint: &str, faults: &BTreeSet<Fault>, token: Vec<u8>,
         current.lifetime
     };
     query.push(q("lt", lt.to_string()));
-    query.push(q("lwm2m", "1.0"));
+    if !has(Fault::RegOmitLwm2mVersion) {
+        query.push(q("lwm2m", version.as_str()));
+    }
     let b = if has(Fault::RegisterInvalidBinding) {
         "X"
     } else {

@@ -10,9 +10,10 @@ use std::time::Duration;
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
 
-use super::Fault;
 use super::messaging::{MAX_TRANSMIT_WAIT, MessageLayer};
 use super::reg_messages;
+use super::registration_policy::{Attempts, Retry};
+use super::{Fault, Version};
 
 /// How long De-register waits for its answer before the client exits anyway. The harness
 /// sends SIGKILL 2 s after SIGTERM, and the exit must be bounded without a harness too.
@@ -67,6 +68,9 @@ enum Phase {
         exchange: Exchange,
         deadline: Duration,
     },
+    /// LwM2M 1.1: every attempt of every sequence failed; no further Register (the device
+    /// decides what follows: the next server, a bootstrap, or nothing).
+    Failed,
     Done,
 }
 
@@ -92,9 +96,15 @@ enum Kind {
 pub(crate) struct Registration {
     endpoint: String,
     faults: BTreeSet<Fault>,
+    version: Version,
     phase: Phase,
     session: Option<Session>,
+    /// LwM2M 1.0 back-off: failed Registers in a row.
     failures: u32,
+    /// LwM2M 1.1 retry resources of this server (17-20), refreshed from the store before
+    /// every event; None: the 1.0 back-off.
+    retry: Option<Retry>,
+    attempts: Attempts,
     /// Set by `shutdown`: the client must be done by then, De-registered if it can be.
     stop_by: Option<Duration>,
 }
@@ -105,13 +115,16 @@ fn half(lifetime: u32, from: Duration) -> Option<Duration> {
 }
 
 impl Registration {
-    pub(crate) fn new(endpoint: String, faults: BTreeSet<Fault>) -> Self {
+    pub(crate) fn new(endpoint: String, faults: BTreeSet<Fault>, version: Version) -> Self {
         let mut reg = Registration {
             endpoint,
             faults,
+            version,
             phase: Phase::Idle,
             session: None,
             failures: 0,
+            retry: None,
+            attempts: Attempts::default(),
             stop_by: None,
         };
         if reg.faults.contains(&Fault::IrReregisterWithUpdateAfterRestart)
@@ -148,6 +161,16 @@ impl Registration {
         matches!(self.phase, Phase::Done)
     }
 
+    /// True once the registration has failed for good (LwM2M 1.1 retry resources exhausted).
+    pub(crate) fn is_failed(&self) -> bool {
+        matches!(self.phase, Phase::Failed)
+    }
+
+    /// The retry resources (17-20) to apply to the next failure; None: the 1.0 back-off.
+    pub(crate) fn set_retry(&mut self, retry: Option<Retry>) {
+        self.retry = retry;
+    }
+
     /// The registration location as "/rd/abc" once registered.
     pub(crate) fn location(&self) -> Option<String> {
         let s = self.session.as_ref()?;
@@ -177,7 +200,7 @@ impl Registration {
         }
         self.session = None;
         let token = msg.token();
-        let m = reg_messages::register(&self.endpoint, &self.faults, token.clone(), current);
+        let m = reg_messages::register(&self.endpoint, &self.faults, self.version, token.clone(), current);
         // What the server learns is recorded as `current`, whatever a fault put on the wire.
         self.phase = match msg.send_con(now, m) {
             Some(mid) => {
@@ -287,6 +310,7 @@ impl Registration {
                 match phase {
                     Phase::Registering(_, known) if resp.code == Code::CREATED && !location.is_empty() => {
                         self.failures = 0;
+                        self.attempts.reset();
                         if self.faults.contains(&Fault::IrReregisterWithUpdateAfterRestart) {
                             super::resume::save(&self.endpoint, &location);
                         }
@@ -321,10 +345,21 @@ impl Registration {
     fn fail(&mut self, now: Duration, kind: Kind) {
         match kind {
             Kind::Register => {
-                self.failures = self.failures.saturating_add(1);
-                let backoff = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(5).saturating_sub(1));
-                self.phase = Phase::Waiting {
-                    until: now + backoff.min(MAX_BACKOFF),
+                self.phase = match self.retry {
+                    Some(retry) => match self.attempts.after_failure(&retry, now) {
+                        Some(until) => Phase::Waiting { until },
+                        None => {
+                            tracing::info!("registration failed: the Communication Retry resources are exhausted");
+                            Phase::Failed
+                        }
+                    },
+                    None => {
+                        self.failures = self.failures.saturating_add(1);
+                        let backoff = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(5).saturating_sub(1));
+                        Phase::Waiting {
+                            until: now + backoff.min(MAX_BACKOFF),
+                        }
+                    }
                 };
             }
             // A failed Update means the server may have lost the registration: register again
@@ -361,7 +396,7 @@ impl Registration {
     pub(crate) fn next_deadline(&self) -> Option<Duration> {
         let separate = |k| self.exchange(k).and_then(Exchange::separate_deadline);
         match &self.phase {
-            Phase::Idle | Phase::Done => None,
+            Phase::Idle | Phase::Failed | Phase::Done => None,
             Phase::Registering(..) => [separate(Kind::Register), self.stop_by].into_iter().flatten().min(),
             Phase::Waiting { until } => Some(*until),
             Phase::Deregistering { deadline, .. } => Some(*deadline),

@@ -10,6 +10,7 @@ mod dm;
 mod dm_ir_faults;
 mod e2e;
 mod faults;
+mod lwm2m_1_1;
 mod observe;
 mod registration;
 mod robustness;
@@ -47,6 +48,7 @@ pub(crate) fn config(faults: &[Fault]) -> ClientConfig {
         endpoint: "urn:dev:ref-1".into(),
         lifetime: LIFETIME,
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
+        version: Default::default(),
     }
 }
 

@@ -63,6 +63,10 @@ fn coerce(o: u16, def: &ResourceDef, v: &Value) -> Option<Value> {
         | (ResourceType::ObjLnk, Value::ObjLnk(..)) => v.clone(),
         (ResourceType::Integer, Value::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::Integer(*f as i64),
         (ResourceType::Time, Value::Integer(t)) => Value::Time(*t),
+        (ResourceType::UnsignedInteger, Value::Integer(u)) if *u >= 0 => v.clone(),
+        (ResourceType::UnsignedInteger, Value::Float(f)) if f.fract() == 0.0 && (0.0..9.0e15).contains(f) => {
+            Value::Integer(*f as i64)
+        }
         (ResourceType::Float, Value::Integer(i)) => Value::Float(*i as f64),
         (ResourceType::Opaque, Value::Bytes(b)) => Value::Opaque(b.clone()),
         _ => return None,

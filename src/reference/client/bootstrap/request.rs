@@ -1,5 +1,6 @@
 //! What a request from the Bootstrap-Server asks (the Bootstrap Interface's CoAP mapping,
-//! LwM2M 1.0.2 §8.2.2), and carrying it out on the object store with the answer's code.
+//! LwM2M 1.0.2 §8.2.2; 1.1 adds Bootstrap-Read and Bootstrap-Discover, both GET), and
+//! carrying it out on the object store with the answer.
 
 use std::collections::BTreeSet;
 
@@ -7,9 +8,10 @@ use crate::coap::message::option;
 use crate::coap::{Code, Message};
 use crate::lwm2m::{Path, Record};
 
-use super::super::Fault;
-use super::super::dm::BAD_OPTION;
+use super::super::dm::{BAD_OPTION, Reply};
 use super::super::objects::ObjectStore;
+use super::super::{Fault, Version};
+use super::read;
 
 /// Critical options a bootstrap request may carry (Uri-Host, Uri-Port, Uri-Path, Uri-Query,
 /// Accept); any other critical option is 4.02 Bad Option (RFC 7252 §5.4.1).
@@ -19,13 +21,18 @@ const KNOWN_CRITICAL: [u16; 5] = [3, 7, option::URI_PATH, option::URI_QUERY, opt
 pub(super) enum Op {
     Write(Path),
     Delete(Path),
+    /// LwM2M 1.1: GET (with an Accept other than link format, or none).
+    Read(Path),
+    /// LwM2M 1.1: GET with Accept: application/link-format.
+    Discover(Path),
     Finish,
     Refused(Code),
 }
 
 /// The bootstrap operation `req` is (a Bootstrap-Finish is POST /bs, a Write PUT, a Delete
-/// DELETE), or None for a request not related to bootstrap.
-pub(super) fn classify(req: &Message) -> Option<Op> {
+/// DELETE, and for a 1.1 client a Read or Discover GET), or None for a request not related to
+/// bootstrap (an Observe, or for a 1.0 client any GET).
+pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
     let path = || {
         let segs: Option<Vec<&str>> = req
             .option_values(option::URI_PATH)
@@ -39,6 +46,11 @@ pub(super) fn classify(req: &Message) -> Option<Op> {
         Code::PUT if req.payload.is_empty() && !req.uri_query().is_empty() => return None,
         Code::PUT => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Write),
         Code::DELETE => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Delete),
+        Code::GET if !version.is_1_1() || req.observe().is_some() => return None,
+        Code::GET if req.accept() == Some(crate::lwm2m::ContentFormat::LINK_FORMAT.0) => {
+            path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Discover)
+        }
+        Code::GET => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
         _ => return None,
     };
     let unknown_critical = req
@@ -54,10 +66,14 @@ fn decode(path: &Path, req: &Message) -> Result<Vec<Record>, Code> {
     super::super::dm::decode_payload(path, req)
 }
 
-/// Carries out `op` on `store`; returns the code to answer with: 2.04 for Write and Finish,
-/// 2.02 for Delete (§8.2.6), or the error.
-pub(super) fn carry_out(op: &Op, req: &Message, store: &mut ObjectStore, faults: &BTreeSet<Fault>) -> Code {
+/// Carries out `op` on `store`; returns the answer: 2.04 for Write and Finish, 2.02 for
+/// Delete (§8.2.6), 2.05 with content for Read and Discover, or the error.
+pub(super) fn carry_out(op: &Op, req: &Message, store: &mut ObjectStore, faults: &BTreeSet<Fault>) -> Reply {
     let done = match op {
+        Op::Read(_) if faults.contains(&Fault::BsNoBootstrapRead) => Err(Code::METHOD_NOT_ALLOWED),
+        Op::Read(path) => return read::read(store, path, req.accept()).into(),
+        Op::Discover(_) if faults.contains(&Fault::BsNoBootstrapDiscover) => Err(Code::METHOD_NOT_ALLOWED),
+        Op::Discover(path) => return read::discover(store, path).into(),
         Op::Write(path) => {
             let create = !faults.contains(&Fault::BsWriteNeedsExistingInstance);
             decode(path, req)
@@ -72,5 +88,5 @@ pub(super) fn carry_out(op: &Op, req: &Message, store: &mut ObjectStore, faults:
         Op::Finish => Ok(Code::CHANGED),
         Op::Refused(code) => Err(*code),
     };
-    done.unwrap_or_else(|code| code)
+    Reply::code(done.unwrap_or_else(|code| code))
 }

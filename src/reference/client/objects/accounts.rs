@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use crate::coap::Code;
 use crate::lwm2m::objects::{ResourceType, resource_defs};
-use crate::lwm2m::{Path, Record, Value};
+use crate::lwm2m::{Link, Path, Record, Value};
 
 use super::{BINDING_U, ObjectStore, Resource, SECURITY, SERVER, rid, validate};
 
@@ -195,12 +195,66 @@ impl ObjectStore {
         lt.and_then(|v| u32::try_from(v).ok()).unwrap_or(0)
     }
 
+    /// A non-negative integer resource of Server instance `server_instance` (the 1.1 Unsigned
+    /// Integer resources 13, 14 and 17-20), if set.
+    pub(crate) fn server_unsigned(&self, server_instance: u16, r: u16) -> Option<u64> {
+        self.integer(SERVER, server_instance, r)
+            .and_then(|v| u64::try_from(v).ok())
+    }
+
+    /// A Boolean resource of Server instance `server_instance` (15, 16), if set.
+    pub(crate) fn server_boolean(&self, server_instance: u16, r: u16) -> Option<bool> {
+        match self.value(SERVER, server_instance, r) {
+            Some(Value::Boolean(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
     /// Binding /1/i/7.
     pub(crate) fn binding_of(&self, server_instance: u16) -> String {
         match self.value(SERVER, server_instance, rid::BINDING) {
             Some(Value::String(s)) => s.clone(),
             _ => BINDING_U.into(),
         }
+    }
+
+    /// The links of a Bootstrap-Discover (LwM2M 1.1.1 Core §5.2.7.3) of `object`, or of the
+    /// whole client when None: every Object Instance (the bare Object when it has none), the
+    /// Security instances with the Short Server ID (`ssid`) and Server URI (`uri`) of their
+    /// account, the Server instances with their `ssid`. So a Bootstrap-Server sees which
+    /// accounts exist and where they point, and can tell stale ones (BsR-7).
+    pub(crate) fn bootstrap_discover_links(&self, object: Option<u16>) -> Result<Vec<Link>, Code> {
+        if let Some(o) = object
+            && !self.objects.contains_key(&o)
+        {
+            return Err(Code::NOT_FOUND);
+        }
+        let mut links = Vec::new();
+        for (o, instances) in self.objects.iter().filter(|(o, _)| object.is_none_or(|w| w == **o)) {
+            if instances.is_empty() {
+                links.push(Link::new(format!("/{o}")));
+            }
+            for i in instances.keys() {
+                let mut link = Link::new(format!("/{o}/{i}"));
+                let ssid = match *o {
+                    SECURITY => self.integer(SECURITY, *i, security::SHORT_SERVER_ID),
+                    SERVER => self.integer(SERVER, *i, SERVER_SHORT_SERVER_ID),
+                    _ => None,
+                };
+                let bootstrap_account =
+                    self.value(SECURITY, *i, security::BOOTSTRAP_SERVER) == Some(&Value::Boolean(true));
+                if let Some(ssid) = ssid.filter(|_| !(*o == SECURITY && bootstrap_account)) {
+                    link.attributes.push(("ssid".into(), Some(ssid.to_string())));
+                }
+                if *o == SECURITY
+                    && let Some(Value::String(uri)) = self.value(SECURITY, *i, security::SERVER_URI)
+                {
+                    link.attributes.push(("uri".into(), Some(uri.clone())));
+                }
+                links.push(link);
+            }
+        }
+        Ok(links)
     }
 
     /// Bootstrap Write of `records` to `target` (an Object, Object Instance or Resource of

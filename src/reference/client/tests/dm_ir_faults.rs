@@ -324,6 +324,34 @@ fn period_faults() {
     assert_eq!(both(Fault::IrIgnoresPmax, periodic), (vec![2, 4], vec![]));
 }
 
+#[test]
+fn threshold_faults() {
+    // Default Maximum Period /1/0/3 (an Integer the server may write) goes from `values[0]`
+    // to `values[1]` (outside what the attribute reports) and then to `values[2]` (inside):
+    // (notifications after the first change, after the second).
+    let crossing = |attr: (&'static str, &'static str), values: [&'static str; 3]| {
+        move |rig: &mut Rig| {
+            assert_eq!(put_text(rig, "/1/0/3", values[0]), Code::CHANGED);
+            assert_eq!(rig.call(Code::PUT, "/1/0/3", with_query(&[attr])).code, Code::CHANGED);
+            let obs = observe(rig, "/1/0/3");
+            let after = |rig: &mut Rig, value| {
+                assert_eq!(put_text(rig, "/1/0/3", value), Code::CHANGED);
+                sent_within(rig, 1)
+                    .into_iter()
+                    .filter(|(_, m)| m.token == obs.token && m.observe().is_some())
+                    .count()
+            };
+            (after(rig, values[1]), after(rig, values[2]))
+        }
+    };
+    let gt = crossing(("gt", "150"), ["100", "120", "200"]);
+    assert_eq!(both(Fault::IrIgnoresGt, gt), ((0, 1), (1, 1)));
+    let lt = crossing(("lt", "150"), ["200", "180", "100"]);
+    assert_eq!(both(Fault::IrIgnoresLt, lt), ((0, 1), (1, 1)));
+    let st = crossing(("st", "10"), ["100", "105", "115"]);
+    assert_eq!(both(Fault::IrIgnoresSt, st), ((0, 1), (1, 1)));
+}
+
 /// Observes /1/0/6 (optionally writing a change at once) and returns the seconds at which
 /// notifications came within 5 s.
 fn notifications_at(rig: &mut Rig, change: bool) -> Vec<u64> {

@@ -27,6 +27,7 @@ async fn registers_then_answers_a_read() {
         endpoint: "e2e-client".into(),
         lifetime: 300,
         faults: BTreeSet::new(),
+        version: Default::default(),
     };
     let client = tokio::spawn(run(cfg));
 
@@ -70,6 +71,7 @@ async fn refuses_a_non_loopback_server() {
         endpoint: "x".into(),
         lifetime: 300,
         faults: BTreeSet::new(),
+        version: Default::default(),
     };
     let err = run(cfg).await.expect_err("refused");
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);

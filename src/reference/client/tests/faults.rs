@@ -100,7 +100,10 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::IrObjectNotifyChangedResourceOnly
         | Fault::IrReregisterWithUpdateAfterRestart
         | Fault::IrIgnoresPmin
-        | Fault::IrIgnoresPmax => NOT_IN_SESSION,
+        | Fault::IrIgnoresPmax
+        | Fault::IrIgnoresGt
+        | Fault::IrIgnoresLt
+        | Fault::IrIgnoresSt => NOT_IN_SESSION,
         // Need a Bootstrap-Server: see `tests/bootstrap/faults.rs`.
         Fault::BsAnswerDuringBootstrap
         | Fault::BsWriteNeedsExistingInstance
@@ -111,6 +114,17 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::SibAnswerObserve => NOT_IN_SESSION,
         // Only visible when the Register goes unanswered: see `tests/retry.rs`.
         Fault::RegNoRegisterRetry => NOT_IN_SESSION,
+        // LwM2M 1.1 only (this session is 1.0): see `tests/lwm2m_1_1.rs`.
+        Fault::RegOmitLwm2mVersion
+        | Fault::BsNoBootstrapRead
+        | Fault::BsNoBootstrapDiscover
+        | Fault::RegIgnoresPriorityOrder
+        | Fault::RegIgnoresInitialDelay
+        | Fault::RegIgnoresFailureBlock
+        | Fault::RegAlwaysBlocksOnFailure
+        | Fault::RegIgnoresRetryResources
+        | Fault::RegNoBootstrapOnFailure
+        | Fault::RegAlwaysBootstrapOnFailure => NOT_IN_SESSION,
     }
 }
 

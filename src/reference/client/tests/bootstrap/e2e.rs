@@ -88,6 +88,7 @@ fn config(bootstrap: SocketAddr) -> DeviceConfig {
         listen: None,
         lifetime: 300,
         faults: Default::default(),
+        version: Default::default(),
     }
 }
 

@@ -115,6 +115,7 @@ impl DeviceRig {
             listen: None,
             lifetime: LIFETIME,
             faults: faults.iter().copied().collect(),
+            version: Default::default(),
         }
     }
 

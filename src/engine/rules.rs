@@ -1,0 +1,50 @@
+//! `each_request` rules: checked on every new request of the DUT as it arrives, whatever step
+//! is running; a violation fails the case at once, citing the rule's requirement and frame.
+
+use std::time::Duration;
+
+use super::{Engine, Judgement, Outcome};
+use crate::evidence::Failure;
+
+impl Engine {
+    pub(super) fn check_rules(&mut self, _now: Duration, i: usize) {
+        let Some(inc) = self.incoming.get(i) else { return };
+        let broken = self.case.each_request.iter().find_map(|rule| {
+            if rule.method != inc.msg.code {
+                return None;
+            }
+            rule.path
+                .check(&inc.msg.uri_path(), &self.vars)
+                .err()
+                .map(|why| (rule, why))
+        });
+        let Some((rule, why)) = broken else { return };
+        let name = rule
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("each {} targets {}", rule.method, rule.path));
+        let requirement = rule
+            .requirement
+            .clone()
+            .unwrap_or_else(|| self.case.requirements.join(", "));
+        let expected = format!("every {} request to target {}", rule.method, rule.path);
+        let observed = format!("frame {}: {} — {why}", inc.frame, inc.msg);
+        let message = format!(
+            "during step {} (rule: {name}) [{requirement}]: expected {expected}; observed {observed}",
+            self.step + 1
+        );
+        let failure = Failure {
+            step: self.step + 1,
+            step_name: format!("rule: {name}"),
+            requirement: Some(requirement),
+            expected,
+            observed,
+            frames: vec![inc.frame],
+        };
+        self.finish(Outcome {
+            judgement: Judgement::Fail,
+            message,
+            failure: Some(failure),
+        });
+    }
+}
