@@ -40,25 +40,43 @@ pub fn finish_is_empty_post(x: &Exchange<'_>) -> Finding {
     )
 }
 
-/// Bootstrap-Write or Bootstrap-Delete sent while a Bootstrap-Finish to the same client waits for
-/// its answer: the finish indication came before the last write.
+/// How long a sender keeps trying an unanswered Confirmable request (RFC 7252 §4.8.2
+/// MAX_TRANSMIT_WAIT): after it, a Write no longer counts as in progress.
+const MAX_TRANSMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(93);
+
+/// The finish indication comes after every Write and Delete is sent, read at the CoAP level as
+/// bsserver-finish-after-all-writes reads it: a Write or Delete is sent when its exchange is
+/// complete (answered). So a Bootstrap-Finish fails while a Write or Delete to the same client is
+/// unanswered, and so does a Write or Delete sent after the Finish, before its answer.
 pub fn finish_after_all_writes(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
     // (bootstrap server, client) -> the unanswered Bootstrap-Finish
     let mut open: BTreeMap<_, u32> = BTreeMap::new();
+    // (bootstrap server, client, request frame) -> when the unanswered Write or Delete went out
+    let mut writes: BTreeMap<_, std::time::Duration> = BTreeMap::new();
     for a in x.items {
-        let (from, to) = (a.datagram.from, a.datagram.to);
-        match a.request_op() {
-            Some(Op::BootstrapFinish) => {
-                open.insert((from, to), a.frame());
-            }
-            Some(op @ (Op::BootstrapWrite | Op::BootstrapDelete)) => {
-                if let (Some(finish), Kind::Request { path, .. }) = (open.get(&(from, to)), &a.kind) {
+        let (from, to, frame) = (a.datagram.from, a.datagram.to, a.frame());
+        match (a.request_op(), &a.kind) {
+            (Some(Op::BootstrapFinish), _) => {
+                let at = a.datagram.at;
+                let pending = writes.iter().filter(|((b, c, _), sent)| {
+                    (*b, *c) == (from, to) && at.saturating_sub(**sent) <= MAX_TRANSMIT_WAIT
+                });
+                for ((_, _, w), _) in pending {
                     t.violation(
-                        vec![*finish, a.frame()],
+                        vec![*w, frame],
+                        format!("frame {frame}: Bootstrap-Finish sent while the request of frame {w} was unanswered"),
+                    );
+                }
+                open.insert((from, to), frame);
+            }
+            (Some(op @ (Op::BootstrapWrite | Op::BootstrapDelete)), Kind::Request { path, .. }) => {
+                writes.insert((from, to, frame), a.datagram.at);
+                if let Some(finish) = open.get(&(from, to)) {
+                    t.violation(
+                        vec![*finish, frame],
                         format!(
-                            "frame {}: {} {path} sent after the Bootstrap-Finish of frame {finish}",
-                            a.frame(),
+                            "frame {frame}: {} {path} sent after the Bootstrap-Finish of frame {finish}",
                             op.name()
                         ),
                     );
@@ -66,16 +84,16 @@ pub fn finish_after_all_writes(x: &Exchange<'_>) -> Finding {
             }
             _ => {}
         }
-        if let Some((_, Some(r))) = a.response()
-            && r.op == Op::BootstrapFinish
-            && open.remove(&(to, from)).is_some()
-        {
-            t.judged(r.frame);
+        if let Some((_, Some(r))) = a.response() {
+            writes.remove(&(to, from, r.frame));
+            if r.op == Op::BootstrapFinish && open.remove(&(to, from)).is_some() {
+                t.judged(r.frame);
+            }
         }
     }
     t.finding(
         "BS-BSSERVER-FINISH-AFTER-ALL-WRITES",
-        "no Bootstrap-Write or Bootstrap-Delete follows a Bootstrap-Finish before the client answers it",
+        "a Bootstrap-Finish waits for the answers to every Bootstrap-Write and Bootstrap-Delete, and none follows it before its answer",
         "no answered Bootstrap-Finish in the capture",
     )
 }

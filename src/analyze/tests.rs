@@ -334,3 +334,18 @@ fn a_registration_ended_without_re_observing_fails_the_server() {
     assert_eq!(judged(&reregistered(true), id), (Verdict::Pass, vec![7]));
     assert_eq!(judged(&reregistered(false), id), (Verdict::Fail, vec![5, 7]));
 }
+
+#[test]
+fn a_finish_while_a_write_is_unanswered_fails() {
+    let mut s = Script::default();
+    let req = s.send(CLIENT, BOOTSTRAP, request(Code::POST, "/bs", &["ep=dev1"]));
+    s.answer(&req, BOOTSTRAP, CLIENT, Code::CHANGED);
+    let w = s.send(BOOTSTRAP, CLIENT, request(Code::PUT, "/1/0/1", &[]));
+    let fin = s.send(BOOTSTRAP, CLIENT, request(Code::POST, "/bs", &[]));
+    s.answer(&w, CLIENT, BOOTSTRAP, Code::CHANGED);
+    s.answer(&fin, CLIENT, BOOTSTRAP, Code::CHANGED);
+    assert_eq!(
+        judged(&s, "BS-BSSERVER-FINISH-AFTER-ALL-WRITES"),
+        (Verdict::Fail, vec![3, 4])
+    );
+}
