@@ -113,7 +113,8 @@ fn must_ignore(
     target: impl Fn(&Annotated) -> bool,
     when: impl Fn(u32) -> String,
 ) -> Tally {
-    let mut reached: Vec<(u32, u32)> = Vec::new();
+    // request frame -> the frame its phase began
+    let mut reached: std::collections::BTreeMap<u32, u32> = Default::default();
     let mut t = Tally::default();
     for a in x.items {
         let (from, to) = (a.datagram.from, a.datagram.to);
@@ -121,11 +122,11 @@ fn must_ignore(
             && target(a)
             && let Some(since) = phase.since(to, from)
         {
-            reached.push((a.frame(), since));
+            reached.insert(a.frame(), since);
             t.judged(a.frame());
         }
         if let Some((code, Some(r))) = a.response().filter(|_| a.retransmits.is_none())
-            && let Some((_, since)) = reached.iter().find(|(f, _)| *f == r.frame)
+            && let Some(since) = reached.get(&r.frame)
             && phase.since(from, to).is_some()
         {
             t.violation(
