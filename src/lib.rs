@@ -5,12 +5,16 @@
 //! processes) -> `evidence` (pcap, result files, JUnit). `suite` ties them together for both the
 //! CLI and the libtest-mimic runner; `reference` holds the built-in reference DUTs.
 
+pub mod analyze;
 pub mod bench;
+pub mod capture;
 pub mod case;
 pub mod cli;
 pub mod coap;
+pub mod dialogue;
 pub mod engine;
 pub mod evidence;
+pub mod explain_cmd;
 pub mod lwm2m;
 pub mod reference;
 pub mod schema_cmd;

@@ -43,6 +43,10 @@ enum Command {
     Bench(lwm2m_conformance::bench::BenchArgs),
     /// Write the JSON Schemas of the case and profile YAML.
     Schema(lwm2m_conformance::schema_cmd::SchemaArgs),
+    /// Print the LwM2M transcript of captures (pcap/pcapng, taken by the harness or anywhere).
+    Explain(lwm2m_conformance::explain_cmd::ExplainArgs),
+    /// Judge captures against the requirements observation alone can settle; non-zero exit on a gating failure.
+    Analyze(lwm2m_conformance::explain_cmd::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,5 +67,7 @@ fn main() -> ExitCode {
         Command::ReferenceServer(a) => cli::reference_server(a),
         Command::Bench(a) => lwm2m_conformance::bench::run(a),
         Command::Schema(a) => lwm2m_conformance::schema_cmd::run(a),
+        Command::Explain(a) => lwm2m_conformance::explain_cmd::explain(a),
+        Command::Analyze(a) => lwm2m_conformance::explain_cmd::run_analyze(a),
     }
 }

@@ -165,15 +165,11 @@ impl Message {
 
     /// The Uri-Path and Uri-Query as "/a/b?k=v&flag".
     pub fn uri(&self) -> String {
-        let q: Vec<String> = self
-            .uri_query()
-            .into_iter()
-            .map(|(k, v)| v.map_or(k.clone(), |v| format!("{k}={v}")))
-            .collect();
+        let q = self.uri_query_joined("&");
         if q.is_empty() {
             self.uri_path()
         } else {
-            format!("{}?{}", self.uri_path(), q.join("&"))
+            format!("{}?{q}", self.uri_path())
         }
     }
 
@@ -195,6 +191,19 @@ impl Message {
                 }
             })
             .collect()
+    }
+
+    /// The Uri-Query items as written (`k=v` or `k`), joined by `sep`; empty when there are none.
+    pub fn uri_query_joined(&self, sep: &str) -> String {
+        let parts: Vec<String> = self
+            .uri_query()
+            .into_iter()
+            .map(|(k, v)| match v {
+                Some(v) => format!("{k}={v}"),
+                None => k,
+            })
+            .collect();
+        parts.join(sep)
     }
 
     pub fn content_format(&self) -> Option<u16> {

@@ -17,18 +17,14 @@ impl Engine {
         let msg = match Message::parse(bytes) {
             Ok(m) => m,
             Err(_) => {
-                self.transcript.datagram(now, frame, Direction::FromDut, bytes, None);
+                self.transcript
+                    .datagram(now, frame, Direction::FromDut, from, to, bytes);
                 self.unmatched.push((frame, "malformed datagram (not CoAP)".into()));
                 return;
             }
         };
-        let base = if msg.is_response() {
-            self.outgoing_for(&msg).map(|i| self.outgoing[i].path)
-        } else {
-            None
-        };
         self.transcript
-            .datagram(now, frame, Direction::FromDut, bytes, base.as_ref());
+            .datagram(now, frame, Direction::FromDut, from, to, bytes);
 
         match msg.mtype {
             MessageType::Acknowledgement | MessageType::Reset => {

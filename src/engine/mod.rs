@@ -237,7 +237,7 @@ impl Engine {
             dedup: DuplicateFilter::default(),
             held: Vec::new(),
             actions: VecDeque::new(),
-            transcript: Transcript::default(),
+            transcript: Transcript::new(harness_roles(&setup)),
             outcome: None,
             setup,
         };
@@ -331,7 +331,7 @@ impl Engine {
     fn emit(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: Vec<u8>) {
         self.frames += 1;
         self.transcript
-            .datagram(now, self.frames, Direction::ToDut, &bytes, None);
+            .datagram(now, self.frames, Direction::ToDut, from, to, &bytes);
         self.actions.push_back(Action::Send { from, to, bytes });
     }
 
@@ -341,6 +341,18 @@ impl Engine {
             self.outcome = Some(outcome);
         }
     }
+}
+
+/// The roles of the harness's own endpoints, so the transcript names a Bootstrap-Server's
+/// requests before its Bootstrap-Finish shows what it is.
+fn harness_roles(setup: &TrialSetup) -> crate::dialogue::Roles {
+    let mut roles = crate::dialogue::Roles::default();
+    for (name, addr) in &setup.endpoints {
+        if name.starts_with("bootstrap") {
+            roles.learn(*addr, crate::case::Role::BootstrapServer);
+        }
+    }
+    roles
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! A human-readable line per datagram (and per notable event), in pcap frame order. It uses role
 //! names rather than addresses and times relative to the trial start, so it is stable enough for
-//! snapshots once message IDs and tokens are redacted.
+//! snapshots once message IDs and tokens are redacted. The lines come from the same renderer as
+//! `explain` (crate::dialogue), so a failure and a capture of it read the same.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::coap::Message;
-use crate::lwm2m::{self, ContentFormat, Path};
+use crate::dialogue::{Datagram, Dialogue, Roles, render};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -16,9 +17,18 @@ pub enum Direction {
 #[derive(Debug, Default)]
 pub struct Transcript {
     lines: Vec<String>,
+    dialogue: Dialogue,
 }
 
 impl Transcript {
+    /// `roles`: what the harness knows of its own endpoints (its Bootstrap-Server account, say).
+    pub fn new(roles: Roles) -> Transcript {
+        Transcript {
+            lines: Vec::new(),
+            dialogue: Dialogue::with_roles(roles),
+        }
+    }
+
     pub fn lines(&self) -> Vec<String> {
         self.lines.clone()
     }
@@ -27,36 +37,26 @@ impl Transcript {
         self.lines.push(format!("      {:>8.3}s  {text}", now.as_secs_f64()));
     }
 
-    /// `base`: the LwM2M path a response's payload is relative to (the request's path).
-    pub fn datagram(&mut self, now: Duration, frame: u32, dir: Direction, bytes: &[u8], base: Option<&Path>) {
-        let arrow = match dir {
-            Direction::ToDut => "harness -> dut",
-            Direction::FromDut => "dut -> harness",
+    pub fn datagram(
+        &mut self,
+        now: Duration,
+        frame: u32,
+        dir: Direction,
+        from: SocketAddr,
+        to: SocketAddr,
+        bytes: &[u8],
+    ) {
+        let a = self.dialogue.annotate(Datagram {
+            frame,
+            at: now,
+            from,
+            to,
+            bytes: bytes.to_vec(),
+        });
+        let (from, to) = match dir {
+            Direction::ToDut => ("harness", "dut"),
+            Direction::FromDut => ("dut", "harness"),
         };
-        let body = match Message::parse(bytes) {
-            Ok(m) => {
-                let base = base.copied().or_else(|| m.uri_path().parse().ok());
-                match describe_payload(&m, base.as_ref()) {
-                    Some(p) => format!("{m} {p}"),
-                    None => m.to_string(),
-                }
-            }
-            Err(e) => format!("malformed datagram ({} bytes): {e}", bytes.len()),
-        };
-        self.lines
-            .push(format!("#{frame:<4} {:>8.3}s  {arrow}  {body}", now.as_secs_f64()));
+        self.lines.push(render::line(&a, from, to));
     }
-}
-
-pub fn describe_payload(m: &Message, base: Option<&Path>) -> Option<String> {
-    if m.payload.is_empty() {
-        return None;
-    }
-    let format = m.content_format().map(ContentFormat);
-    let root = Path::default();
-    let base = base.unwrap_or(&root);
-    Some(match lwm2m::decode(format, base, &m.payload) {
-        Ok(c) => c.describe(format),
-        Err(e) => format!("(payload does not decode: {e})"),
-    })
 }
