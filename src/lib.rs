@@ -13,6 +13,7 @@ pub mod engine;
 pub mod evidence;
 pub mod lwm2m;
 pub mod reference;
+pub mod report_cmd;
 pub mod schema_cmd;
 pub mod suite;
 pub mod transport;

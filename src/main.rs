@@ -39,6 +39,9 @@ enum Command {
     Bench(lwm2m_conformance::bench::BenchArgs),
     /// Write the JSON Schemas of the case and profile YAML.
     Schema(lwm2m_conformance::schema_cmd::SchemaArgs),
+    /// Merge the results of one or many shards (reports/results/*.json) into the JUnit file, the
+    /// checklist and the traceability matrix.
+    Report(lwm2m_conformance::report_cmd::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,5 +58,6 @@ fn main() -> ExitCode {
         Command::ReferenceClient(a) => cli::reference_client(a),
         Command::Bench(a) => lwm2m_conformance::bench::run(a),
         Command::Schema(a) => lwm2m_conformance::schema_cmd::run(a),
+        Command::Report(a) => lwm2m_conformance::report_cmd::run(a),
     }
 }

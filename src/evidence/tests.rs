@@ -1,0 +1,82 @@
+//! The reports for a fixed result set (`fixtures/`): one pass, one MUST-level failure whose
+//! observed text is hostile markup, a skip, a server-role inconclusive, and a case that did not
+//! run. Snapshots of the Markdown; the HTML is checked for escaping and self-containment here and
+//! rendered in a real browser by tests/checklist_browser.rs.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::case::Catalogue;
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/evidence/fixtures")
+}
+
+pub struct Fixture {
+    pub info: RunInfo,
+    pub catalogue: Catalogue,
+    pub cases: Vec<CaseRef>,
+    pub results: Vec<CaseResult>,
+}
+
+impl Fixture {
+    pub fn load() -> Fixture {
+        let catalogue = crate::case::load::load_catalogue(&fixtures().join("catalogue.yaml")).unwrap();
+        let merged = merge::merge(&[fixtures()]).unwrap();
+        let mut cases: Vec<CaseRef> = merged.results.iter().map(CaseRef::of).collect();
+        cases.push(CaseRef {
+            case_id: "client-register-again".into(),
+            trial_name: "client::registration::register_again".into(),
+            requirements: vec!["REG-CLIENT-REGISTER-URI".into()],
+        });
+        Fixture {
+            info: merged.info.unwrap(),
+            catalogue,
+            cases,
+            results: merged.results,
+        }
+    }
+
+    pub fn evidence(&self) -> Evidence<'_> {
+        Evidence {
+            info: &self.info,
+            catalogue: &self.catalogue,
+            cases: &self.cases,
+            results: &self.results,
+        }
+    }
+}
+
+#[test]
+fn checklist_markdown() {
+    insta::assert_snapshot!(checklist_md(&Fixture::load().evidence()));
+}
+
+#[test]
+fn traceability_markdown() {
+    insta::assert_snapshot!(matrix_md(&Fixture::load().evidence()));
+}
+
+#[test]
+fn html_escapes_dut_text_and_stays_self_contained() {
+    let html = checklist_html(&Fixture::load().evidence());
+    assert!(!html.contains("<script"), "DUT text became markup");
+    assert!(html.contains("lt=&lt;script&gt;alert(1)&lt;/script&gt; | *42*"));
+    // No script, stylesheet, image or font from anywhere: the only links are to the captures.
+    for needle in ["src=", "<link", "url(", "@import", "http://", "https://"] {
+        assert!(!html.contains(needle), "external reference {needle:?} in the page");
+    }
+    let hrefs: Vec<&str> = html
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert!(!hrefs.is_empty());
+    for h in hrefs {
+        assert!(
+            h.starts_with("../captures/") || h.starts_with("#case-"),
+            "unexpected link {h}"
+        );
+    }
+    assert!(html.contains(r#"<tr class="case fail" id="case-client-register-lifetime">"#));
+}
