@@ -106,7 +106,8 @@ fn matrix(m: &Matrix) -> Markup {
                                 td {
                                     @for j in &row.cases {
                                         @let class = j.verdict.map(Verdict::name).unwrap_or("not-run");
-                                        div { a href={ "#case-" (j.case_id) } { code { (j.case_id) } } " " (badge(class, "", j.word())) }
+                                        @let sign = j.verdict.map(mark).unwrap_or("–");
+                                        div { a href={ "#case-" (j.case_id) } { code { (j.case_id) } } " " (badge(class, sign, j.word())) }
                                     }
                                 }
                             }

@@ -152,8 +152,27 @@ async fn check(fault: &str) -> Result<(), String> {
         .arg("--testcases")
         .arg(super::project().join("testcases"));
     let r = output(report, "lwm2m-conformance report".into()).await?;
-    if r.status.code() == Some(2) {
-        return Err(format!("report failed: {}", String::from_utf8_lossy(&r.stderr)));
+    // Exit 1: the fault's MUST-level failure gates, as it does for `run`.
+    if r.status.code() != Some(1) {
+        return Err(format!(
+            "report exited {}: {}",
+            r.status,
+            String::from_utf8_lossy(&r.stderr)
+        ));
+    }
+
+    // Without --allow-missing, the cases the shards did not run fail the merge: a shard that
+    // died must not look like a green run.
+    let mut strict = tokio::process::Command::new(env!("CARGO_BIN_EXE_lwm2m-conformance"));
+    strict
+        .arg("report")
+        .arg(&shard_dirs[0])
+        .arg("--out")
+        .arg(work.join("one-shard"));
+    let r = output(strict, "report of one shard".into()).await?;
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    if r.status.code() != Some(1) || !stderr.contains("have no result") {
+        return Err(format!("one shard alone must fail the merge: {}: {stderr}", r.status));
     }
 
     let want = verdicts(&single_out.join("reports/junit.xml"))?;
