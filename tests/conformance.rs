@@ -75,7 +75,10 @@ fn main() -> ExitCode {
     let info = RunInfo::new(&profile, profile_file.as_deref());
     if !args.list {
         // Every process of a nextest run writes the same bytes here: what `report` merges.
-        let _ = info.write(&Outputs::under(&out_root()).results);
+        let dir = Outputs::under(&out_root()).results;
+        if let Err(e) = info.write(&dir) {
+            eprintln!("cannot write the run description into {}: {e}", dir.display());
+        }
     }
     let profile = Arc::new(profile);
     let results: Arc<Mutex<Vec<CaseResult>>> = Arc::default();
