@@ -1,7 +1,8 @@
 //! The whole suite against a third-party LwM2M client, lwm2m-node-lib 1.4.0 (npm), through
 //! `duts/lwm2m-node-lib.yaml`. Its verdicts are an insta snapshot: a harness change that flips a
 //! verdict against a real implementation shows up as a snapshot diff to review, and
-//! `reports/interop/lwm2m-node-lib.md` explains every verdict that is not a pass.
+//! `reports/interop/lwm2m-node-lib.md` explains every verdict that is not a pass. The run's
+//! checklist and matrix go to `target/interop/lwm2m-node-lib/reports/`.
 //!
 //! Set-up is part of the test: the client's npm dependencies are installed (`npm ci`) when missing,
 //! so `cargo test` on a machine with Node.js needs nothing else.
@@ -11,6 +12,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use lwm2m_conformance::case::load::load_profile;
+use lwm2m_conformance::evidence::RunInfo;
 use lwm2m_conformance::suite::{self, Outputs};
 
 fn project() -> PathBuf {
@@ -40,13 +42,16 @@ fn lwm2m_node_lib_verdicts() {
     let profile = load_profile(&profile_file).expect("profile loads");
     let suite = suite::load(&project().join("testcases")).expect("suite loads");
     let entries = suite.entries.clone();
-    let out = Outputs::under(&project().join("target").join("interop").join("lwm2m-node-lib"));
+    let root = project().join("target").join("interop").join("lwm2m-node-lib");
+    let out = Outputs::under(&root);
+    let info = RunInfo::new(&profile, Some(&profile_file));
+    let suite = Arc::new(suite);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let results = rt.block_on(suite::run_all(
-        Arc::new(suite),
+        suite.clone(),
         entries,
         Arc::new(profile),
         Some(profile_file),
@@ -55,6 +60,8 @@ fn lwm2m_node_lib_verdicts() {
         false,
         |_| {},
     ));
+    // The interop checklist of this third-party DUT, as an interop event would read it.
+    suite::reports::write_all(&root.join("reports"), &suite, &info, &results).expect("reports written");
     let table: Vec<String> = results
         .iter()
         .map(|r| {

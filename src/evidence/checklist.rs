@@ -28,8 +28,15 @@ pub fn header(e: &Evidence) -> Vec<(&'static str, String)> {
     if let Some(d) = &i.description {
         rows.push(("Description", d.clone()));
     }
-    rows.push(("Features", i.features.join(", ")));
-    rows.push(("Content formats", i.content_formats.join(", ")));
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "(none declared)".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    rows.push(("Features", list(&i.features)));
+    rows.push(("Content formats", list(&i.content_formats)));
     if !i.known_failures.is_empty() {
         rows.push(("Known failures", i.known_failures.join(", ")));
     }

@@ -41,7 +41,11 @@ impl RunInfo {
             harness: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
             dut: profile.name.clone(),
             profile: match profile_file {
-                Some(f) => f.display().to_string(),
+                // Relative to the working directory when under it, like the result files' paths.
+                Some(f) => {
+                    let cwd = std::env::current_dir().unwrap_or_default();
+                    f.strip_prefix(&cwd).unwrap_or(f).display().to_string()
+                }
                 None if profile.builtin => "built-in (each case runs against the reference DUT of its role)".into(),
                 None => "(none)".into(),
             },
@@ -59,7 +63,7 @@ impl RunInfo {
             harness: "(unknown)".into(),
             dut: dut.to_owned(),
             profile: "(unknown: no _run.json among the results)".into(),
-            role: String::new(),
+            role: "(unknown)".into(),
             description: None,
             features: Vec::new(),
             content_formats: Vec::new(),
