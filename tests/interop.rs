@@ -45,6 +45,7 @@ fn lwm2m_node_lib_verdicts() {
     let root = project().join("target").join("interop").join("lwm2m-node-lib");
     let out = Outputs::under(&root);
     let info = RunInfo::new(&profile, Some(&profile_file));
+    info.write(&out.results).expect("run description written");
     let suite = Arc::new(suite);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

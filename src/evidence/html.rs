@@ -30,6 +30,7 @@ tr.skipped td, tr.not-run td { background: #f2f2f2; color: #555555; }
 .badge.pass, .badge.expected-fail { background: #1e7b34; }
 .badge.fail, .badge.inconclusive, .badge.error, .badge.unexpected-pass { background: #b3161b; }
 .badge.skipped, .badge.not-run { background: #6b6b6b; }
+#problems ul { list-style: none; padding-left: 0; } #problems li { margin: 3px 0; }
 ";
 
 fn badge(class: &str, mark: &str, word: &str) -> Markup {
@@ -124,6 +125,13 @@ fn matrix(m: &Matrix) -> Markup {
 
 pub fn checklist_html(e: &Evidence) -> String {
     let not_run = e.not_run();
+    // Every problem first, linked to its row: at an interop event that is what is read first.
+    let problems: Vec<&CaseResult> = e
+        .groups()
+        .into_iter()
+        .flat_map(|g| g.results)
+        .filter(|r| r.verdict.is_problem())
+        .collect();
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -136,6 +144,16 @@ pub fn checklist_html(e: &Evidence) -> String {
             body {
                 h1 { "Interop checklist: " (e.info.dut) }
                 table class="header" { tbody { @for (label, value) in header(e) { tr { th { (label) } td { (value) } } } } }
+                @if !problems.is_empty() {
+                    nav id="problems" {
+                        h2 { "Needs attention" }
+                        ul {
+                            @for r in &problems {
+                                li { (badge(r.verdict.name(), mark(r.verdict), verdict_word(r.verdict))) " " a href={ "#case-" (r.case_id) } { code { (r.case_id) } } " " (r.title) }
+                            }
+                        }
+                    }
+                }
                 @for g in e.groups() { (group(e, &g)) }
                 @if !not_run.is_empty() {
                     section id="not-run" {
