@@ -8,10 +8,12 @@ use super::report::{Evidence, pcap_link, reason};
 use super::{CaseResult, Verdict};
 use crate::suite::summary::{counts, verdict_word};
 
-/// A mark that survives a black-and-white print or a plain-text reader.
+/// A mark that survives a black-and-white print or a plain-text reader. A known failure is
+/// neither a pass nor a new problem: it keeps CI green but is still the DUT failing.
 pub fn mark(v: Verdict) -> &'static str {
     match v {
-        Verdict::Pass | Verdict::ExpectedFail => "✓",
+        Verdict::Pass => "✓",
+        Verdict::ExpectedFail => "⚠",
         Verdict::Skipped => "–",
         _ => "✗",
     }

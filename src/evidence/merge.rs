@@ -101,8 +101,17 @@ pub fn read_shard(dir: &Path) -> Result<Shard, MergeError> {
     Ok(Shard { results, info })
 }
 
+/// What two records of one case must agree on: the verdict and what it was judged against.
+/// Timing, transcripts and tokens differ between any two runs and are not compared.
 fn judgement(r: &CaseResult) -> String {
-    format!("{} against {} (gating: {})", r.verdict.name(), r.dut, r.gating)
+    format!(
+        "{} against {} (gating: {}; {} [{}])",
+        r.verdict.name(),
+        r.dut,
+        r.gating,
+        r.level.word(),
+        r.requirements.join(", ")
+    )
 }
 
 pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
