@@ -12,7 +12,7 @@ mod report;
 mod result;
 mod results;
 mod run_info;
-mod traceability;
+pub(crate) mod traceability;
 
 pub use atomic::write_atomic;
 pub use checklist::checklist_md;

@@ -80,3 +80,38 @@ fn html_escapes_dut_text_and_stays_self_contained() {
     }
     assert!(html.contains(r#"<tr class="case fail" id="case-client-register-lifetime">"#));
 }
+
+#[test]
+fn the_matrix_lists_every_entry_of_the_real_catalogue_once() {
+    let suite = crate::suite::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("testcases")).unwrap();
+    let cases = crate::suite::reports::case_refs(&suite);
+    let info = RunInfo::unknown("nobody");
+    let e = Evidence {
+        info: &info,
+        catalogue: &suite.catalogue,
+        cases: &cases,
+        results: &[],
+    };
+    let m = traceability::Matrix::of(&e);
+    let mut ids: Vec<&str> = m
+        .judged
+        .iter()
+        .flat_map(|s| s.rows.iter().map(|r| r.req.id.as_str()))
+        .chain(m.must_without_case.iter().map(|r| r.id.as_str()))
+        .chain(m.other_without_case.iter().map(|r| r.id.as_str()))
+        .chain(m.not_testable.iter().map(|r| r.id.as_str()))
+        .collect();
+    ids.sort_unstable();
+    let mut want: Vec<&str> = suite.catalogue.requirements.iter().map(|r| r.id.as_str()).collect();
+    want.sort_unstable();
+    assert_eq!(ids, want);
+    // Nothing ran, so every case in the matrix says so.
+    assert!(
+        m.judged
+            .iter()
+            .flat_map(|s| &s.rows)
+            .flat_map(|r| &r.cases)
+            .all(|j| j.verdict.is_none())
+    );
+    assert_eq!(e.not_run().len(), suite.entries.len());
+}
