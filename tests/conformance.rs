@@ -51,10 +51,7 @@ fn main() -> ExitCode {
     // this test executable.
     unsafe { std::env::set_var("LWM2M_CONFORMANCE_EXE", env!("CARGO_BIN_EXE_lwm2m-conformance")) };
     let mut args = Arguments::from_args();
-    // Trials mostly wait on the DUT (quiet windows, timeouts): run many at once even on 2 cores.
-    if args.test_threads.is_none() {
-        args.test_threads = Some(32);
-    }
+    let explicit_threads = args.test_threads.is_some();
     let root = project().join("testcases");
     let suite = match suite::load(&root) {
         Ok(s) => Arc::new(s),
@@ -72,6 +69,11 @@ fn main() -> ExitCode {
             return libtest_mimic::run(&args, vec![t]).exit_code();
         }
     };
+    // Trials mostly wait on the DUT (quiet windows, timeouts): run many at once even on 2 cores;
+    // an attached DUT is one device, so its trials run one at a time.
+    if !explicit_threads {
+        args.test_threads = Some(if profile.parallel() { 32 } else { 1 });
+    }
     let info = RunInfo::new(&profile, profile_file.as_deref());
     if !args.list {
         // Every process of a nextest run writes the same bytes here: what `report` merges.
