@@ -1,10 +1,10 @@
 //! `reports/checklist.md`: the interop checklist a person reads, per run. A header names the DUT,
 //! its profile, the date and the harness version; then, per role and interface, one row per case
-//! with its verdict, the requirements it cites (ID and sentence), why it did not pass, and a link
-//! to its pcap. `checklist.html` (see `html.rs`) is the same for a browser.
+//! with its verdict, the requirements it cites (ID and sentence), why it did not pass, and links
+//! to its pcap and DUT log. `checklist.html` (see `html.rs`) is the same for a browser.
 
 use super::markdown::{cell, code};
-use super::report::{Evidence, pcap_link, reason};
+use super::report::{Evidence, evidence_links, reason};
 use super::{CaseResult, Verdict};
 use crate::suite::summary::{counts, verdict_word};
 
@@ -67,11 +67,13 @@ fn row(e: &Evidence, r: &CaseResult) -> String {
             None => format!("{}: {}", code(&c.id), cell(c.text)),
         })
         .collect();
-    let pcap = pcap_link(r)
+    let links: Vec<String> = evidence_links(r)
+        .into_iter()
         .map(|(href, name)| format!("[{}]({href})", cell(&name)))
-        .unwrap_or_default();
+        .collect();
+    let evidence = links.join("<br>");
     format!(
-        "| {verdict} | {case} | {} | {} | {} | {pcap} |\n",
+        "| {verdict} | {case} | {} | {} | {} | {evidence} |\n",
         r.ets.as_deref().map(cell).unwrap_or_default(),
         cited.join("<br>"),
         reason(r).as_deref().map(cell).unwrap_or_default(),
@@ -86,7 +88,7 @@ pub fn checklist_md(e: &Evidence) -> String {
     for g in e.groups() {
         let duts: Vec<String> = g.duts.iter().map(|d| code(d)).collect();
         out.push_str(&format!(
-            "\n## {} (DUT {})\n\n| Verdict | Case | ETS | Requirements | Reason | pcap |\n|---|---|---|---|---|---|\n",
+            "\n## {} (DUT {})\n\n| Verdict | Case | ETS | Requirements | Reason | Evidence |\n|---|---|---|---|---|---|\n",
             cell(&g.heading),
             duts.join(", ")
         ));

@@ -6,7 +6,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::checklist::{header, mark};
-use super::report::{Evidence, Group, pcap_link, reason};
+use super::report::{Evidence, Group, evidence_links, reason};
 use super::traceability::Matrix;
 use super::{CaseResult, Verdict};
 use crate::case::Requirement;
@@ -59,7 +59,7 @@ fn case_row(e: &Evidence, r: &CaseResult) -> Markup {
                     }
                 }
             }
-            td { @if let Some((href, name)) = pcap_link(r) { a href=(href) { (name) } } }
+            td { @for (href, name) in evidence_links(r) { div { a href=(href) { (name) } } } }
         }
     }
 }
@@ -69,7 +69,7 @@ fn group(e: &Evidence, g: &Group) -> Markup {
         section class="interface" id={ "interface-" (g.classname) } {
             h2 { (g.heading) " " small { "(DUT " (g.duts.join(", ")) ")" } }
             table {
-                thead { tr { th { "Verdict" } th { "Case" } th { "ETS" } th { "Requirements" } th { "Reason" } th { "pcap" } } }
+                thead { tr { th { "Verdict" } th { "Case" } th { "ETS" } th { "Requirements" } th { "Reason" } th { "Evidence" } } }
                 tbody { @for r in &g.results { (case_row(e, r)) } }
             }
         }

@@ -155,11 +155,17 @@ pub fn reason(r: &CaseResult) -> Option<String> {
     Some(s)
 }
 
-/// The link from `reports/` to the case's capture, relative so the folder can be archived with
-/// `captures/` beside it. Only the file name of the recorded path is used: the link never leaves
-/// `../captures/`.
-pub fn pcap_link(r: &CaseResult) -> Option<(String, String)> {
-    let p = r.pcap.as_deref()?;
-    let name = std::path::Path::new(p).file_name()?.to_string_lossy().into_owned();
-    Some((format!("../captures/{name}"), name))
+/// Links from `reports/` to the case's capture and, when there is one, the DUT's log: relative,
+/// so the folder can be archived with `captures/` beside it. Only the file name of a recorded
+/// path is used: a link never leaves `../captures/`.
+pub fn evidence_links(r: &CaseResult) -> Vec<(String, String)> {
+    [r.pcap.as_deref(), r.dut_log.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| std::path::Path::new(p).file_name())
+        .map(|n| {
+            let name = n.to_string_lossy().into_owned();
+            (format!("../captures/{name}"), name)
+        })
+        .collect()
 }
