@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::evidence::merge::merge;
-use crate::evidence::{CaseResult, RunInfo};
+use crate::evidence::{RunInfo, distinct_duts};
 use crate::suite::{self, reports, summary};
 
 #[derive(clap::Args)]
@@ -25,13 +25,6 @@ pub struct ReportArgs {
     /// run). Without it they do: a shard that died must not pass as a green run.
     #[arg(long)]
     pub allow_missing: bool,
-}
-
-fn info_for(results: &[CaseResult]) -> RunInfo {
-    let mut duts: Vec<&str> = results.iter().map(|r| r.dut.as_str()).collect();
-    duts.sort_unstable();
-    duts.dedup();
-    RunInfo::unknown(&duts.join(", "))
 }
 
 pub fn run(a: ReportArgs) -> ExitCode {
@@ -53,7 +46,10 @@ pub fn run(a: ReportArgs) -> ExitCode {
     for note in &merged.notes {
         eprintln!("note: {note}");
     }
-    let info = merged.info.clone().unwrap_or_else(|| info_for(&merged.results));
+    let info = merged
+        .info
+        .clone()
+        .unwrap_or_else(|| RunInfo::unknown(&distinct_duts(&merged.results).join(", ")));
     let cases = reports::case_refs(&suite);
     let missing: Vec<&str> = cases
         .iter()

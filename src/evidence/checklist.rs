@@ -4,7 +4,7 @@
 //! to its pcap and DUT log. `checklist.html` (see `html.rs`) is the same for a browser.
 
 use super::markdown::{cell, code};
-use super::report::{Evidence, evidence_links, reason};
+use super::report::{Evidence, distinct_duts, evidence_links, reason};
 use super::{CaseResult, Verdict};
 use crate::suite::summary::{counts, verdict_word};
 
@@ -22,11 +22,14 @@ pub fn mark(v: Verdict) -> &'static str {
 /// The header's rows: (label, value). Shared with the HTML page.
 pub fn header(e: &Evidence) -> Vec<(&'static str, String)> {
     let i = e.info;
-    let mut rows = vec![
-        ("DUT", i.dut.clone()),
-        ("Profile", i.profile.clone()),
-        ("Role", i.role.clone()),
-    ];
+    // The built-in profile runs each role's cases against that role's reference DUT: name them all.
+    let duts = distinct_duts(e.results);
+    let dut = if duts.is_empty() || duts == [i.dut.as_str()] {
+        i.dut.clone()
+    } else {
+        duts.join(", ")
+    };
+    let mut rows = vec![("DUT", dut), ("Profile", i.profile.clone()), ("Role", i.role.clone())];
     if let Some(d) = &i.description {
         rows.push(("Description", d.clone()));
     }

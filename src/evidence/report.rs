@@ -55,9 +55,7 @@ impl<'a> Evidence<'a> {
             .into_iter()
             .map(|(classname, mut results)| {
                 results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name).then(a.case_id.cmp(&b.case_id)));
-                let mut duts: Vec<&str> = results.iter().map(|r| r.dut.as_str()).collect();
-                duts.sort_unstable();
-                duts.dedup();
+                let duts = distinct_duts(results.iter().copied());
                 let heading = if classname.is_empty() {
                     "(no interface)".to_owned()
                 } else {
@@ -132,6 +130,14 @@ pub struct Cited<'a> {
     pub id: String,
     pub level: Option<&'static str>,
     pub text: &'a str,
+}
+
+/// The DUTs some results ran against, sorted, each once.
+pub fn distinct_duts<'r>(results: impl IntoIterator<Item = &'r CaseResult>) -> Vec<&'r str> {
+    let mut duts: Vec<&str> = results.into_iter().map(|r| r.dut.as_str()).collect();
+    duts.sort_unstable();
+    duts.dedup();
+    duts
 }
 
 /// Why a case did not pass, on one line: the engine's message (it names the step, the
