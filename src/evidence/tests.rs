@@ -57,6 +57,41 @@ fn traceability_markdown() {
     insta::assert_snapshot!(matrix_md(&Fixture::load().evidence()));
 }
 
+/// The Markdown as GitHub-flavoured renderers read it (pulldown-cmark with tables): hostile DUT
+/// text must neither add an element nor split a row.
+#[test]
+fn markdown_renders_with_dut_text_inert_and_rows_whole() {
+    use pulldown_cmark::{Options, Parser, html};
+    let f = Fixture::load();
+    for md in [checklist_md(&f.evidence()), matrix_md(&f.evidence())] {
+        let mut out = String::new();
+        html::push_html(&mut out, Parser::new_ext(&md, Options::ENABLE_TABLES));
+        assert!(!out.contains("<script"), "DUT text became markup:\n{out}");
+        for table in out.split("<table>").skip(1) {
+            let table = table.split("</table>").next().unwrap();
+            let (head, body) = table.split_once("</thead>").unwrap();
+            let columns = head.matches("<th>").count();
+            for row in body.split("<tr>").skip(1) {
+                assert_eq!(row.matches("<td>").count(), columns, "a row split or merged: {row}");
+            }
+        }
+    }
+    let mut out = String::new();
+    html::push_html(
+        &mut out,
+        Parser::new_ext(&checklist_md(&f.evidence()), Options::ENABLE_TABLES),
+    );
+    let fail_row = out
+        .split("<tr>")
+        .find(|r| r.contains("client-register-lifetime"))
+        .unwrap();
+    assert!(fail_row.contains("<strong>FAIL</strong>"), "{fail_row}");
+    assert!(
+        fail_row.contains("lt=&lt;script&gt;alert(1)&lt;/script&gt; | *42*"),
+        "{fail_row}"
+    );
+}
+
 #[test]
 fn html_escapes_dut_text_and_stays_self_contained() {
     let html = checklist_html(&Fixture::load().evidence());
