@@ -19,6 +19,8 @@ pub struct ReportArgs {
     /// to `../captures/<case>.pcap`, so put the shards' captures beside it.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
+    /// The suite the results are of, for the cases that did not run and the catalogue (default:
+    /// $LWM2M_TESTCASES, else ./testcases).
     #[arg(long)]
     pub testcases: Option<PathBuf>,
     /// Cases of the suite without a result are listed but do not fail the command (a filtered
