@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::case::load::{case_files, load_profile};
-use crate::evidence::write_junit;
 use crate::suite::{self, Outputs, summary};
 
 #[derive(clap::Args, Default)]
@@ -72,8 +71,16 @@ pub fn run(a: RunArgs) -> ExitCode {
         }
     };
     let start = std::time::Instant::now();
+    let info = crate::evidence::RunInfo::new(&profile, profile_file.as_deref());
+    if let Err(e) = info.write(&outputs.results) {
+        eprintln!(
+            "cannot write the run description into {}: {e}",
+            outputs.results.display()
+        );
+    }
+    let suite = Arc::new(suite);
     let results = rt.block_on(suite::run_all(
-        Arc::new(suite),
+        suite.clone(),
         entries,
         Arc::new(profile),
         profile_file,
@@ -85,14 +92,16 @@ pub fn run(a: RunArgs) -> ExitCode {
     let mut results = results;
     results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
     let junit = a.out.join("reports").join("junit.xml");
-    if let Err(e) = write_junit(&junit, "lwm2m-conformance", &results) {
-        eprintln!("cannot write {}: {e}", junit.display());
+    // JUnit, checklist (MD + HTML) and traceability matrix, as `report` writes them from shards.
+    if let Err(e) = suite::reports::write_all(&a.out.join("reports"), &suite, &info, &results) {
+        eprintln!("cannot write the reports into {}: {e}", a.out.join("reports").display());
     }
     print!("{}", summary::table(&results));
     println!(
-        "wall time {:.1}s; JUnit {}; captures {}",
+        "wall time {:.1}s; JUnit {}; checklist {}; captures {}",
         start.elapsed().as_secs_f64(),
         junit.display(),
+        a.out.join("reports").join("checklist.html").display(),
         outputs.captures.display()
     );
     if results.iter().any(|r| r.gating) {

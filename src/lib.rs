@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod explain_cmd;
 pub mod lwm2m;
 pub mod reference;
+pub mod report_cmd;
 pub mod schema_cmd;
 pub mod suite;
 pub mod transport;

@@ -47,6 +47,9 @@ enum Command {
     Explain(lwm2m_conformance::explain_cmd::ExplainArgs),
     /// Judge captures against the requirements observation alone can settle; non-zero exit on a gating failure.
     Analyze(lwm2m_conformance::explain_cmd::AnalyzeArgs),
+    /// Merge the results of one or many shards (reports/results/*.json) into the JUnit file, the
+    /// checklist and the traceability matrix.
+    Report(lwm2m_conformance::report_cmd::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,5 +72,6 @@ fn main() -> ExitCode {
         Command::Schema(a) => lwm2m_conformance::schema_cmd::run(a),
         Command::Explain(a) => lwm2m_conformance::explain_cmd::explain(a),
         Command::Analyze(a) => lwm2m_conformance::explain_cmd::run_analyze(a),
+        Command::Report(a) => lwm2m_conformance::report_cmd::run(a),
     }
 }

@@ -7,8 +7,19 @@
 //!   case's `catches` fault: it must FAIL, citing one of the case's requirements. A case that
 //!   cannot fail proves nothing.
 //!
+//! * `selftest::shards` — the suite's CI-at-scale path: a few trials run one process each, the
+//!   way `cargo nextest run` runs them, in two shards, merged with `lwm2m-conformance report`:
+//!   the merge must give the verdicts of one in-process run of the same trials.
+//!
 //! Filter as usual: `cargo test --test conformance -- registration`, list with `-- --list`.
-//! Results go to reports/results/<case>.json and reports/junit.xml, pcaps to captures/.
+//! Results go to reports/results/<case>.json, pcaps to captures/ (under `$LWM2M_OUT` if set).
+//! A run of one trial (`--exact`, which is how nextest runs every trial in its own process)
+//! writes only its result file; any other run also writes reports/junit.xml, checklist.md,
+//! checklist.html and traceability.md from its results. `lwm2m-conformance report` rebuilds
+//! those from the result files of any number of such processes or shards.
+
+#[path = "conformance/shards.rs"]
+mod shards;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::PathBuf;
@@ -16,7 +27,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use lwm2m_conformance::case::Profile;
-use lwm2m_conformance::evidence::{CaseResult, Verdict, write_junit};
+use lwm2m_conformance::evidence::{CaseResult, RunInfo, Verdict};
 use lwm2m_conformance::suite::{self, Entry, Outputs, Suite};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -30,15 +41,17 @@ fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Where captures/ and reports/ go: `$LWM2M_OUT` (one folder per shard), else the project.
+fn out_root() -> PathBuf {
+    std::env::var_os("LWM2M_OUT").map(PathBuf::from).unwrap_or_else(project)
+}
+
 fn main() -> ExitCode {
     // SAFETY of set_var: done before any thread starts. `{exe}` must be the harness binary, not
     // this test executable.
     unsafe { std::env::set_var("LWM2M_CONFORMANCE_EXE", env!("CARGO_BIN_EXE_lwm2m-conformance")) };
     let mut args = Arguments::from_args();
-    // Trials mostly wait on the DUT (quiet windows, timeouts): run many at once even on 2 cores.
-    if args.test_threads.is_none() {
-        args.test_threads = Some(32);
-    }
+    let explicit_threads = args.test_threads.is_some();
     let root = project().join("testcases");
     let suite = match suite::load(&root) {
         Ok(s) => Arc::new(s),
@@ -56,6 +69,19 @@ fn main() -> ExitCode {
             return libtest_mimic::run(&args, vec![t]).exit_code();
         }
     };
+    // Trials mostly wait on the DUT (quiet windows, timeouts): run many at once even on 2 cores;
+    // an attached DUT is one device, so its trials run one at a time.
+    if !explicit_threads {
+        args.test_threads = Some(if profile.parallel() { 32 } else { 1 });
+    }
+    let info = RunInfo::new(&profile, profile_file.as_deref());
+    if !args.list {
+        // Every process of a nextest run writes the same bytes here: what `report` merges.
+        let dir = Outputs::under(&out_root()).results;
+        if let Err(e) = info.write(&dir) {
+            eprintln!("cannot write the run description into {}: {e}", dir.display());
+        }
+    }
     let profile = Arc::new(profile);
     let results: Arc<Mutex<Vec<CaseResult>>> = Arc::default();
     let mut trials = Vec::new();
@@ -73,14 +99,16 @@ fn main() -> ExitCode {
             trials.push(fault_trial(&suite, entry));
         }
     }
+    trials.push(shards::trial(&suite));
+    // One trial per process (nextest, or `--exact`): its result file is its whole contribution;
+    // aggregate reports from it alone would overwrite the run's with a one-case file.
+    let single_trial = args.exact || std::env::var_os("NEXTEST_EXECUTION_MODE").is_some();
     let conclusion = libtest_mimic::run(&args, trials);
     let results = results.lock().map(|r| r.clone()).unwrap_or_default();
-    if !results.is_empty() {
-        let mut results = results;
-        results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
-        let path = project().join("reports").join("junit.xml");
-        if let Err(e) = write_junit(&path, "lwm2m-conformance", &results) {
-            eprintln!("cannot write {}: {e}", path.display());
+    if !results.is_empty() && !single_trial && !args.list {
+        let dir = out_root().join("reports");
+        if let Err(e) = suite::reports::write_all(&dir, &suite, &info, &results) {
+            eprintln!("cannot write the reports into {}: {e}", dir.display());
         }
     }
     conclusion.exit_code()
@@ -102,7 +130,7 @@ fn conformance_trial(
     if skip {
         // Not applicable: shown as ignored, and recorded as skipped (with the reason) in the results
         // and JUnit, never as passed.
-        let out = Outputs::under(&project());
+        let out = Outputs::under(&out_root());
         let r = runtime().block_on(suite::run_entry(
             suite,
             entry,
@@ -118,7 +146,7 @@ fn conformance_trial(
     }
     let (suite, entry2, profile, sink) = (suite.clone(), entry.clone(), profile.clone(), sink.clone());
     Trial::test(entry.trial_name.clone(), move || {
-        let out = Outputs::under(&project());
+        let out = Outputs::under(&out_root());
         let r = runtime().block_on(suite::run_entry(
             &suite,
             &entry2,

@@ -3,7 +3,7 @@
 //! (`duts/lwm2m-node-lib-server.yaml`). Their verdicts are insta snapshots: a harness change that
 //! flips a verdict against a real implementation shows up as a snapshot diff to review, and
 //! `reports/interop/lwm2m-node-lib.md` and `lwm2m-node-lib-server.md` explain every verdict that
-//! is not a pass.
+//! is not a pass. Each run's checklist and matrix go to `target/interop/<peer>/reports/`.
 //!
 //! Set-up is part of the test: the client's npm dependencies are installed (`npm ci`) when missing,
 //! so `cargo test` on a machine with Node.js needs nothing else.
@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, Once};
 
 use lwm2m_conformance::case::load::{case_files, load_profile};
-use lwm2m_conformance::evidence::{CaseResult, Verdict};
+use lwm2m_conformance::evidence::{CaseResult, RunInfo, Verdict};
 use lwm2m_conformance::suite::{self, Outputs};
 
 fn project() -> PathBuf {
@@ -43,13 +43,17 @@ fn run_against(profile_file: &str, suite: suite::Suite, keep: impl Fn(&str) -> b
     let profile_file = duts.join(profile_file);
     let profile = load_profile(&profile_file).expect("profile loads");
     let entries = suite.entries.iter().filter(|e| keep(&e.trial_name)).cloned().collect();
-    let out = Outputs::under(&project().join("target").join("interop").join(out));
+    let root = project().join("target").join("interop").join(out);
+    let out = Outputs::under(&root);
+    let info = RunInfo::new(&profile, Some(&profile_file));
+    info.write(&out.results).expect("run description written");
+    let suite = Arc::new(suite);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(suite::run_all(
-        Arc::new(suite),
+    let results = rt.block_on(suite::run_all(
+        suite.clone(),
         entries,
         Arc::new(profile),
         Some(profile_file),
@@ -57,7 +61,10 @@ fn run_against(profile_file: &str, suite: suite::Suite, keep: impl Fn(&str) -> b
         32,
         false,
         |_| {},
-    ))
+    ));
+    // The interop checklist of this third-party DUT, as an interop event would read it.
+    suite::reports::write_all(&root.join("reports"), &suite, &info, &results).expect("reports written");
+    results
 }
 
 /// First thing in each test, once for both (they run in parallel): set_var before either reads

@@ -82,12 +82,7 @@ pub fn write_junit(path: &Path, suite_name: &str, results: &[CaseResult]) -> io:
     let mut report = Report::new(suite_name);
     report.add_test_suite(suite);
     let xml = report.to_string().map_err(io::Error::other)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("xml.tmp");
-    std::fs::write(&tmp, xml)?;
-    std::fs::rename(&tmp, path)
+    super::atomic::write_atomic(path, xml.as_bytes())
 }
 
 #[cfg(test)]

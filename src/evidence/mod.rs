@@ -1,11 +1,29 @@
-//! Evidence a person can open: the pcap of every datagram, one JSON result per case, and JUnit.
+//! Evidence a person can open: the pcap of every datagram, one JSON result per case, JUnit, and
+//! the interop checklist (Markdown and HTML) with the traceability matrix.
 
+mod atomic;
+mod checklist;
+mod html;
 mod junit;
+mod markdown;
+pub mod merge;
 mod pcap;
+mod report;
 mod result;
 mod results;
+mod run_info;
+pub(crate) mod traceability;
 
+pub use atomic::write_atomic;
+pub use checklist::checklist_md;
+pub use html::checklist_html;
 pub use junit::write_junit;
 pub use pcap::PcapWriter;
+pub use report::{CaseRef, Evidence, distinct_duts};
 pub use result::{CaseResult, Failure, Level, Verdict};
 pub use results::write_result;
+pub use run_info::{RUN_INFO_FILE, RunInfo};
+pub use traceability::matrix_md;
+
+#[cfg(test)]
+mod tests;

@@ -41,6 +41,20 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The name used in result files and JUnit properties (`expected-fail`), and as the
+    /// checklist's CSS class.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Skipped => "skipped",
+            Verdict::Error => "error",
+            Verdict::ExpectedFail => "expected-fail",
+            Verdict::UnexpectedPass => "unexpected-pass",
+        }
+    }
+
     /// Whether this verdict is something a person must look at.
     pub fn is_problem(self) -> bool {
         matches!(

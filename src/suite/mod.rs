@@ -3,6 +3,7 @@
 //! the same verdicts and write the same evidence.
 
 mod outcome;
+pub mod reports;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
