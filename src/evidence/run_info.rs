@@ -37,6 +37,20 @@ pub struct RunInfo {
 
 impl RunInfo {
     pub fn new(profile: &Profile, profile_file: Option<&Path>) -> RunInfo {
+        // With no profile named, each case runs against the reference DUT of its own role, so
+        // the client profile's name, role and features would misdescribe the run.
+        if profile.builtin && profile_file.is_none() {
+            return RunInfo {
+                harness: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+                dut: "built-in reference DUTs".into(),
+                profile: "built-in (each case runs against the reference DUT of its role)".into(),
+                role: "client, server, bootstrap-server".into(),
+                description: Some("the conformant reference client, server and Bootstrap-Server".into()),
+                features: Vec::new(),
+                content_formats: profile.content_formats.clone(),
+                known_failures: Vec::new(),
+            };
+        }
         RunInfo {
             harness: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
             dut: profile.name.clone(),
