@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::template::Vars;
 use crate::coap::Code;
-use crate::lwm2m::{Content, ContentFormat, Path};
+use crate::lwm2m::{Content, ContentFormat, Link, Path};
 
 /// A value check for a query parameter or a resource value.
 ///
@@ -244,6 +244,12 @@ pub struct PayloadMatcher {
     /// CoRE link format: these link targets must all be present (templated).
     #[serde(default)]
     pub links_include: Vec<String>,
+    /// CoRE link format: no link may match any of these (templated): a link matches when its
+    /// target does and it has every attribute given, so `</0/1>` forbids the link outright and
+    /// `</0/1>;ssid=1` only with that `ssid`. In both lists a `*` path segment stands for any
+    /// one id (`</0/*>;uri="{bootstrap_uri}"`: some Security Object Instance pointing there).
+    #[serde(default)]
+    pub links_exclude: Vec<String>,
     /// CoRE link format: at least one link names an Object or Object Instance (`</3>`, `</3/0>`).
     #[serde(default)]
     pub object_links: bool,
@@ -263,35 +269,27 @@ impl PayloadMatcher {
                 "payload is empty".to_string()
             });
         }
-        let needs_content = !self.links_include.is_empty() || self.object_links || !self.resources.is_empty();
+        let has_link_checks = !self.links_include.is_empty() || !self.links_exclude.is_empty() || self.object_links;
+        let needs_content = has_link_checks || !self.resources.is_empty();
         if !needs_content {
             return Ok(());
         }
         let content = content.as_ref().map_err(|e| format!("payload does not decode: {e}"))?;
-        if !self.links_include.is_empty() || self.object_links {
+        if has_link_checks {
             let Content::Links(links) = content else {
                 return Err("payload is not CoRE link format".into());
             };
             for t in &self.links_include {
                 // `</3/0>` or `</3/0>;pmin=10;pmax=200`: the link, and each attribute given.
-                let want = vars.render(t)?;
-                let wanted = crate::lwm2m::link_format::parse(&want)
-                    .map_err(|e| format!("links_include `{want}` is not link format: {e}"))?;
-                for w in &wanted {
-                    let Some(link) = links.iter().find(|l| l.target == w.target) else {
-                        return Err(format!("link <{}> is missing", w.target));
-                    };
-                    for (name, value) in &w.attributes {
-                        let got = link.attribute(name);
-                        if got != Some(value.as_deref()) {
-                            let got = got.map(|v| v.unwrap_or("(no value)").to_string());
-                            return Err(format!(
-                                "link <{}> has {name}={}, expected {}",
-                                w.target,
-                                got.as_deref().unwrap_or("nothing"),
-                                value.as_deref().unwrap_or("(no value)")
-                            ));
-                        }
+                for w in &wanted_links("links_include", t, vars)? {
+                    links_include_one(links, w)?;
+                }
+            }
+            for t in &self.links_exclude {
+                for w in &wanted_links("links_exclude", t, vars)? {
+                    if let Some(l) = links.iter().find(|l| link_matches(l, w)) {
+                        let shown = crate::lwm2m::link_format::serialize(std::slice::from_ref(l));
+                        return Err(format!("link {shown} is present, matching excluded <{}>", w.target));
                     }
                 }
             }
@@ -329,4 +327,59 @@ impl PayloadMatcher {
         }
         Ok(())
     }
+}
+
+/// The links a `links_include`/`links_exclude` entry names, rendered and parsed.
+fn wanted_links(list: &str, template: &str, vars: &Vars) -> Result<Vec<Link>, String> {
+    let want = vars.render(template)?;
+    crate::lwm2m::link_format::parse(&want).map_err(|e| format!("{list} `{want}` is not link format: {e}"))
+}
+
+/// `pattern` names `target`, a `*` segment standing for any one segment.
+fn target_matches(pattern: &str, target: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == target;
+    }
+    let (mut p, mut t) = (pattern.split('/'), target.split('/'));
+    loop {
+        match (p.next(), t.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(seg)) if !seg.is_empty() => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// `link` has `want`'s target and every attribute `want` gives, with its value.
+fn link_matches(link: &Link, want: &Link) -> bool {
+    target_matches(&want.target, &link.target)
+        && want
+            .attributes
+            .iter()
+            .all(|(name, value)| link.attribute(name) == Some(value.as_deref()))
+}
+
+/// Some link matches `want`; else why not: no link with the target, or how the first one with
+/// it differs.
+fn links_include_one(links: &[Link], want: &Link) -> Result<(), String> {
+    if links.iter().any(|l| link_matches(l, want)) {
+        return Ok(());
+    }
+    let Some(link) = links.iter().find(|l| target_matches(&want.target, &l.target)) else {
+        return Err(format!("link <{}> is missing", want.target));
+    };
+    for (name, value) in &want.attributes {
+        let got = link.attribute(name);
+        if got != Some(value.as_deref()) {
+            let got = got.map(|v| v.unwrap_or("(no value)").to_string());
+            return Err(format!(
+                "link <{}> has {name}={}, expected {}",
+                link.target,
+                got.as_deref().unwrap_or("nothing"),
+                value.as_deref().unwrap_or("(no value)")
+            ));
+        }
+    }
+    Ok(())
 }

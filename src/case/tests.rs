@@ -166,3 +166,41 @@ fn links_include_checks_link_attributes() {
             .contains("missing")
     );
 }
+
+#[test]
+fn links_exclude_and_wildcard_segments() {
+    use super::matcher::PayloadMatcher;
+    use crate::lwm2m::Content;
+    let links =
+        crate::lwm2m::link_format::parse(r#"</>;lwm2m=1.1,</0/0>;uri="coap://127.0.0.2:5683",</1>,</3/0>"#).unwrap();
+    let content = Ok(Content::Links(links));
+    let check = |include: &[&str], exclude: &[&str]| {
+        let m = PayloadMatcher {
+            links_include: include.iter().map(|s| s.to_string()).collect(),
+            links_exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let mut vars = super::Vars::default();
+        vars.set_endpoint("bootstrap", "127.0.0.2:5683".parse().unwrap());
+        m.check(b"x", &content, &vars)
+    };
+    // Some Security instance points at the Bootstrap-Server, whatever its id.
+    assert!(check(&[r#"</0/*>;uri="{bootstrap_uri}""#], &[]).is_ok());
+    let e = check(&["</0/*>;ssid=1"], &[]).unwrap_err();
+    assert!(e.contains("</0/0> has ssid=nothing"), "{e}");
+    let e = check(&["</1/*>"], &[]).unwrap_err();
+    assert!(e.contains("link </1/*> is missing"), "{e}");
+    // A `*` is one segment: </0/*> is neither </0> nor </0/0/1>.
+    assert!(check(&["</*>"], &[]).is_ok());
+    assert!(check(&[], &["</1/*>", "</0/*/*>", "</0/0>;ssid=1"]).is_ok());
+    let e = check(&[], &["</0/*>"]).unwrap_err();
+    assert!(e.contains("</0/0>;uri=coap://127.0.0.2:5683 is present"), "{e}");
+    assert!(check(&[], &["</3/0>"]).unwrap_err().contains("excluded </3/0>"));
+    // links_exclude alone still requires link format.
+    let m = PayloadMatcher {
+        links_exclude: vec!["</0/1>".into()],
+        ..Default::default()
+    };
+    let records = Ok(Content::Records(vec![]));
+    assert!(m.check(b"x", &records, &super::Vars::default()).is_err());
+}

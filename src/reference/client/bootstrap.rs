@@ -48,10 +48,11 @@ pub(crate) const SEQUENCE_IDLE_LIMIT: Duration = EXCHANGE_LIFETIME;
 /// 1.0 sessions of `tests/bootstrap/faults.rs` show them changing nothing; `tests/lwm2m_1_1.rs`
 /// shows what they do.
 #[cfg(test)]
-pub(crate) const FAULTS: [Fault; 9] = [
+pub(crate) const FAULTS: [Fault; 10] = [
     Fault::BsAnswerDuringBootstrap,
     Fault::BsWriteNeedsExistingInstance,
     Fault::BsDeleteRootRemovesBsAccount,
+    Fault::BsDeleteRootKeepsServers,
     Fault::BsRegisterFirstServerOnly,
     Fault::BsNoFreshStart,
     Fault::SibAnswerDm,

@@ -77,6 +77,8 @@ fault_table! {
         "A Bootstrap Write to an Object Instance that does not exist gets 4.04 instead of creating it.";
     BsDeleteRootRemovesBsAccount => "bs-delete-root-removes-bs-account",
         "Bootstrap Delete on \"/\" also deletes the Bootstrap-Server Account.";
+    BsDeleteRootKeepsServers => "bs-delete-root-keeps-servers",
+        "Bootstrap Delete on \"/\" is answered 2.02 Deleted but deletes nothing: the LwM2M Server accounts stay.";
     BsRegisterFirstServerOnly => "bs-register-first-server-only",
         "After Bootstrap-Finish, only the first configured LwM2M Server gets a Register.";
     BsNoFreshStart => "bs-no-fresh-start",

@@ -80,6 +80,8 @@ pub(super) fn carry_out(op: &Op, req: &Message, store: &mut ObjectStore, faults:
                 .and_then(|records| store.bootstrap_write(path, &records, create))
                 .map(|()| Code::CHANGED)
         }
+        // Answered as done, nothing deleted.
+        Op::Delete(path) if path.depth() == 0 && faults.contains(&Fault::BsDeleteRootKeepsServers) => Ok(Code::DELETED),
         Op::Delete(path) => {
             // Only "/" is affected by the fault: "/0" spares the account either way.
             let spare = path.depth() > 0 || !faults.contains(&Fault::BsDeleteRootRemovesBsAccount);

@@ -108,6 +108,7 @@ fn expected_step(fault: Fault) -> &'static str {
         Fault::BsAnswerDuringBootstrap
         | Fault::BsWriteNeedsExistingInstance
         | Fault::BsDeleteRootRemovesBsAccount
+        | Fault::BsDeleteRootKeepsServers
         | Fault::BsRegisterFirstServerOnly
         | Fault::BsNoFreshStart
         | Fault::SibAnswerDm

@@ -74,16 +74,21 @@ fn ci_session(faults: &[Fault]) -> Steps {
     step(&mut rig, &mut steps, "Read /3/0/0 from S1, written", |r| {
         send(r, s1(), "/3/0/0", false)
     });
-    step(&mut rig, &mut steps, "provision S2", |r| provision(r, 2, s2()));
-    bs_request(&mut rig, Code::POST, "/bs", None, vec![]);
-    let sent = rig.sent();
-    steps.push(("Finish", sent.iter().flat_map(|(to, m)| tag(*to, m)).collect()));
-    answer_last(&mut rig, sent);
-    step(&mut rig, &mut steps, "answers to the registrations", |_| {});
+    provision_s2_and_finish(&mut rig, &mut steps);
     step(&mut rig, &mut steps, "Read /3/0/0 from S1, registered", |r| {
         send(r, s1(), "/3/0/0", false)
     });
     steps
+}
+
+/// Provisions S2, sends Bootstrap-Finish (recording the Registers it brings) and answers them.
+fn provision_s2_and_finish(rig: &mut DeviceRig, steps: &mut Steps) {
+    step(rig, steps, "provision S2", |r| provision(r, 2, s2()));
+    bs_request(rig, Code::POST, "/bs", None, vec![]);
+    let sent = rig.sent();
+    steps.push(("Finish", sent.iter().flat_map(|(to, m)| tag(*to, m)).collect()));
+    answer_last(rig, sent);
+    step(rig, steps, "answers to the registrations", |_| {});
 }
 
 fn tag(to: std::net::SocketAddr, m: &crate::coap::Message) -> Vec<String> {
@@ -108,6 +113,19 @@ fn ci_empty_session(faults: &[Fault]) -> Steps {
     step(&mut rig, &mut steps, "wait REBOOTSTRAP_DELAY", |r| {
         r.advance(REBOOTSTRAP_DELAY)
     });
+    steps
+}
+
+/// Client Initiated, S1 provisioned, then Delete "/" and S2 provisioned: only S2 is left.
+fn ci_reprovisioned_session(faults: &[Fault]) -> Steps {
+    let mut rig = DeviceRig::client_initiated(faults);
+    let mut steps = Steps::new();
+    rig.accept_bootstrap_request();
+    step(&mut rig, &mut steps, "provision S1", |r| provision(r, 1, s1()));
+    step(&mut rig, &mut steps, "Delete /", |r| {
+        bs_request(r, Code::DELETE, "/", None, vec![])
+    });
+    provision_s2_and_finish(&mut rig, &mut steps);
     steps
 }
 
@@ -146,9 +164,10 @@ fn sib_session(faults: &[Fault]) -> Steps {
 
 type Session = fn(&[Fault]) -> Steps;
 
-const SESSIONS: [(&str, Session); 3] = [
+const SESSIONS: [(&str, Session); 4] = [
     ("client initiated", ci_session),
     ("client initiated, no server", ci_empty_session),
+    ("client initiated, S1 then Delete / and S2", ci_reprovisioned_session),
     ("server initiated", sib_session),
 ];
 
@@ -170,8 +189,12 @@ fn expected(fault: Fault, session: &str) -> Vec<&'static str> {
             "Finish",
             "Read /3/0/0 from S1, registered",
         ],
+        (BsWriteNeedsExistingInstance, "client initiated, S1 then Delete / and S2") => {
+            vec!["provision S1", "provision S2", "Finish"]
+        }
         (BsWriteNeedsExistingInstance, "server initiated") => vec!["Write /0/5 (a missing instance)"],
         (BsDeleteRootRemovesBsAccount, "client initiated, no server") => vec!["wait REBOOTSTRAP_DELAY"],
+        (BsDeleteRootKeepsServers, "client initiated, S1 then Delete / and S2") => vec!["Finish"],
         (BsRegisterFirstServerOnly, "client initiated") => vec!["Finish"],
         (BsNoFreshStart, "server initiated") => vec!["Finish"],
         (SibAnswerDm, "server initiated") => vec!["Read /3/0/0 from S1"],
