@@ -115,7 +115,13 @@ fn post() -> String {
 pub struct Attach {
     /// For a client DUT: the loopback address it is configured to use as its LwM2M Server; the
     /// harness binds it.
-    pub server_bind: SocketAddr,
+    #[serde(default)]
+    pub server_bind: Option<SocketAddr>,
+    /// For a server or Bootstrap-Server DUT: the loopback address where the running server
+    /// listens for CoAP; the harness's clients send to it. Its triggers must be `shell` or
+    /// `http` (there is no stdin of a process the harness did not start).
+    #[serde(default)]
+    pub dut_address: Option<SocketAddr>,
     /// The Endpoint Client Name the running client uses.
     #[serde(default)]
     pub endpoint: Option<String>,
@@ -186,6 +192,34 @@ impl Profile {
         super::reference_profiles::reference(role, faults)
     }
 
+    /// An attached DUT is reached at a fixed loopback address: which one depends on the role.
+    fn validate_attach(&self, a: &Attach) -> Result<(), String> {
+        let (key, addr, other) = match self.role {
+            Role::Client => ("server_bind", a.server_bind, a.dut_address.map(|_| "dut_address")),
+            _ => ("dut_address", a.dut_address, a.server_bind.map(|_| "server_bind")),
+        };
+        if let Some(other) = other {
+            return Err(format!(
+                "attach.{other}: not for a {} DUT (give attach.{key})",
+                self.role.as_str()
+            ));
+        }
+        let Some(addr) = addr else {
+            return Err(format!("attach.{key}: required for a {} DUT", self.role.as_str()));
+        };
+        if !addr.ip().is_loopback() {
+            return Err(format!(
+                "attach.{key}: {addr} is not a loopback address; the harness only uses loopback"
+            ));
+        }
+        if let Some((op, _)) = self.triggers.iter().find(|(_, t)| t.stdin.is_some()) {
+            return Err(format!(
+                "triggers.{op}: a stdin trigger needs a DUT the harness launches; an attached one takes `shell` or `http`"
+            ));
+        }
+        Ok(())
+    }
+
     /// Check what serde cannot: exactly one of launch/attach, and a usable launch.
     pub fn validate(&self) -> Result<(), String> {
         match (&self.launch, &self.attach) {
@@ -198,13 +232,8 @@ impl Profile {
         {
             return Err("launch: give either command (a list) or shell (a string)".into());
         }
-        if let Some(a) = &self.attach
-            && !a.server_bind.ip().is_loopback()
-        {
-            return Err(format!(
-                "attach.server_bind: {} is not a loopback address; the harness only uses loopback",
-                a.server_bind
-            ));
+        if let Some(a) = &self.attach {
+            self.validate_attach(a)?;
         }
         for f in &self.content_formats {
             if crate::lwm2m::ContentFormat::from_name(f).is_none() {

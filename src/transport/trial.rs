@@ -26,6 +26,7 @@ const STOP_GRACE: Duration = Duration::from_secs(2);
 pub struct TrialOutput {
     pub outcome: Outcome,
     pub transcript: Vec<String>,
+    /// The LwM2M Server side of the trial (its port decides how tshark decodes the capture).
     pub server: Option<SocketAddr>,
     pub started_at: SystemTime,
     pub duration: Duration,
@@ -64,7 +65,7 @@ impl Endpoints {
                 .attach
                 .as_ref()
                 .filter(|_| name == "server")
-                .map(|a| a.server_bind);
+                .and_then(|a| a.server_bind);
             let socket = bind_server(&format!("{}#{name}", case.id), fixed)
                 .await
                 .map_err(|e| format!("cannot bind the harness's {name} endpoint: {e}"))?;
@@ -142,8 +143,12 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     // Where a DUT that must be reachable first (Server Initiated Bootstrap) listens: port 5683 on
     // a loopback address of its own, so its side of the capture decodes as CoAP too.
     // A server DUT listens too, likewise: {dut_host}:{dut_port}.
+    let case_role = case.dut;
     let listens = case.start == Start::ServerInitiatedBootstrap || case.dut != Role::Client;
-    let client_addr = listens.then(|| client_address(&format!("{}#{}", case.id, profile.name)));
+    // An attached server DUT listens where its profile says.
+    let attached = profile.attach.as_ref().and_then(|a| a.dut_address);
+    let client_addr =
+        listens.then(|| attached.unwrap_or_else(|| client_address(&format!("{}#{}", case.id, profile.name))));
     let mut vars = Vars::default();
     vars.set("exe", harness_exe().display().to_string());
     for (name, addr, _) in &endpoints.sockets {
@@ -254,10 +259,16 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         failure: None,
     });
     teardown(&mut dut, &mut endpoints, &mut pcap).await;
+    // The LwM2M Server side of the capture, whose port decides how tshark decodes it: the harness's
+    // server endpoint for a client DUT, the DUT itself for a server or Bootstrap-Server DUT.
+    let server_side = match case_role {
+        Role::Client => server,
+        _ => client_addr.unwrap_or(server),
+    };
     TrialOutput {
         outcome,
         transcript: engine.transcript(),
-        server: Some(server),
+        server: Some(server_side),
         started_at,
         duration: start.elapsed(),
     }

@@ -1,0 +1,167 @@
+//! An already-running server DUT (`attach: { dut_address }`): the harness does not start it, sends
+//! its clients' requests to the given address, drives it through `http` triggers, and runs the
+//! trials one at a time. Here the running server is the built-in reference server, started by the
+//! test on a loopback address of its own with `--http`, so every applicable case must pass as it
+//! does against a launched one; and a profile that attaches with stdin triggers is refused.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lwm2m_conformance::case::load::load_profile;
+use lwm2m_conformance::evidence::Verdict;
+use lwm2m_conformance::suite::{self, Outputs};
+
+fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A loopback address whose UDP port and TCP port are both free now: a per-process 127.x.y.z
+/// (so a parallel run of this test elsewhere does not collide) with an ephemeral port.
+fn free_address() -> SocketAddr {
+    let pid = std::process::id();
+    let ip = Ipv4Addr::new(127, 200, (pid >> 8) as u8, (pid as u8).max(1));
+    for _ in 0..50 {
+        let Ok(udp) = UdpSocket::bind((ip, 0)) else { continue };
+        let Ok(addr) = udp.local_addr() else { continue };
+        if TcpListener::bind(addr).is_ok() {
+            return addr;
+        }
+    }
+    panic!("no free loopback address for the attached server");
+}
+
+/// The running server; killed when the test ends, whatever happens.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_reference_server(at: SocketAddr) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_lwm2m-conformance"))
+        .args([
+            "reference-server",
+            "--listen",
+            &at.to_string(),
+            "--http",
+            &at.to_string(),
+        ])
+        .stdin(Stdio::piped()) // kept open: the server reads triggers from stdin too
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the reference server starts");
+    let running = Running(child);
+    // Bounded wait until its HTTP trigger listener accepts (it binds before the UDP socket is
+    // served, so then CoAP is up too).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect_timeout(&at, Duration::from_millis(200)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the reference server did not listen on {at} within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    running
+}
+
+fn attach_profile(dir: &std::path::Path, at: SocketAddr, trigger_kind: &str) -> PathBuf {
+    let ops = [
+        ("read", "read {endpoint} {path}"),
+        ("discover", "discover {endpoint} {path}"),
+        ("write", "write {endpoint} {path} {value}"),
+        ("write-partial", "write-partial {endpoint} {path} {value}"),
+        ("execute", "execute {endpoint} {path} {value}"),
+        ("create", "create {endpoint} {path} {value}"),
+        ("delete", "delete {endpoint} {path}"),
+        ("write-attributes", "write-attributes {endpoint} {path} {attributes}"),
+        ("observe", "observe {endpoint} {path}"),
+        ("cancel-observation", "cancel-observe {endpoint} {path}"),
+    ];
+    let mut yaml = format!(
+        "name: attached-reference-server\nrole: server\nattach:\n  dut_address: \"{at}\"\n\
+         endpoint: \"urn:dev:attached:{{case}}\"\nfeatures: [queue-mode]\ntriggers:\n"
+    );
+    for (op, line) in ops {
+        let trigger = match trigger_kind {
+            "http" => format!(
+                "{{ http: {{ method: POST, url: \"http://{at}/trigger\", body: \"{line}\", content_type: text/plain }} }}"
+            ),
+            _ => format!("{{ stdin: \"{line}\" }}"),
+        };
+        yaml.push_str(&format!("  {op}: {trigger}\n"));
+    }
+    let path = dir.join(format!("attached-{trigger_kind}.yaml"));
+    std::fs::write(&path, yaml).expect("profile written");
+    path
+}
+
+#[test]
+fn an_attached_server_is_judged_like_a_launched_one() {
+    let at = free_address();
+    let _server = start_reference_server(at);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile_file = attach_profile(dir.path(), at, "http");
+    let profile = load_profile(&profile_file).expect("an attach profile with http triggers loads");
+    assert!(!profile.parallel(), "an attached DUT takes one trial at a time");
+    let suite = suite::load(&project().join("testcases")).expect("suite loads");
+    // Registration and Device Management: enough to cover Register, Update, De-register and
+    // triggered requests, in a few seconds.
+    let entries: Vec<_> = suite
+        .entries
+        .iter()
+        .filter(|e| {
+            e.trial_name.starts_with("server::registration::")
+                || e.trial_name.starts_with("server::device_management::")
+        })
+        .cloned()
+        .collect();
+    assert!(entries.len() >= 5, "the server suite has registration and DM cases");
+    let out = Outputs::under(&project().join("target").join("attach-server"));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let results = runtime.block_on(suite::run_all(
+        Arc::new(suite),
+        entries,
+        Arc::new(profile),
+        Some(profile_file),
+        out,
+        1,
+        false,
+        |_| {},
+    ));
+    let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
+    let problems: Vec<String> = results
+        .iter()
+        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skipped))
+        .map(|r| format!("{}: {:?}\n{}", r.trial_name, r.verdict, r.failure_text()))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(passed >= 5, "only {passed} of {} cases passed", results.len());
+    // The evidence names the DUT's port, which is not 5683 here, so tshark needs the hint.
+    let hinted = results
+        .iter()
+        .all(|r| r.verdict != Verdict::Pass || r.coap_port == Some(at.port()));
+    assert!(
+        hinted,
+        "every passing result carries the decode-as hint for port {}",
+        at.port()
+    );
+}
+
+#[test]
+fn an_attached_server_cannot_take_stdin_triggers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at: SocketAddr = "127.0.0.1:5683".parse().expect("address");
+    let err = load_profile(&attach_profile(dir.path(), at, "stdin")).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("stdin trigger needs a DUT the harness launches"),
+        "{err}"
+    );
+}
