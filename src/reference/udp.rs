@@ -1,5 +1,6 @@
-//! What the tokio drivers of the reference DUTs share: flushing a sans-IO core's datagrams to
-//! its socket, the bounded wake-up instant, and the per-process seed.
+//! What the tokio drivers of the reference DUTs share: the loopback-only check of their
+//! addresses, flushing a sans-IO core's datagrams to its socket, the bounded wake-up instant,
+//! and the per-process seed.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,4 +40,18 @@ pub(crate) fn seed(wall: Duration) -> u64 {
 /// Time since the Unix epoch (zero if the clock is before it).
 pub(crate) fn wall_clock() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+}
+
+/// Refuses the first of the `named` addresses (flag, address if given) that is not on loopback:
+/// the reference DUTs never talk to anything else.
+pub(crate) fn loopback_only(dut: &str, named: &[(&str, Option<SocketAddr>)]) -> Result<(), String> {
+    match named
+        .iter()
+        .find_map(|&(flag, a)| Some((flag, a.filter(|a| !a.ip().is_loopback())?)))
+    {
+        Some((flag, a)) => Err(format!(
+            "{flag} {a} is not a loopback address; the reference {dut} only uses loopback"
+        )),
+        None => Ok(()),
+    }
 }

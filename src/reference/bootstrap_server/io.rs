@@ -5,14 +5,13 @@
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
-use super::trigger::{self, Trigger};
+use super::trigger;
 use super::{BootstrapServerConfig, BootstrapServerCore};
-use crate::reference::udp;
+use crate::reference::{triggers, udp};
 
 /// Runs the reference Bootstrap-Server until SIGTERM or SIGINT. Fails only on set-up errors:
 /// a configuration [`BootstrapServerConfig::validate`] refuses, or no socket or signal handler.
@@ -22,6 +21,7 @@ pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
     let socket = UdpSocket::bind(cfg.listen).await?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    let mut triggers = triggers::listen(cfg.http, trigger::parse).await?;
     tracing::info!(
         "reference bootstrap server on {}: LwM2M Server {}{}",
         socket.local_addr()?,
@@ -31,19 +31,7 @@ pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
             .unwrap_or_default()
     );
     let start = Instant::now();
-    let cfg_http = cfg.http;
     let mut core = BootstrapServerCore::new(cfg, Duration::ZERO, udp::seed(udp::wall_clock()));
-    // HTTP triggers arrive from the listener's tasks through this channel.
-    let (http_tx, mut http_rx) = tokio::sync::mpsc::channel::<Trigger>(16);
-    let http = match cfg_http {
-        Some(addr) => Some(tokio::spawn(super::http::serve(
-            TcpListener::bind(addr).await?,
-            http_tx,
-        ))),
-        None => None,
-    };
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    let mut stdin_open = true;
     let mut buf = vec![0u8; udp::MAX_DATAGRAM];
 
     loop {
@@ -56,23 +44,10 @@ pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
                 // e.g. an ICMP port unreachable reported on the socket: nothing to do.
                 Err(e) => tracing::debug!("receive failed: {e}"),
             },
-            line = lines.next_line(), if stdin_open => match line {
-                Ok(Some(line)) => match trigger::parse(&line) {
-                    Ok(Some(t)) => trigger::apply(&mut core, start.elapsed(), t),
-                    Ok(None) => {}
-                    Err(why) => tracing::warn!("{why}"),
-                },
-                // No more triggers (stdin closed or unreadable): keep serving.
-                Ok(None) | Err(_) => stdin_open = false,
-            },
-            Some(t) = http_rx.recv() => trigger::apply(&mut core, start.elapsed(), t),
+            Some(t) = triggers.recv() => trigger::apply(&mut core, start.elapsed(), t),
             () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
-            _ = sigterm.recv() => break,
-            _ = sigint.recv() => break,
+            _ = sigterm.recv() => return Ok(()),
+            _ = sigint.recv() => return Ok(()),
         }
     }
-    if let Some(h) = http {
-        h.abort();
-    }
-    Ok(())
 }

@@ -3,34 +3,27 @@
 //! everything else is the core's.
 
 use std::io;
-use std::net::SocketAddr;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::UdpSocket;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{ServerConfig, ServerCore};
+use crate::reference::triggers;
 use crate::reference::udp::{self, MAX_DATAGRAM, send_all, wake_at};
 
 /// Runs the reference server until SIGTERM or SIGINT, then returns `Ok`. Fails only on set-up
 /// errors: a non-loopback address, or no socket or signal handler. When stdin closes the
 /// server keeps serving its clients.
 pub async fn run(cfg: ServerConfig) -> io::Result<()> {
-    for addr in std::iter::once(cfg.listen).chain(cfg.http) {
-        loopback(addr)?;
-    }
+    udp::loopback_only("server", &[("--listen", Some(cfg.listen)), ("--http", cfg.http)])
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let socket = UdpSocket::bind(cfg.listen).await?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    let (tx, mut triggers) = mpsc::channel(64);
-    if let Some(addr) = cfg.http {
-        let listener = TcpListener::bind(addr).await?;
-        tracing::info!("HTTP triggers on http://{}/trigger", listener.local_addr()?);
-        tokio::spawn(super::http::serve(listener, tx.clone()));
-    }
-    tokio::spawn(stdin_lines(tx));
+    // The line itself is the trigger: the core parses it and logs why it refuses one.
+    let mut triggers =
+        triggers::listen(cfg.http, |line| Ok((!line.trim().is_empty()).then(|| line.to_string()))).await?;
     tracing::info!("reference server on {}", socket.local_addr()?);
 
     let start = Instant::now();
@@ -51,27 +44,6 @@ pub async fn run(cfg: ServerConfig) -> io::Result<()> {
             () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
             _ = sigterm.recv() => return Ok(()),
             _ = sigint.recv() => return Ok(()),
-        }
-    }
-}
-
-fn loopback(addr: SocketAddr) -> io::Result<()> {
-    if addr.ip().is_loopback() {
-        Ok(())
-    } else {
-        Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{addr} is not a loopback address"),
-        ))
-    }
-}
-
-/// Forwards the non-empty stdin lines until stdin closes or the server stops.
-async fn stdin_lines(tx: mpsc::Sender<String>) {
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if !line.trim().is_empty() && tx.send(line).await.is_err() {
-            return;
         }
     }
 }

@@ -11,14 +11,13 @@
 //! * `observe`: the observations, re-initiated when a client registers again.
 //! * `core`: [`ServerCore`], the sans-IO state machine that ties them together; time is passed
 //!   in, datagrams and trigger lines are handed in and datagrams polled out.
-//! * `io` and `http`: [`run`], a thin tokio loop (UDP socket, trigger lines from stdin and
-//!   optionally HTTP, timer, SIGTERM/SIGINT).
+//! * `io`: [`run`], a thin tokio loop (UDP socket, trigger lines from stdin and optionally
+//!   HTTP through `crate::reference::triggers`, timer, SIGTERM/SIGINT).
 //! * `fault`: the fault switches, one per server conformance case's `catches`.
 
 mod command;
 mod core;
 mod fault;
-mod http;
 mod io;
 mod observe;
 mod registration;
