@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::coap::layer::confirmable_mid;
 use crate::coap::message::option;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
-use crate::reference::client::confirmable_mid;
 
 use super::plan::{Initiator, sequence};
 use super::session::{Session, State};

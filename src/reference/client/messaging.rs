@@ -41,6 +41,11 @@ impl MessageLayer {
         self.layer.send_empty(self.server, mtype, mid)
     }
 
+    /// See [`Layer::parse_or_reset`].
+    pub(crate) fn parse_or_reset(&mut self, bytes: &[u8]) -> Option<Message> {
+        self.layer.parse_or_reset(self.server, bytes)
+    }
+
     pub(crate) fn respond(&mut self, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {
         self.layer.respond(self.server, req, code, fill)
     }
