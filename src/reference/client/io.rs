@@ -6,11 +6,10 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use super::{ClientConfig, Device, DeviceConfig};
-use crate::reference::udp;
+use crate::reference::udp::{self, StopSignals};
 
 /// Runs the reference client with one factory-bootstrapped LwM2M Server; see [`run_device`].
 pub async fn run(cfg: ClientConfig) -> io::Result<()> {
@@ -30,9 +29,8 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
         (None, Some(SocketAddr::V6(_))) => (Ipv6Addr::LOCALHOST, 0).into(),
         (None, _) => (Ipv4Addr::LOCALHOST, 0).into(),
     };
+    let mut stop = StopSignals::new()?;
     let socket = UdpSocket::bind(local).await?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
     tracing::info!(
         "reference client {} on {}: server {:?}, bootstrap server {:?}{}",
         cfg.endpoint,
@@ -73,14 +71,7 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
                 Err(e) => tracing::debug!("receive failed: {e}"),
             },
             () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
-            _ = sigterm.recv() => {
-                if stopping {
-                    return Ok(());
-                }
-                stopping = true;
-                core.shutdown(start.elapsed());
-            }
-            _ = sigint.recv() => {
+            () = stop.recv() => {
                 if stopping {
                     return Ok(());
                 }
