@@ -53,7 +53,7 @@ impl BootstrapServerCore {
     }
 
     /// Server Initiated Bootstrap: provisions the client at `client` without a Bootstrap-Request
-    /// (also the `bootstrap HOST:PORT` stdin trigger).
+    /// (also the `bootstrap HOST:PORT` trigger).
     pub fn start_server_initiated(&mut self, now: Duration, client: SocketAddr) {
         tracing::info!("server initiated bootstrap of {client}");
         let requests = sequence(&self.cfg.server_uri, Initiator::Server, &self.cfg.faults);

@@ -5,7 +5,7 @@
 //!   duplicate detection), shared with the reference client.
 //! * `registry`: the registration store (Register, Update, De-register, lifetime expiry), and
 //!   `registration`: the Registration Interface requests that drive it.
-//! * `command` and `request`: the trigger lines on stdin and the CoAP requests they become
+//! * `command` and `request`: the trigger lines (stdin or HTTP) and the CoAP requests they become
 //!   (Device Management and Information Reporting operations), with the checks that keep the
 //!   server from sending what it must not.
 //! * `observe`: the observations, re-initiated when a client registers again.
