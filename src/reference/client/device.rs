@@ -416,6 +416,11 @@ impl Device {
         }
     }
 
+    /// True once `shutdown` was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping
+    }
+
     pub fn is_done(&self) -> bool {
         self.stopping && self.cores.iter().all(ClientCore::is_done)
     }

@@ -49,7 +49,6 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
     let unix_now = i64::try_from(wall.as_secs()).unwrap_or(0);
     let mut core = Device::new(cfg, Duration::ZERO, unix_now, udp::seed(wall));
     let mut buf = vec![0u8; udp::MAX_DATAGRAM];
-    let mut stopping = false;
 
     loop {
         udp::send_all(&socket, || core.poll_transmit()).await;
@@ -72,10 +71,9 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
             },
             () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
             () = stop.recv() => {
-                if stopping {
+                if core.is_stopping() {
                     return Ok(());
                 }
-                stopping = true;
                 core.shutdown(start.elapsed());
             }
         }
