@@ -11,6 +11,10 @@ use tokio::time::Instant;
 use super::{ClientConfig, Device, DeviceConfig};
 use crate::reference::udp::{self, StopSignals};
 
+// The manual-clock tests drive both through the shared `udp::Core` helpers.
+udp::core_of_inherent_methods!(Device);
+udp::core_of_inherent_methods!(super::ClientCore);
+
 /// Runs the reference client with one factory-bootstrapped LwM2M Server; see [`run_device`].
 pub async fn run(cfg: ClientConfig) -> io::Result<()> {
     run_device(DeviceConfig::from(cfg)).await
