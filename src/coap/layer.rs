@@ -1,7 +1,8 @@
 //! A CoAP endpoint's message layer (RFC 7252 §4) for the reference DUTs: Message IDs, tokens,
 //! Confirmable retransmission and duplicate detection, with an outgoing datagram queue. It
-//! talks to any number of peers, each call naming the peer; the reference client wraps it for
-//! its one LwM2M Server, the reference server uses it for all its clients. Sans-IO: every
+//! talks to any number of peers, each call naming the peer; the reference client and each
+//! Bootstrap-Server session wrap it for their one peer, the reference server uses it for all
+//! its clients. Sans-IO: every
 //! method that depends on time takes `now`, the time since the owner's epoch.
 
 use std::collections::VecDeque;

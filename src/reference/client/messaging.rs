@@ -1,5 +1,6 @@
-//! The client's CoAP message layer: [`crate::coap::layer::Layer`] bound to the one LwM2M
-//! Server (or Bootstrap-Server) this core talks to, so callers never name the peer.
+//! The CoAP message layer of one conversation: [`crate::coap::layer::Layer`] bound to the one
+//! peer, so callers never name it: a client core's LwM2M Server (or Bootstrap-Server), or the
+//! client of one reference Bootstrap-Server session.
 
 use std::net::SocketAddr;
 use std::time::Duration;
