@@ -220,28 +220,33 @@ pub struct ReferenceClientArgs {
 
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
     use crate::reference::client::{DeviceConfig, Fault};
-    let faults = match Fault::parse_all(&a.fault) {
+    block_on_reference("reference client", Fault::parse_all(&a.fault), |faults| {
+        crate::reference::client::run_device(DeviceConfig {
+            endpoint: a.endpoint,
+            server: a.server,
+            bootstrap: a.bootstrap,
+            server_initiated: a.server_initiated,
+            listen: a.listen,
+            lifetime: a.lifetime,
+            faults,
+            version: a.lwm2m,
+        })
+    })
+}
+
+/// Runs the tokio driver `run` makes of a reference DUT's `--fault` set to its end, on a
+/// current-thread runtime; an unknown fault id exits 2 with the list of faults.
+fn block_on_reference<F, R>(what: &str, faults: Result<F, String>, run: impl FnOnce(F) -> R) -> ExitCode
+where
+    R: std::future::Future<Output = std::io::Result<()>>,
+{
+    let faults = match faults {
         Ok(f) => f,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    let cfg = DeviceConfig {
-        endpoint: a.endpoint,
-        server: a.server,
-        bootstrap: a.bootstrap,
-        server_initiated: a.server_initiated,
-        listen: a.listen,
-        lifetime: a.lifetime,
-        faults,
-        version: a.lwm2m,
-    };
-    block_on_reference("reference client", crate::reference::client::run_device(cfg))
-}
-
-/// Runs a reference DUT's tokio driver to its end on a current-thread runtime.
-fn block_on_reference(what: &str, run: impl std::future::Future<Output = std::io::Result<()>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -249,9 +254,9 @@ fn block_on_reference(what: &str, run: impl std::future::Future<Output = std::io
             return ExitCode::from(2);
         }
     };
-    let result = rt.block_on(run);
-    // The blocking thread reading stdin (reference server) never ends on its own: do not wait
-    // for it, or SIGTERM would take until the harness's SIGKILL.
+    let result = rt.block_on(run(faults));
+    // The blocking thread reading stdin (the reference servers' triggers) never ends on its own:
+    // do not wait for it, or SIGTERM would take until the harness's SIGKILL.
     rt.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -298,41 +303,26 @@ pub struct ReferenceServerArgs {
 
 pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
     use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault};
-    let faults = match Fault::parse_all(&a.fault) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let cfg = BootstrapServerConfig {
-        listen: a.listen,
-        server_uri: a.server_uri,
-        server_initiated: a.server_initiated,
-        http: a.http,
-        faults,
-    };
-    block_on_reference(
-        "reference bootstrap server",
-        crate::reference::bootstrap_server::run(cfg),
-    )
+    block_on_reference("reference bootstrap server", Fault::parse_all(&a.fault), |faults| {
+        crate::reference::bootstrap_server::run(BootstrapServerConfig {
+            listen: a.listen,
+            server_uri: a.server_uri,
+            server_initiated: a.server_initiated,
+            http: a.http,
+            faults,
+        })
+    })
 }
 
-/// Runs the reference LwM2M Server; triggers come as lines on stdin (see
-/// `reference::server` for the language, e.g. `read urn:dev:x /3/0/0`).
+/// Runs the reference LwM2M Server; triggers come as lines on stdin and, with `--http`, as
+/// `POST /trigger` (see `reference::server` for the language, e.g. `read urn:dev:x /3/0/0`).
 pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
     use crate::reference::server::{Fault, ServerConfig};
-    let faults = match Fault::parse_all(&a.fault) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let cfg = ServerConfig {
-        listen: a.listen,
-        http: a.http,
-        faults,
-    };
-    block_on_reference("reference server", crate::reference::server::run(cfg))
+    block_on_reference("reference server", Fault::parse_all(&a.fault), |faults| {
+        crate::reference::server::run(ServerConfig {
+            listen: a.listen,
+            http: a.http,
+            faults,
+        })
+    })
 }

@@ -2,8 +2,11 @@
 //!
 //! Data flows: `case` (YAML cases, DUT profiles, the requirement catalogue) -> `engine` (sans-IO
 //! step interpreter over `coap` and `lwm2m` codecs) <- `transport` (tokio UDP on loopback, DUT
-//! processes) -> `evidence` (pcap, result files, JUnit). `suite` ties them together for both the
-//! CLI and the libtest-mimic runner; `reference` holds the built-in reference DUTs.
+//! processes) -> `evidence` (pcap, result files, JUnit, checklist and traceability matrix).
+//! `suite` ties them together for both the CLI and the libtest-mimic runner; `reference` holds
+//! the built-in reference DUTs. Read back: `capture` (any pcap/pcapng) -> `dialogue` (what each
+//! datagram means, shared with the engine's transcript) -> `analyze` (passive checks), behind the
+//! `explain` and `analyze` commands (`explain_cmd`); `report_cmd` merges shards' results.
 
 pub mod analyze;
 pub mod bench;

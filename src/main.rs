@@ -37,7 +37,7 @@ enum Command {
     ReferenceClient(cli::ReferenceClientArgs),
     /// Run the reference LwM2M Bootstrap-Server (conformant, with optional faults).
     ReferenceBootstrapServer(cli::ReferenceBootstrapServerArgs),
-    /// Run the reference LwM2M server (conformant, with optional faults; triggers on stdin).
+    /// Run the reference LwM2M server (conformant, with optional faults; triggers on stdin or HTTP).
     ReferenceServer(cli::ReferenceServerArgs),
     /// Measure the suite against the reference DUTs: wall time vs the mandated quiet windows.
     Bench(lwm2m_conformance::bench::BenchArgs),

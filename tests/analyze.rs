@@ -5,7 +5,10 @@
 //! cases and the passive checks thereby agree on the same traffic.
 //!
 //! Not listed: faults that show only as an absence (a Bootstrap-Finish never sent, a change never
-//! notified), which a capture alone cannot tell from one that ended early.
+//! notified, an observation not made again before the capture ends), which a capture alone cannot
+//! tell from one that ended early; and faults whose traffic is conformant on its face (a Read sent
+//! to a Queue Mode client 3 s after its Register: analyze assumes a client awake for
+//! MAX_TRANSMIT_WAIT, the case knows it went offline; a retransmitted Register handled as new).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -60,6 +63,21 @@ const CAUGHT: &[(&str, &str)] = &[
         "BS-BSSERVER-FINISH-AFTER-ALL-WRITES",
     ),
     ("bsserver-finish-empty-post", "BS-BSSERVER-SEND-FINISH"),
+    (
+        "server-dm-nothing-before-registration",
+        "DM-SERVER-NO-OPERATION-BEFORE-REGISTRATION",
+    ),
+    ("server-dm-no-delete-root", "DM-SERVER-DELETE-ROOT-ONLY-IN-BOOTSTRAP"),
+    ("server-dm-pmax-greater-than-pmin", "DM-SERVER-PMAX-GREATER-THAN-PMIN"),
+    (
+        "server-ir-nothing-before-registration",
+        "IR-SERVER-NO-OPERATION-BEFORE-REGISTRATION",
+    ),
+    (
+        "server-ir-observe-no-resource-without-instance",
+        "IR-SERVER-OBSERVE-NO-RESOURCE-WITHOUT-INSTANCE",
+    ),
+    ("server-register-location-under-rd", "REG-SERVER-LOCATION-UNDER-RD"),
 ];
 
 /// The requirements binding `role` that `analyze` failed in a capture.

@@ -161,6 +161,7 @@ pub fn analyze(x: &Exchange<'_>) -> Vec<Finding> {
         registration::ir_server_waits_for_registration(x),
         bootstrap::delete_root_only_in_bootstrap(x),
         reporting::pmax_greater_than_pmin(x),
+        reporting::observe_resource_names_instance(x),
         reporting::notify_per_instance(x),
         reobserve::server_reobserves_on_register(x),
     ];

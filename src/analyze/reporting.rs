@@ -1,10 +1,12 @@
-//! Checks on Write-Attributes and notifications (LwM2M TS 1.0.2 §5.3.4, §5.5 as amended by the
-//! seeds).
+//! Checks on Write-Attributes, Observe and notifications (LwM2M TS 1.0.2 §5.3.4, §5.5 as amended
+//! by the seeds).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Exchange, Finding, Tally};
 use crate::case::Role;
+use crate::coap::Code;
+use crate::coap::message::option;
 use crate::dialogue::{Kind, Op};
 use crate::lwm2m::objects::resource_defs;
 use crate::lwm2m::{self, Content, ContentFormat, Path};
@@ -39,6 +41,38 @@ pub fn pmax_greater_than_pmin(x: &Exchange<'_>) -> Finding {
         "DM-SERVER-PMAX-GREATER-THAN-PMIN",
         "a Write-Attributes that sets both periods has pmax > pmin",
         "no Write-Attributes with both pmin and pmax in the capture",
+    )
+}
+
+/// An Observe that names a Resource names its Object Instance too (Table 16). On the wire "/3//13"
+/// is an empty Uri-Path segment between the Object and the Resource, which is no LwM2M path, so
+/// the request is picked by method and Observe option rather than by its classified operation.
+pub fn observe_resource_names_instance(x: &Exchange<'_>) -> Finding {
+    let mut t = Tally::default();
+    for a in x.items {
+        let (Some(_), Some(m)) = (a.request_op(), &a.msg) else {
+            continue;
+        };
+        if m.code != Code::GET || m.observe() != Some(0) || !x.is(a.datagram.from, Role::Server) {
+            continue;
+        }
+        match m.option_values(option::URI_PATH).collect::<Vec<_>>().as_slice() {
+            [_, b"", _, ..] => t.violation(
+                vec![a.frame()],
+                format!(
+                    "frame {}: an Observe of {} names a Resource but no Object Instance",
+                    a.frame(),
+                    m.uri_path()
+                ),
+            ),
+            [_, _, _, ..] => t.judged(a.frame()),
+            _ => {}
+        }
+    }
+    t.finding(
+        "IR-SERVER-OBSERVE-NO-RESOURCE-WITHOUT-INSTANCE",
+        "an Observe that names a Resource ID names an Object Instance ID too",
+        "no Observe of a Resource in the capture",
     )
 }
 

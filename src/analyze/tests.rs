@@ -202,6 +202,24 @@ fn pmax_not_above_pmin_fails() {
 }
 
 #[test]
+fn an_observe_of_a_resource_without_an_object_instance_fails() {
+    // An Observe with these Uri-Path segments, from the server to a registered client.
+    let judged_observe = |segments: &[&str]| {
+        let mut s = registered("/rd/1");
+        let mut obs = with_observe(Message::new(MessageType::Confirmable, Code::GET, 0, Vec::new()), 0);
+        for seg in segments {
+            obs.add_option(crate::coap::message::option::URI_PATH, seg.as_bytes().to_vec());
+        }
+        exchange(&mut s, SERVER, CLIENT, obs, Code::CONTENT);
+        judged(&s, "IR-SERVER-OBSERVE-NO-RESOURCE-WITHOUT-INSTANCE")
+    };
+    assert_eq!(judged_observe(&["3", "", "13"]), (Verdict::Fail, vec![3]));
+    // The same Resource of one instance passes; an Observe of the whole Object is not judged.
+    assert_eq!(judged_observe(&["3", "0", "13"]), (Verdict::Pass, vec![3]));
+    assert_eq!(judged_observe(&["3"]).0, Verdict::NotObserved);
+}
+
+#[test]
 fn a_notification_of_an_object_with_only_the_changed_resource_fails() {
     let mut s = registered("/rd/1");
     let obs = observe_server_object(&mut s);

@@ -142,8 +142,3 @@ fn flow(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
 fn is_dtls(payload: &[u8]) -> bool {
     matches!(payload, [20..=26, 0xfe, 0xfc..=0xff, ..]) && payload.len() >= 13
 }
-
-/// The LwM2M transcript of a capture file, as `explain` prints it (and the HTML report shows it).
-pub fn transcript_of_pcap(path: &Path) -> Result<Vec<String>, String> {
-    Ok(Capture::read(path)?.explain().transcript())
-}

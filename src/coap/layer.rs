@@ -1,7 +1,8 @@
 //! A CoAP endpoint's message layer (RFC 7252 §4) for the reference DUTs: Message IDs, tokens,
 //! Confirmable retransmission and duplicate detection, with an outgoing datagram queue. It
-//! talks to any number of peers, each call naming the peer; the reference client wraps it for
-//! its one LwM2M Server, the reference server uses it for all its clients. Sans-IO: every
+//! talks to any number of peers, each call naming the peer; the reference client and each
+//! Bootstrap-Server session wrap it for their one peer, the reference server uses it for all
+//! its clients. Sans-IO: every
 //! method that depends on time takes `now`, the time since the owner's epoch.
 
 use std::collections::VecDeque;
@@ -123,6 +124,21 @@ impl Layer {
     /// Answers the peer's request `req` with `code` (options and payload added by `fill`):
     /// piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable one
     /// (RFC 7252 §5.2); remembered for duplicates either way.
+    /// The message in a datagram from `peer`; None for one that does not parse, which is
+    /// rejected with RST when it looks Confirmable (RFC 7252 §4.2) and otherwise dropped.
+    pub fn parse_or_reset(&mut self, peer: SocketAddr, bytes: &[u8]) -> Option<Message> {
+        match Message::parse(bytes) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::debug!("malformed datagram from {peer}: {e}");
+                if let Some(mid) = confirmable_mid(bytes) {
+                    let _ = self.send_empty(peer, MessageType::Reset, mid);
+                }
+                None
+            }
+        }
+    }
+
     pub fn respond(&mut self, peer: SocketAddr, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {
         let con = req.mtype == MessageType::Confirmable;
         let mtype = if con {
@@ -217,5 +233,31 @@ pub fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
     match bytes {
         [first, _, hi, lo, ..] if first >> 6 == 1 && (first >> 4) & 0x3 == 0 => Some(u16::from_be_bytes([*hi, *lo])),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_confirmable_is_reset_and_other_garbage_dropped() {
+        let peer: SocketAddr = "127.0.0.1:5683".parse().expect("addr");
+        let mut layer = Layer::new(1);
+        // Version 1, CON, token length 9 (reserved, RFC 7252 §3): does not parse.
+        assert!(layer.parse_or_reset(peer, &[0x49, 0x01, 0x12, 0x34]).is_none());
+        let (to, rst) = layer.poll_transmit().expect("an RST");
+        let rst = Message::parse(&rst).expect("parses");
+        assert_eq!(
+            (to, rst.mtype, rst.code, rst.mid),
+            (peer, MessageType::Reset, Code::EMPTY, 0x1234)
+        );
+        // The same as Non-confirmable, and bytes that are no CoAP at all: nothing is sent.
+        assert!(layer.parse_or_reset(peer, &[0x59, 0x01, 0x12, 0x34]).is_none());
+        assert!(layer.parse_or_reset(peer, b"x").is_none());
+        assert!(layer.poll_transmit().is_none());
+        let ping = Message::new(MessageType::Confirmable, Code::EMPTY, 7, Vec::new());
+        let bytes = ping.to_bytes().expect("encodes");
+        assert_eq!(layer.parse_or_reset(peer, &bytes).map(|m| m.mid), Some(7));
     }
 }

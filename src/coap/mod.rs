@@ -1,4 +1,5 @@
-//! CoAP glue on top of coap-lite: an owned message view, codes, and message-layer reliability.
+//! CoAP glue on top of coap-lite: an owned message view, codes, message-layer reliability, and
+//! `layer`, the message layer of the reference DUTs built on it.
 
 pub mod code;
 pub mod layer;

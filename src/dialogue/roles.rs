@@ -51,10 +51,6 @@ impl Roles {
             _ => {}
         }
     }
-
-    pub fn with_role(&self, role: Role) -> impl Iterator<Item = SocketAddr> + '_ {
-        self.by_addr.iter().filter(move |(_, r)| **r == role).map(|(a, _)| *a)
-    }
 }
 
 fn word(role: Role) -> &'static str {

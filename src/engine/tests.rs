@@ -35,6 +35,13 @@ fn case(yaml: &str) -> Case {
     parse_yaml(FsPath::new("inline.yaml"), yaml).expect("test case parses")
 }
 
+/// A client case judging `requirement` (catching fault `f`) with these `steps:` lines.
+fn client_case(requirement: &str, steps: &str) -> Case {
+    case(&format!(
+        "id: t\ntitle: t\ndut: client\nrequirements: [{requirement}]\ncatches: f\nsteps:{steps}"
+    ))
+}
+
 fn ms(v: u64) -> Duration {
     Duration::from_millis(v)
 }
@@ -85,12 +92,6 @@ fn content_reply(to: &Message, payload: &[u8]) -> Vec<u8> {
 }
 
 const IGNORE_READ: &str = r#"
-id: t
-title: t
-dut: client
-requirements: [DM-X]
-catches: f
-steps:
   - expect: { as: register, method: POST, path: /rd, query: { ep: "{endpoint}" }, within: startup, setup: true }
   - send: { as: early, operation: read, path: /3/0 }
   - expect_none: { response_to: early, within: quiet }
@@ -104,7 +105,7 @@ const TLV_MANUFACTURER: &[u8] = &[0xc4, 0x00, b'A', b'C', b'M', b'E'];
 
 #[test]
 fn conformant_exchange_passes_and_the_transcript_reads_well() {
-    let mut e = Engine::new(case(IGNORE_READ), setup(), Duration::ZERO);
+    let mut e = Engine::new(client_case("DM-X", IGNORE_READ), setup(), Duration::ZERO);
     assert_eq!(
         e.poll_timeout(),
         Some(Duration::from_secs(10)),
@@ -135,7 +136,7 @@ fn conformant_exchange_passes_and_the_transcript_reads_well() {
 
 #[test]
 fn answering_before_the_registration_ack_fails_with_frames() {
-    let mut e = Engine::new(case(IGNORE_READ), setup(), Duration::ZERO);
+    let mut e = Engine::new(client_case("DM-X", IGNORE_READ), setup(), Duration::ZERO);
     feed(&mut e, ms(100), register(0x100));
     let early = sent(&mut e).remove(0);
     feed(&mut e, ms(150), content_reply(&early, TLV_MANUFACTURER));
@@ -153,7 +154,7 @@ fn answering_before_the_registration_ack_fails_with_frames() {
 
 #[test]
 fn a_dut_that_never_registers_is_inconclusive_at_the_startup_timeout() {
-    let mut e = Engine::new(case(IGNORE_READ), setup(), Duration::ZERO);
+    let mut e = Engine::new(client_case("DM-X", IGNORE_READ), setup(), Duration::ZERO);
     e.handle_timeout(ms(9_999));
     assert!(e.outcome().is_none());
     e.handle_timeout(ms(10_000));
@@ -165,17 +166,11 @@ fn a_dut_that_never_registers_is_inconclusive_at_the_startup_timeout() {
 #[test]
 fn retransmitted_register_is_not_taken_twice_and_gets_the_same_answer() {
     let yaml = r#"
-id: t
-title: t
-dut: client
-requirements: [REG-X]
-catches: f
-steps:
   - expect: { method: POST, path: /rd }
   - respond: { code: "2.01", location: /rd/abc }
   - expect: { method: POST, path: /rd, within: 3s }
 "#;
-    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    let mut e = Engine::new(client_case("REG-X", yaml), setup(), Duration::ZERO);
     feed(&mut e, ms(10), register(7));
     let first = sent(&mut e);
     feed(&mut e, ms(2000), register(7));
@@ -189,15 +184,9 @@ steps:
 #[test]
 fn malformed_and_unexpected_datagrams_never_panic_and_are_reported() {
     let yaml = r#"
-id: t
-title: t
-dut: client
-requirements: [REG-X]
-catches: f
-steps:
   - expect: { method: POST, path: /rd, within: 1s }
 "#;
-    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    let mut e = Engine::new(client_case("REG-X", yaml), setup(), Duration::ZERO);
     for (i, junk) in [&[][..], &[0xff, 0x00], &[0x40, 0x01, 0x00], &[0x44, 0x02, 0, 1, 0xaa]]
         .iter()
         .enumerate()
@@ -218,15 +207,9 @@ steps:
 #[test]
 fn the_dut_exiting_ends_a_wait_at_once() {
     let yaml = r#"
-id: t
-title: t
-dut: client
-requirements: [REG-X]
-catches: f
-steps:
   - expect: { method: POST, path: /rd, within: 60s }
 "#;
-    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    let mut e = Engine::new(client_case("REG-X", yaml), setup(), Duration::ZERO);
     e.handle(
         ms(50),
         Event::DutExited {
@@ -239,12 +222,6 @@ steps:
 }
 
 const CANCEL_BY_RST: &str = r#"
-id: t
-title: t
-dut: client
-requirements: [IR-X]
-catches: f
-steps:
   - expect: { as: register, method: POST, path: /rd }
   - respond: { code: "2.01", location: "/rd/{reg_id}" }
   - send: { as: obs, operation: observe, path: /3/0/13 }
@@ -264,7 +241,7 @@ fn notification(obs: &Message, mid: u16, seq: u32) -> Vec<u8> {
 #[test]
 fn a_rejected_notification_is_answered_with_rst_and_later_ones_fail_the_quiet_window() {
     for keeps_notifying in [false, true] {
-        let mut e = Engine::new(case(CANCEL_BY_RST), setup(), Duration::ZERO);
+        let mut e = Engine::new(client_case("IR-X", CANCEL_BY_RST), setup(), Duration::ZERO);
         feed(&mut e, ms(10), register(1));
         let obs = sent(&mut e).pop().expect("the Observe");
         assert_eq!(obs.observe(), Some(0));
@@ -407,12 +384,6 @@ fn sent_any(e: &mut Engine) -> Vec<Message> {
 }
 
 const TAKE_THE_SECOND: &str = r#"
-id: t
-title: t
-dut: client
-requirements: [REG-X]
-catches: f
-steps:
   - expect: { as: bs, method: POST, path: /bs, within: startup }
   - expect_none: { request: true, pending: PENDING, within: quiet }
 "#;
@@ -430,7 +401,7 @@ fn expect_none_pending_counts_a_request_that_came_before_and_was_not_taken() {
     // waiting, untaken, when `expect_none` begins. Only `pending` counts it.
     let run = |pending: bool| {
         let yaml = TAKE_THE_SECOND.replace("PENDING", if pending { "true" } else { "false" });
-        let mut e = Engine::new(case(&yaml), setup(), Duration::ZERO);
+        let mut e = Engine::new(client_case("REG-X", &yaml), setup(), Duration::ZERO);
         feed(&mut e, ms(100), register(0x100));
         feed(&mut e, ms(110), bootstrap_request(0x101));
         e.handle_timeout(ms(2200));

@@ -1,7 +1,7 @@
 //! [`fault_table!`]: declares a reference DUT's `Fault` enum from one table of
 //! `Variant => "kebab-id", "what the DUT does wrong";` rows, with its `ALL` list, the id and
 //! description lookups, `Display` (the id) and `FromStr` (an unknown id is named in the error).
-//! Every reference DUT (client, Bootstrap-Server, ...) declares its faults this way, so a new
+//! Every reference DUT (client, server, Bootstrap-Server) declares its faults this way, so a new
 //! fault is one row and `--fault` parsing is the same everywhere.
 
 macro_rules! fault_table {

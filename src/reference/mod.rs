@@ -6,4 +6,5 @@ pub mod bootstrap_server;
 pub mod client;
 mod fault_table;
 pub mod server;
+mod triggers;
 mod udp;

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::coap::layer::confirmable_mid;
 use crate::coap::message::option;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
-use crate::reference::client::confirmable_mid;
 
 use super::plan::{Initiator, sequence};
 use super::session::{Session, State};
@@ -53,7 +53,7 @@ impl BootstrapServerCore {
     }
 
     /// Server Initiated Bootstrap: provisions the client at `client` without a Bootstrap-Request
-    /// (also the `bootstrap HOST:PORT` stdin trigger).
+    /// (also the `bootstrap HOST:PORT` trigger).
     pub fn start_server_initiated(&mut self, now: Duration, client: SocketAddr) {
         tracing::info!("server initiated bootstrap of {client}");
         let requests = sequence(&self.cfg.server_uri, Initiator::Server, &self.cfg.faults);

@@ -5,23 +5,25 @@
 use std::io;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::{TcpListener, UdpSocket};
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
-use super::trigger::{self, Trigger};
+use super::trigger;
 use super::{BootstrapServerConfig, BootstrapServerCore};
-use crate::reference::udp;
+use crate::reference::triggers;
+use crate::reference::udp::{self, StopSignals};
+
+udp::core_of_inherent_methods!(BootstrapServerCore);
 
 /// Runs the reference Bootstrap-Server until SIGTERM or SIGINT. Fails only on set-up errors:
 /// a configuration [`BootstrapServerConfig::validate`] refuses, or no socket or signal handler.
 pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
     cfg.validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let stop = StopSignals::new()?;
+    // Triggers before the UDP bind: a DUT seen listening takes its triggers too.
+    let triggers = triggers::listen(cfg.http, trigger::parse).await?;
     let socket = UdpSocket::bind(cfg.listen).await?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
     tracing::info!(
         "reference bootstrap server on {}: LwM2M Server {}{}",
         socket.local_addr()?,
@@ -31,48 +33,7 @@ pub async fn run(cfg: BootstrapServerConfig) -> io::Result<()> {
             .unwrap_or_default()
     );
     let start = Instant::now();
-    let cfg_http = cfg.http;
     let mut core = BootstrapServerCore::new(cfg, Duration::ZERO, udp::seed(udp::wall_clock()));
-    // HTTP triggers arrive from the listener's tasks through this channel.
-    let (http_tx, mut http_rx) = tokio::sync::mpsc::channel::<Trigger>(16);
-    let http = match cfg_http {
-        Some(addr) => Some(tokio::spawn(super::http::serve(
-            TcpListener::bind(addr).await?,
-            http_tx,
-        ))),
-        None => None,
-    };
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    let mut stdin_open = true;
-    let mut buf = vec![0u8; udp::MAX_DATAGRAM];
-
-    loop {
-        udp::send_all(&socket, || core.poll_transmit()).await;
-        let wake = udp::wake_at(start, core.poll_timeout());
-        tokio::select! {
-            biased;
-            received = socket.recv_from(&mut buf) => match received {
-                Ok((n, from)) => core.handle_datagram(start.elapsed(), from, buf.get(..n).unwrap_or_default()),
-                // e.g. an ICMP port unreachable reported on the socket: nothing to do.
-                Err(e) => tracing::debug!("receive failed: {e}"),
-            },
-            line = lines.next_line(), if stdin_open => match line {
-                Ok(Some(line)) => match trigger::parse(&line) {
-                    Ok(Some(t)) => trigger::apply(&mut core, start.elapsed(), t),
-                    Ok(None) => {}
-                    Err(why) => tracing::warn!("{why}"),
-                },
-                // No more triggers (stdin closed or unreadable): keep serving.
-                Ok(None) | Err(_) => stdin_open = false,
-            },
-            Some(t) = http_rx.recv() => trigger::apply(&mut core, start.elapsed(), t),
-            () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
-            _ = sigterm.recv() => break,
-            _ = sigint.recv() => break,
-        }
-    }
-    if let Some(h) = http {
-        h.abort();
-    }
+    udp::serve(&socket, stop, start, &mut core, triggers, trigger::apply).await;
     Ok(())
 }

@@ -11,12 +11,12 @@
 //!   datagrams and the next deadline out. It answers Bootstrap-Request (POST /bs?ep=...) with
 //!   2.04 and starts a sequence; with `--server-initiated` it starts one at once.
 //! * `io`: [`run`], a thin tokio loop (UDP socket, timer, triggers, SIGTERM/SIGINT); `trigger`
-//!   the trigger lines (stdin, or the body of an HTTP `POST /trigger` to `http`'s listener).
+//!   the trigger lines, which `crate::reference::triggers` reads from stdin and from the body
+//!   of an HTTP `POST /trigger`.
 //! * `fault`: the fault switches, one per bootstrap-server case's `catches`.
 
 mod core;
 mod fault;
-mod http;
 mod io;
 mod plan;
 mod session;
@@ -50,16 +50,14 @@ pub struct BootstrapServerConfig {
 impl BootstrapServerConfig {
     /// Checks what the argument parser cannot: loopback only, and a coap:// server URI.
     pub fn validate(&self) -> Result<(), String> {
-        for (flag, addr) in [
-            ("--listen", Some(self.listen)),
-            ("--server-initiated", self.server_initiated),
-        ] {
-            if let Some(a) = addr.filter(|a| !a.ip().is_loopback()) {
-                return Err(format!(
-                    "{flag} {a} is not a loopback address; the reference bootstrap server only uses loopback"
-                ));
-            }
-        }
+        crate::reference::udp::loopback_only(
+            "bootstrap server",
+            &[
+                ("--listen", Some(self.listen)),
+                ("--server-initiated", self.server_initiated),
+                ("--http", self.http),
+            ],
+        )?;
         if !self.server_uri.starts_with("coap://") {
             return Err(format!(
                 "--server-uri {} is not a coap:// URI (NoSec only)",

@@ -23,7 +23,7 @@ use super::dm::Reply;
 
 use super::messaging::{EXCHANGE_LIFETIME, MAX_TRANSMIT_WAIT, MessageLayer};
 use super::objects::ObjectStore;
-use super::{Fault, Version, core::confirmable_mid};
+use super::{Fault, Version};
 
 mod read;
 mod request;
@@ -216,15 +216,8 @@ impl Bootstrap {
     }
 
     pub(crate) fn handle_datagram(&mut self, now: Duration, bytes: &[u8], store: &mut ObjectStore) -> Outcome {
-        let m = match Message::parse(bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::debug!("malformed datagram from the Bootstrap-Server: {e}");
-                if let Some(mid) = confirmable_mid(bytes) {
-                    let _ = self.msg.send_empty(MessageType::Reset, mid);
-                }
-                return Outcome::Quiet;
-            }
+        let Some(m) = self.msg.parse_or_reset(bytes) else {
+            return Outcome::Quiet;
         };
         let con = m.mtype == MessageType::Confirmable;
         match m.mtype {

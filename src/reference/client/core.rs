@@ -33,8 +33,6 @@ const URI_PORT: u16 = 7;
 /// Any other critical option is answered 4.02 Bad Option.
 const KNOWN_CRITICAL: [u16; 5] = [URI_HOST, URI_PORT, option::URI_PATH, option::URI_QUERY, option::ACCEPT];
 
-pub(crate) use crate::coap::layer::confirmable_mid;
-
 #[derive(Debug)]
 pub struct ClientCore {
     cfg: ClientConfig,
@@ -120,14 +118,8 @@ impl ClientCore {
             tracing::debug!("dropping {} bytes from {from}: not the LwM2M Server", bytes.len());
             return;
         }
-        match Message::parse(bytes) {
-            Ok(m) => self.on_message(now, &m),
-            Err(e) => {
-                tracing::debug!("malformed datagram from {from}: {e}");
-                if let Some(mid) = confirmable_mid(bytes) {
-                    let _ = self.msg.send_empty(MessageType::Reset, mid);
-                }
-            }
+        if let Some(m) = self.msg.parse_or_reset(bytes) {
+            self.on_message(now, &m);
         }
         self.poll(now);
     }

@@ -78,19 +78,14 @@ impl DeviceConfig {
         if self.server.is_some() && self.server == self.bootstrap {
             return Err("--server and --bootstrap must be different addresses".into());
         }
-        let named = [
-            ("--server", self.server),
-            ("--bootstrap", self.bootstrap),
-            ("--listen", self.listen),
-        ];
-        for (flag, addr) in named {
-            if let Some(a) = addr.filter(|a| !a.ip().is_loopback()) {
-                return Err(format!(
-                    "{flag} {a} is not a loopback address; the reference client only uses loopback"
-                ));
-            }
-        }
-        Ok(())
+        crate::reference::udp::loopback_only(
+            "client",
+            &[
+                ("--server", self.server),
+                ("--bootstrap", self.bootstrap),
+                ("--listen", self.listen),
+            ],
+        )
     }
 }
 
@@ -419,6 +414,11 @@ impl Device {
         for core in &mut self.cores {
             core.lend(&mut self.store, |c| c.shutdown(now));
         }
+    }
+
+    /// True once `shutdown` was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping
     }
 
     pub fn is_done(&self) -> bool {

@@ -6,11 +6,14 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use super::{ClientConfig, Device, DeviceConfig};
-use crate::reference::udp;
+use crate::reference::udp::{self, StopSignals};
+
+// The manual-clock tests drive both through the shared `udp::Core` helpers.
+udp::core_of_inherent_methods!(Device);
+udp::core_of_inherent_methods!(super::ClientCore);
 
 /// Runs the reference client with one factory-bootstrapped LwM2M Server; see [`run_device`].
 pub async fn run(cfg: ClientConfig) -> io::Result<()> {
@@ -30,9 +33,8 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
         (None, Some(SocketAddr::V6(_))) => (Ipv6Addr::LOCALHOST, 0).into(),
         (None, _) => (Ipv4Addr::LOCALHOST, 0).into(),
     };
+    let mut stop = StopSignals::new()?;
     let socket = UdpSocket::bind(local).await?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
     tracing::info!(
         "reference client {} on {}: server {:?}, bootstrap server {:?}{}",
         cfg.endpoint,
@@ -51,7 +53,6 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
     let unix_now = i64::try_from(wall.as_secs()).unwrap_or(0);
     let mut core = Device::new(cfg, Duration::ZERO, unix_now, udp::seed(wall));
     let mut buf = vec![0u8; udp::MAX_DATAGRAM];
-    let mut stopping = false;
 
     loop {
         udp::send_all(&socket, || core.poll_transmit()).await;
@@ -73,18 +74,10 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
                 Err(e) => tracing::debug!("receive failed: {e}"),
             },
             () = tokio::time::sleep_until(wake) => core.handle_timeout(start.elapsed()),
-            _ = sigterm.recv() => {
-                if stopping {
+            () = stop.recv() => {
+                if core.is_stopping() {
                     return Ok(());
                 }
-                stopping = true;
-                core.shutdown(start.elapsed());
-            }
-            _ = sigint.recv() => {
-                if stopping {
-                    return Ok(());
-                }
-                stopping = true;
                 core.shutdown(start.elapsed());
             }
         }

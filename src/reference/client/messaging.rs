@@ -1,5 +1,6 @@
-//! The client's CoAP message layer: [`crate::coap::layer::Layer`] bound to the one LwM2M
-//! Server (or Bootstrap-Server) this core talks to, so callers never name the peer.
+//! The CoAP message layer of one conversation: [`crate::coap::layer::Layer`] bound to the one
+//! peer, so callers never name it: a client core's LwM2M Server (or Bootstrap-Server), or the
+//! client of one reference Bootstrap-Server session.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -39,6 +40,11 @@ impl MessageLayer {
 
     pub(crate) fn send_empty(&mut self, mtype: MessageType, mid: u16) -> Option<Vec<u8>> {
         self.layer.send_empty(self.server, mtype, mid)
+    }
+
+    /// See [`Layer::parse_or_reset`].
+    pub(crate) fn parse_or_reset(&mut self, bytes: &[u8]) -> Option<Message> {
+        self.layer.parse_or_reset(self.server, bytes)
     }
 
     pub(crate) fn respond(&mut self, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {

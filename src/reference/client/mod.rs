@@ -49,7 +49,6 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 pub use self::core::ClientCore;
-pub(crate) use self::core::confirmable_mid;
 pub use device::{Device, DeviceConfig};
 pub use fault::Fault;
 pub use io::{run, run_device};

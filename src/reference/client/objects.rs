@@ -291,7 +291,8 @@ impl ObjectStore {
             return Err(Code::METHOD_NOT_ALLOWED);
         };
         if target.resource_instance.is_some() {
-            // LwM2M 1.0 writes Object Instances and Resources only.
+            // Object Instances and Resources only, as in LwM2M 1.0: the 1.1 mode leaves out the
+            // Write of a Resource Instance (see `version`).
             return Err(Code::METHOD_NOT_ALLOWED);
         }
         self.instance(o, i)?;

@@ -1,5 +1,6 @@
 //! The trigger language of the reference server: one line per operation, as the profile's
-//! `triggers` write them on stdin (src/case/reference_profiles.rs):
+//! `triggers` write them on stdin (src/case/reference_profiles.rs) or post them to `--http`
+//! (duts/reference-server-http.yaml):
 //!
 //! ```text
 //! read EP PATH                  discover EP PATH              delete EP PATH
@@ -17,7 +18,7 @@ use serde::de::value::{Error as ValueError, StrDeserializer};
 
 use crate::case::model::Operation;
 
-/// The stdin word of an operation: its case-language name, except that Cancel Observation is
+/// The trigger word of an operation: its case-language name, except that Cancel Observation is
 /// `cancel-observe` (the profile's trigger line).
 fn operation(word: &str) -> Option<Operation> {
     let word = if word == "cancel-observe" {

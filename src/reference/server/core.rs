@@ -18,7 +18,7 @@ use super::registration::is_register;
 use super::registry::Registry;
 use super::request;
 use crate::case::model::Operation;
-use crate::coap::layer::{Layer, confirmable_mid};
+use crate::coap::layer::Layer;
 use crate::coap::reliability::Seen;
 use crate::coap::{Message, MessageType};
 
@@ -167,15 +167,8 @@ impl ServerCore {
     }
 
     pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
-        let m = match Message::parse(bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::debug!("malformed datagram from {from}: {e}");
-                if let Some(mid) = confirmable_mid(bytes) {
-                    let _ = self.msg.send_empty(from, MessageType::Reset, mid);
-                }
-                return;
-            }
+        let Some(m) = self.msg.parse_or_reset(from, bytes) else {
+            return;
         };
         match m.mtype {
             MessageType::Acknowledgement | MessageType::Reset => {

@@ -5,20 +5,19 @@
 //!   duplicate detection), shared with the reference client.
 //! * `registry`: the registration store (Register, Update, De-register, lifetime expiry), and
 //!   `registration`: the Registration Interface requests that drive it.
-//! * `command` and `request`: the trigger lines on stdin and the CoAP requests they become
+//! * `command` and `request`: the trigger lines (stdin or HTTP) and the CoAP requests they become
 //!   (Device Management and Information Reporting operations), with the checks that keep the
 //!   server from sending what it must not.
 //! * `observe`: the observations, re-initiated when a client registers again.
 //! * `core`: [`ServerCore`], the sans-IO state machine that ties them together; time is passed
 //!   in, datagrams and trigger lines are handed in and datagrams polled out.
-//! * `io` and `http`: [`run`], a thin tokio loop (UDP socket, trigger lines from stdin and
-//!   optionally HTTP, timer, SIGTERM/SIGINT).
+//! * `io`: [`run`], a thin tokio loop (UDP socket, trigger lines from stdin and optionally
+//!   HTTP through `crate::reference::triggers`, timer, SIGTERM/SIGINT).
 //! * `fault`: the fault switches, one per server conformance case's `catches`.
 
 mod command;
 mod core;
 mod fault;
-mod http;
 mod io;
 mod observe;
 mod registration;

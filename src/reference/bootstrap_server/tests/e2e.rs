@@ -10,6 +10,7 @@ use tokio::time::timeout;
 
 use crate::coap::{Code, Message};
 use crate::reference::client::{DeviceConfig, run_device};
+use crate::reference::triggers::tests::status_line;
 
 use super::super::{BootstrapServerConfig, run};
 
@@ -60,31 +61,6 @@ async fn the_reference_client_bootstraps_and_registers_with_the_written_server()
     bs.abort();
 }
 
-/// One HTTP/1.1 request on a fresh connection; the status line of the answer.
-async fn http(addr: SocketAddr, head: &str, body: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    // The listener may still be binding: try a few times, 100 ms apart (bounded).
-    let mut stream = None;
-    for _ in 0..50 {
-        match tokio::net::TcpStream::connect(addr).await {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let mut stream = stream.expect("the HTTP trigger listener accepts within 5 s");
-    let request = format!("{head}\r\nhost: x\r\ncontent-length: {}\r\n\r\n{body}", body.len());
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut answer = String::new();
-    timeout(Duration::from_secs(5), stream.read_to_string(&mut answer))
-        .await
-        .expect("an answer within 5 s")
-        .expect("read");
-    answer.lines().next().unwrap_or_default().to_string()
-}
-
 #[tokio::test]
 async fn an_http_trigger_starts_a_server_initiated_bootstrap() {
     let client = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
@@ -101,16 +77,16 @@ async fn an_http_trigger_starts_a_server_initiated_bootstrap() {
         faults: BTreeSet::new(),
     }));
     assert_eq!(
-        http(http_addr, "GET /status HTTP/1.1", "").await,
+        status_line(http_addr, "GET /status HTTP/1.1", "").await,
         "HTTP/1.1 404 Not Found"
     );
     assert_eq!(
-        http(http_addr, "POST /trigger HTTP/1.1", "bootstrap 192.0.2.1:5683").await,
+        status_line(http_addr, "POST /trigger HTTP/1.1", "bootstrap 192.0.2.1:5683").await,
         "HTTP/1.1 400 Bad Request"
     );
     let line = format!("bootstrap {client_addr}");
     assert_eq!(
-        http(http_addr, "POST /trigger HTTP/1.1", &line).await,
+        status_line(http_addr, "POST /trigger HTTP/1.1", &line).await,
         "HTTP/1.1 202 Accepted"
     );
     let mut buf = vec![0u8; 2048];

@@ -267,7 +267,7 @@ impl ObjectStore {
             return Err(Code::BAD_REQUEST);
         };
         if target.resource_instance.is_some() {
-            // LwM2M 1.0 writes Object Instances and Resources only.
+            // Object Instances and Resources only, as in LwM2M 1.0 (the 1.1 mode too).
             return Err(Code::BAD_REQUEST);
         }
         let mut by_instance: BTreeMap<u16, Vec<Record>> = BTreeMap::new();

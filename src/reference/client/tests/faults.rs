@@ -113,7 +113,7 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::BsNoFreshStart
         | Fault::SibAnswerDm
         | Fault::SibAnswerObserve => NOT_IN_SESSION,
-        // Only visible when the Register goes unanswered: see `tests/retry.rs`.
+        // Only visible when the Register goes unanswered: see `tests/registration.rs`.
         Fault::RegNoRegisterRetry => NOT_IN_SESSION,
         // LwM2M 1.1 only (this session is 1.0): see `tests/lwm2m_1_1.rs`.
         Fault::RegOmitLwm2mVersion
