@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lwm2m_conformance::case::load::load_profile;
+use lwm2m_conformance::case::reference_profiles::SERVER_TRIGGER_LINES;
 use lwm2m_conformance::evidence::Verdict;
 use lwm2m_conformance::suite::{self, Outputs};
 
@@ -72,23 +73,11 @@ fn start_reference_server(at: SocketAddr) -> Running {
 }
 
 fn attach_profile(dir: &std::path::Path, at: SocketAddr, trigger_kind: &str) -> PathBuf {
-    let ops = [
-        ("read", "read {endpoint} {path}"),
-        ("discover", "discover {endpoint} {path}"),
-        ("write", "write {endpoint} {path} {value}"),
-        ("write-partial", "write-partial {endpoint} {path} {value}"),
-        ("execute", "execute {endpoint} {path} {value}"),
-        ("create", "create {endpoint} {path} {value}"),
-        ("delete", "delete {endpoint} {path}"),
-        ("write-attributes", "write-attributes {endpoint} {path} {attributes}"),
-        ("observe", "observe {endpoint} {path}"),
-        ("cancel-observation", "cancel-observe {endpoint} {path}"),
-    ];
     let mut yaml = format!(
         "name: attached-reference-server\nrole: server\nattach:\n  dut_address: \"{at}\"\n\
          endpoint: \"urn:dev:attached:{{case}}\"\nfeatures: [queue-mode]\ntriggers:\n"
     );
-    for (op, line) in ops {
+    for (op, line) in SERVER_TRIGGER_LINES {
         let trigger = match trigger_kind {
             "http" => format!(
                 "{{ http: {{ method: POST, url: \"http://{at}/trigger\", body: \"{line}\", content_type: text/plain }} }}"

@@ -25,32 +25,38 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-/// The reference server reads one trigger per line on stdin (`read EP PATH`, ...).
+/// The reference server's trigger lines, by operation (`read EP PATH`, ...): what it reads on
+/// stdin and as the body of `POST /trigger`. Public so profiles that drive it other ways (an
+/// attached server over HTTP, in the tests) use the same lines.
+pub const SERVER_TRIGGER_LINES: &[(&str, &str)] = &[
+    ("read", "read {endpoint} {path}"),
+    ("discover", "discover {endpoint} {path}"),
+    ("write", "write {endpoint} {path} {value}"),
+    ("write-partial", "write-partial {endpoint} {path} {value}"),
+    ("execute", "execute {endpoint} {path} {value}"),
+    ("create", "create {endpoint} {path} {value}"),
+    ("delete", "delete {endpoint} {path}"),
+    ("write-attributes", "write-attributes {endpoint} {path} {attributes}"),
+    ("observe", "observe {endpoint} {path}"),
+    ("cancel-observation", "cancel-observe {endpoint} {path}"),
+];
+
+/// The reference server reads one trigger per line on stdin.
 fn stdin_triggers() -> BTreeMap<String, TriggerSpec> {
-    [
-        ("read", "read {endpoint} {path}"),
-        ("discover", "discover {endpoint} {path}"),
-        ("write", "write {endpoint} {path} {value}"),
-        ("write-partial", "write-partial {endpoint} {path} {value}"),
-        ("execute", "execute {endpoint} {path} {value}"),
-        ("create", "create {endpoint} {path} {value}"),
-        ("delete", "delete {endpoint} {path}"),
-        ("write-attributes", "write-attributes {endpoint} {path} {attributes}"),
-        ("observe", "observe {endpoint} {path}"),
-        ("cancel-observation", "cancel-observe {endpoint} {path}"),
-    ]
-    .into_iter()
-    .map(|(op, line)| {
-        (
-            op.to_string(),
-            TriggerSpec {
-                stdin: Some(line.to_string()),
-                shell: None,
-                http: None,
-            },
-        )
-    })
-    .collect()
+    SERVER_TRIGGER_LINES
+        .iter()
+        .copied()
+        .map(|(op, line)| {
+            (
+                op.to_string(),
+                TriggerSpec {
+                    stdin: Some(line.to_string()),
+                    shell: None,
+                    http: None,
+                },
+            )
+        })
+        .collect()
 }
 
 pub fn reference(role: Role, faults: &[String]) -> Profile {
