@@ -50,19 +50,13 @@ fn peak_rss_kib() -> (i64, i64) {
 }
 
 pub fn run(a: BenchArgs) -> ExitCode {
-    let suite = match suite::load(&suite::default_root()) {
+    let suite = match crate::cli::load_suite(None) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match crate::cli::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let profile = Profile::reference(crate::case::Role::Client, &[]);
     let entries = suite.entries.clone();

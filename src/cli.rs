@@ -28,14 +28,31 @@ pub struct RunArgs {
     pub out: PathBuf,
 }
 
+/// The suite under `testcases` (default: $LWM2M_TESTCASES, else ./testcases); a catalogue or
+/// loader error is printed and becomes exit status 2, as for every command that runs cases.
+pub(crate) fn load_suite(testcases: Option<PathBuf>) -> Result<suite::Suite, ExitCode> {
+    let root = testcases.unwrap_or_else(suite::default_root);
+    suite::load(&root).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+/// The multi-threaded runtime the suite runs on; failing to start it is exit status 2.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("cannot start the runtime: {e}");
+            ExitCode::from(2)
+        })
+}
+
 pub fn run(a: RunArgs) -> ExitCode {
-    let root = a.testcases.clone().unwrap_or_else(suite::default_root);
-    let suite = match suite::load(&root) {
+    let suite = match load_suite(a.testcases.clone()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let (profile, profile_file) = match suite::select_profile(a.dut.as_deref()) {
         Ok(p) => p,
@@ -63,12 +80,9 @@ pub fn run(a: RunArgs) -> ExitCode {
         profile.name,
         jobs
     );
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let start = std::time::Instant::now();
     let info = crate::evidence::RunInfo::new(&profile, profile_file.as_deref());

@@ -31,12 +31,9 @@ pub struct ReportArgs {
 
 pub fn run(a: ReportArgs) -> ExitCode {
     let root = a.testcases.clone().unwrap_or_else(suite::default_root);
-    let suite = match suite::load(&root) {
+    let suite = match crate::cli::load_suite(Some(root.clone())) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let merged = match merge(&a.dirs) {
         Ok(m) => m,

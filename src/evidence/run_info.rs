@@ -37,11 +37,12 @@ pub struct RunInfo {
 
 impl RunInfo {
     pub fn new(profile: &Profile, profile_file: Option<&Path>) -> RunInfo {
+        let harness = format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         // With no profile named, each case runs against the reference DUT of its own role, so
         // the client profile's name, role and features would misdescribe the run.
         if profile.builtin && profile_file.is_none() {
             return RunInfo {
-                harness: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+                harness,
                 dut: "built-in reference DUTs".into(),
                 profile: "built-in (each case runs against the reference DUT of its role)".into(),
                 role: "client, server, bootstrap-server".into(),
@@ -52,7 +53,7 @@ impl RunInfo {
             };
         }
         RunInfo {
-            harness: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            harness,
             dut: profile.name.clone(),
             profile: match profile_file {
                 // Relative to the working directory when under it, like the result files' paths.
@@ -60,7 +61,6 @@ impl RunInfo {
                     let cwd = std::env::current_dir().unwrap_or_default();
                     f.strip_prefix(&cwd).unwrap_or(f).display().to_string()
                 }
-                None if profile.builtin => "built-in (each case runs against the reference DUT of its role)".into(),
                 None => "(none)".into(),
             },
             role: profile.role.as_str().to_owned(),
