@@ -43,6 +43,15 @@ fn requested(body: &str) -> Engine {
     e
 }
 
+fn assert_passed(e: &Engine) {
+    assert_eq!(
+        e.outcome().map(|o| o.judgement),
+        Some(Judgement::Pass),
+        "{:?}",
+        e.outcome()
+    );
+}
+
 #[test]
 fn a_delayed_answer_goes_out_when_due_and_a_finish_after_it_passes() {
     let mut e = requested(FINISH_AFTER_ANSWERS);
@@ -53,12 +62,7 @@ fn a_delayed_answer_goes_out_when_due_and_a_finish_after_it_passes() {
     let answer = sent(&mut e);
     assert_eq!((answer[0].mid, answer[0].code), (0x301, Code::CHANGED));
     feed(&mut e, ms(530), request(Code::POST, "/bs", 0x302));
-    assert_eq!(
-        e.outcome().map(|o| o.judgement),
-        Some(Judgement::Pass),
-        "{:?}",
-        e.outcome()
-    );
+    assert_passed(&e);
 }
 
 #[test]
@@ -67,12 +71,7 @@ fn a_request_the_case_ignores_does_not_hold_the_finish_back() {
     // A Bootstrap-Discover (LwM2M 1.1): no rule answers it, as a 1.0 client ignores it.
     feed(&mut e, ms(20), request(Code::GET, "/", 0x301));
     feed(&mut e, ms(30), request(Code::POST, "/bs", 0x302));
-    assert_eq!(
-        e.outcome().map(|o| o.judgement),
-        Some(Judgement::Pass),
-        "{:?}",
-        e.outcome()
-    );
+    assert_passed(&e);
 }
 
 #[test]
