@@ -17,6 +17,8 @@ use lwm2m_conformance::suite::Suite;
 /// The trials of the check: one interface's cases, a handful, each at most a few seconds.
 const FILTER: &str = "client::registration::";
 const SHARDS: usize = 2;
+/// What the check's profile (a plain 1.0 reference client) declares.
+const FEATURES: &[&str] = &["launch", "deregister-on-stop"];
 /// Every process of the check must end within this; the harness bounds each trial far below it.
 const BOUND: Duration = Duration::from_secs(180);
 
@@ -27,11 +29,7 @@ pub fn trial(suite: &Arc<Suite>) -> Trial {
         .filter(|e| e.trial_name.starts_with(FILTER))
         .filter_map(|e| e.case.as_ref().ok())
         // A MUST-level case this check's profile (a plain 1.0 reference client) can run.
-        .filter(|c| {
-            c.needs
-                .iter()
-                .all(|n| ["launch", "deregister-on-stop"].contains(&n.as_str()))
-        })
+        .filter(|c| c.needs.iter().all(|n| FEATURES.contains(&n.as_str())))
         .find(|c| suite.catalogue.level_of(&c.requirements) == lwm2m_conformance::evidence::Level::Must)
         .map(|c| c.catches.clone());
     Trial::test("selftest::shards", move || {
@@ -43,7 +41,8 @@ pub fn trial(suite: &Arc<Suite>) -> Trial {
 fn profile(dir: &Path, fault: &str) -> std::io::Result<PathBuf> {
     let path = dir.join("reference-client-with-fault.yaml");
     let yaml = format!(
-        "name: reference-client-with-fault\nrole: client\nlaunch:\n  command: [\"{{exe}}\", \"reference-client\", \"--server\", \"{{server_host}}:{{server_port}}\", \"--endpoint\", \"{{endpoint}}\", \"--fault\", \"{fault}\"]\nfeatures: [launch, deregister-on-stop]\n"
+        "name: reference-client-with-fault\nrole: client\nlaunch:\n  command: [\"{{exe}}\", \"reference-client\", \"--server\", \"{{server_host}}:{{server_port}}\", \"--endpoint\", \"{{endpoint}}\", \"--fault\", \"{fault}\"]\nfeatures: [{}]\n",
+        FEATURES.join(", ")
     );
     std::fs::write(&path, yaml)?;
     Ok(path)
