@@ -18,25 +18,25 @@ fn the_server_suite_passes_with_http_triggers() {
     let profile_file = root.join("duts").join("reference-server-http.yaml");
     let profile = load_profile(&profile_file).expect("profile loads");
     let suite = suite::load(&root.join("testcases")).expect("suite loads");
-    let (suite, profile) = (Arc::new(suite), Arc::new(profile));
+    let entries: Vec<_> = suite
+        .entries
+        .iter()
+        .filter(|e| e.trial_name.starts_with("server::"))
+        .cloned()
+        .collect();
+    assert!(!entries.is_empty(), "there are server cases");
     let out = Outputs::under(&root.join("target").join("http-triggers"));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let mut trials = tokio::task::JoinSet::new();
-    for entry in suite.entries.iter().filter(|e| e.trial_name.starts_with("server::")) {
-        let (suite, profile, file, out, entry) = (
-            suite.clone(),
-            profile.clone(),
-            profile_file.clone(),
-            out.clone(),
-            entry.clone(),
-        );
-        trials.spawn_on(
-            async move { suite::run_entry(&suite, &entry, &profile, Some(&file), &out, false).await },
-            runtime.handle(),
-        );
-    }
-    assert!(!trials.is_empty(), "there are server cases");
-    let results = runtime.block_on(trials.join_all());
+    let results = runtime.block_on(suite::run_all(
+        Arc::new(suite),
+        entries,
+        Arc::new(profile),
+        Some(profile_file),
+        out,
+        32,
+        false,
+        |_| {},
+    ));
     let failed: Vec<String> = results
         .iter()
         .filter(|r| r.verdict != Verdict::Pass)
