@@ -4,6 +4,8 @@
 //! test on a loopback address of its own with `--http`, so every applicable case must pass as it
 //! does against a launched one; and a profile that attaches with stdin triggers is refused.
 
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -99,31 +101,13 @@ fn an_attached_server_is_judged_like_a_launched_one() {
     let profile_file = attach_profile(dir.path(), at, "http");
     let profile = load_profile(&profile_file).expect("an attach profile with http triggers loads");
     assert!(!profile.parallel(), "an attached DUT takes one trial at a time");
-    let suite = suite::load(&project().join("testcases")).expect("suite loads");
+    let suite = Arc::new(suite::load(&project().join("testcases")).expect("suite loads"));
+    let out = Outputs::under(&project().join("target").join("attach-server"));
     // Registration and Device Management: enough to cover Register, Update, De-register and
     // triggered requests, in a few seconds.
-    let entries: Vec<_> = suite
-        .entries
-        .iter()
-        .filter(|e| {
-            e.trial_name.starts_with("server::registration::")
-                || e.trial_name.starts_with("server::device_management::")
-        })
-        .cloned()
-        .collect();
-    assert!(entries.len() >= 5, "the server suite has registration and DM cases");
-    let out = Outputs::under(&project().join("target").join("attach-server"));
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let results = runtime.block_on(suite::run_all(
-        Arc::new(suite),
-        entries,
-        Arc::new(profile),
-        Some(profile_file),
-        out,
-        1,
-        false,
-        |_| {},
-    ));
+    let keep = |t: &str| t.starts_with("server::registration::") || t.starts_with("server::device_management::");
+    let results = common::run_cases(&suite, keep, profile, &profile_file, out, 1);
+    assert!(results.len() >= 5, "the server suite has registration and DM cases");
     let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
     let problems: Vec<String> = results
         .iter()

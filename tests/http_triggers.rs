@@ -3,6 +3,8 @@
 //! it does with stdin triggers, which proves the harness's `http` trigger path against a real
 //! listener (a third-party server's REST API is driven the same way).
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,26 +19,9 @@ fn the_server_suite_passes_with_http_triggers() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let profile_file = root.join("duts").join("reference-server-http.yaml");
     let profile = load_profile(&profile_file).expect("profile loads");
-    let suite = suite::load(&root.join("testcases")).expect("suite loads");
-    let entries: Vec<_> = suite
-        .entries
-        .iter()
-        .filter(|e| e.trial_name.starts_with("server::"))
-        .cloned()
-        .collect();
-    assert!(!entries.is_empty(), "there are server cases");
+    let suite = Arc::new(suite::load(&root.join("testcases")).expect("suite loads"));
     let out = Outputs::under(&root.join("target").join("http-triggers"));
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let results = runtime.block_on(suite::run_all(
-        Arc::new(suite),
-        entries,
-        Arc::new(profile),
-        Some(profile_file),
-        out,
-        32,
-        false,
-        |_| {},
-    ));
+    let results = common::run_cases(&suite, |t| t.starts_with("server::"), profile, &profile_file, out, 32);
     let failed: Vec<String> = results
         .iter()
         .filter(|r| r.verdict != Verdict::Pass)

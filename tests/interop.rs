@@ -8,6 +8,8 @@
 //! Set-up is part of the test: the client's npm dependencies are installed (`npm ci`) when missing,
 //! so `cargo test` on a machine with Node.js needs nothing else.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, Once};
@@ -42,26 +44,12 @@ fn run_against(profile_file: &str, suite: suite::Suite, keep: impl Fn(&str) -> b
     let duts = project().join("duts");
     let profile_file = duts.join(profile_file);
     let profile = load_profile(&profile_file).expect("profile loads");
-    let entries = suite.entries.iter().filter(|e| keep(&e.trial_name)).cloned().collect();
     let root = project().join("target").join("interop").join(out);
     let out = Outputs::under(&root);
     let info = RunInfo::new(&profile, Some(&profile_file));
     info.write(&out.results).expect("run description written");
     let suite = Arc::new(suite);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let results = rt.block_on(suite::run_all(
-        suite.clone(),
-        entries,
-        Arc::new(profile),
-        Some(profile_file),
-        out,
-        32,
-        false,
-        |_| {},
-    ));
+    let results = common::run_cases(&suite, keep, profile, &profile_file, out, 32);
     // The interop checklist of this third-party DUT, as an interop event would read it.
     suite::reports::write_all(&root.join("reports"), &suite, &info, &results).expect("reports written");
     results
