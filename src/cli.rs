@@ -230,11 +230,16 @@ pub struct ReferenceClientArgs {
     /// -Discover, and the Server Object's registration resources 13-20).
     #[arg(long, default_value = "1.0")]
     pub lwm2m: crate::reference::client::Version,
+    /// Take one conformant freedom on purpose (repeatable), e.g. `no-tlv`; an unknown id lists
+    /// them all. The self-test runs every case against every variant.
+    #[arg(long)]
+    pub variant: Vec<String>,
 }
 
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
-    use crate::reference::client::{DeviceConfig, Fault};
-    block_on_reference("reference client", Fault::parse_all(&a.fault), |faults| {
+    use crate::reference::client::{DeviceConfig, Fault, Variant};
+    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
+    block_on_reference("reference client", switches, |(faults, variants)| {
         crate::reference::client::run_device(DeviceConfig {
             endpoint: a.endpoint,
             server: a.server,
@@ -244,6 +249,7 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
             lifetime: a.lifetime,
             faults,
             version: a.lwm2m,
+            variants,
         })
     })
 }

@@ -7,6 +7,11 @@
 //!   case's `catches` fault: it must FAIL, citing one of the case's requirements. A case that
 //!   cannot fail proves nothing.
 //!
+//! * `selftest::variant::<variant>::<trial>` — the same case against the reference DUT of its
+//!   role taking one conformant variant (`--variant`: another content format, a legal delay, ...),
+//!   with that variant's profile: it must pass, or be skipped for a reason the profile states.
+//!   A case that fails a conformant implementation is over-strict.
+//!
 //! * `selftest::shards` — the suite's CI-at-scale path: a few trials run one process each, the
 //!   way `cargo nextest run` runs them, in two shards, merged with `lwm2m-conformance report`:
 //!   the merge must give the verdicts of one in-process run of the same trials.
@@ -97,6 +102,13 @@ fn main() -> ExitCode {
     for entry in &suite.entries {
         if entry.case.is_ok() {
             trials.push(fault_trial(&suite, entry));
+        }
+    }
+    for variant in lwm2m_conformance::reference::variants() {
+        for entry in &suite.entries {
+            if entry.case.as_ref().is_ok_and(|c| c.dut == variant.role) {
+                trials.push(variant_trial(&suite, entry, variant.id));
+            }
         }
     }
     trials.push(shards::trial(&suite));
@@ -204,6 +216,25 @@ fn fault_trial(suite: &Arc<Suite>, entry: &Entry) -> Trial {
             other => Err(Failed::from(format!(
                 "the case did not catch its fault `{}`: verdict {other:?} (it must be fail)\n{}",
                 case.catches,
+                r.failure_text()
+            ))),
+        }
+    })
+}
+
+fn variant_trial(suite: &Arc<Suite>, entry: &Entry, variant: &'static str) -> Trial {
+    let (suite, entry) = (suite.clone(), entry.clone());
+    let name = format!("selftest::variant::{variant}::{}", entry.trial_name);
+    Trial::test(name, move || {
+        let case = entry.case.as_ref().map_err(|e| Failed::from(e.to_string()))?;
+        let profile = Profile::reference_variant(case.dut, variant);
+        let out = Outputs::under(&project().join("target").join("selftest-variants").join(variant));
+        let r = runtime().block_on(suite::run_entry(&suite, &entry, &profile, None, &out, false));
+        match r.verdict {
+            Verdict::Pass | Verdict::Skipped => Ok(()),
+            other => Err(Failed::from(format!(
+                "verdict {other:?} against the conformant variant `{variant}` (it must pass or be skipped): \
+                 the case is stricter than the specification\n{}",
                 r.failure_text()
             ))),
         }

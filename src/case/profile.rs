@@ -192,6 +192,12 @@ impl Profile {
         super::reference_profiles::reference(role, faults)
     }
 
+    /// The built-in reference DUT of a role taking one conformant variant (`--variant`), with
+    /// the profile that variant declares (e.g. `no-tlv` lists no TLV in `content_formats`).
+    pub fn reference_variant(role: Role, variant: &str) -> Profile {
+        super::reference_profiles::reference_variant(role, variant)
+    }
+
     /// An attached DUT is reached at a fixed loopback address: which one depends on the role.
     fn validate_attach(&self, a: &Attach) -> Result<(), String> {
         let (key, addr, other) = match self.role {

@@ -7,11 +7,11 @@ use std::time::Duration;
 use super::model::Role;
 use super::profile::{Launch, Profile, Timing, TriggerSpec};
 
-fn launch(args: &[&str], faults: &[String]) -> Launch {
+fn launch(args: &[&str], switches: &[(&str, String)]) -> Launch {
     let mut command: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    for f in faults {
-        command.push("--fault".into());
-        command.push(f.clone());
+    for (flag, id) in switches {
+        command.push(flag.to_string());
+        command.push(id.clone());
     }
     Launch {
         command,
@@ -60,6 +60,28 @@ fn stdin_triggers() -> BTreeMap<String, TriggerSpec> {
 }
 
 pub fn reference(role: Role, faults: &[String]) -> Profile {
+    let switches: Vec<(&str, String)> = faults.iter().map(|f| ("--fault", f.clone())).collect();
+    let mut p = with_switches(role, &switches);
+    if !faults.is_empty() {
+        p.name = format!("{} --fault {}", p.name, faults.join(","));
+    }
+    p
+}
+
+/// The reference DUT of `role` with `--variant <variant>`, and what that variant's profile
+/// declares differently: the self-test judges the variant against exactly this profile.
+pub fn reference_variant(role: Role, variant: &str) -> Profile {
+    let mut p = with_switches(role, &[("--variant", variant.to_string())]);
+    p.name = format!("{} --variant {variant}", p.name);
+    p.description = Some(format!("the built-in reference DUT, conformant variant `{variant}`"));
+    if variant == "no-tlv" {
+        // The device has no TLV codec: a case must pick another format, as a real server would.
+        p.content_formats = strings(&["senml-json", "text", "link-format"]);
+    }
+    p
+}
+
+fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
     let exe = "{exe}";
     let mut p = Profile {
         schema: None,
@@ -135,10 +157,6 @@ pub fn reference(role: Role, faults: &[String]) -> Profile {
             "reference-bootstrap-server"
         }
     };
-    p.name = if faults.is_empty() {
-        sub.to_string()
-    } else {
-        format!("{sub} --fault {}", faults.join(","))
-    };
+    p.name = sub.to_string();
     p
 }

@@ -71,6 +71,7 @@ impl Engine {
                     }
                 } else if msg.is_request() {
                     self.dut = Some(from);
+                    self.learn_preferred_format(now, &msg);
                     self.incoming.push(Incoming {
                         frame,
                         at: to,
@@ -103,6 +104,32 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// A 1.1 client names its preferred Content-Format in Register and Bootstrap-Request
+    /// (`pct`, LwM2M TS 1.1 §5.3.1, §5.2.7.1): from then on the harness encodes what it sends in
+    /// that format first, as a server that honours the parameter does, whatever the profile
+    /// lists first.
+    fn learn_preferred_format(&mut self, now: Duration, msg: &Message) {
+        if msg.code != Code::POST || !matches!(msg.uri_path().as_str(), "/rd" | "/bs") {
+            return;
+        }
+        let pct = msg
+            .uri_query()
+            .into_iter()
+            .find(|(k, _)| k == "pct")
+            .and_then(|(_, v)| v?.parse::<u16>().ok())
+            .map(crate::lwm2m::ContentFormat);
+        let Some(pct) = pct else { return };
+        if self.setup.formats.first() == Some(&pct) {
+            return;
+        }
+        self.setup.formats.retain(|f| *f != pct);
+        self.setup.formats.insert(0, pct);
+        self.transcript.note(
+            now,
+            format!("the DUT prefers Content-Format {pct} (pct): the harness encodes in it first"),
+        );
     }
 
     /// Answers `incoming[i]` if a case-level `auto_respond` rule covers it, as the simulated

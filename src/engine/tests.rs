@@ -481,3 +481,48 @@ steps:
     assert_eq!(out.len(), 2);
     assert_eq!(out[0], out[1], "same Message ID, token and bytes");
 }
+
+/// The Write a client case sends after answering the Register `register` with 2.01.
+fn write_after_register(register: Vec<u8>) -> Message {
+    let steps = r#"
+  - expect: { method: POST, path: /rd, within: startup }
+  - respond: { code: "2.01", location: "/rd/1" }
+  - send: { as: w, operation: write, path: /1/0, values: { /1/0/1: "120" } }
+"#;
+    let mut e = Engine::new(client_case("DM-X", steps), setup(), Duration::ZERO);
+    feed(&mut e, ms(100), register);
+    let pct_noted = e.transcript().join("\n").contains("pct");
+    let write = sent(&mut e)
+        .into_iter()
+        .find(|m| m.code == Code::PUT)
+        .expect("the Write is sent");
+    assert_eq!(
+        pct_noted,
+        write.content_format() != Some(ContentFormat::TLV.0),
+        "the transcript says why"
+    );
+    write
+}
+
+#[test]
+fn a_pct_in_the_register_puts_that_format_first_for_writes() {
+    let mut m = Message::new(MessageType::Confirmable, Code::POST, 0x100, vec![0xaa]);
+    m.payload = b"</1/0>".to_vec();
+    m.set_uri(
+        "/rd",
+        &[
+            ("ep".into(), Some("dev1".into())),
+            ("lwm2m".into(), Some("1.1".into())),
+            ("pct".into(), Some("110".into())),
+        ],
+    );
+    // The profile lists TLV first (setup()), but the DUT said it prefers SenML JSON.
+    let write = write_after_register(m.to_bytes().expect("encodes"));
+    assert_eq!(write.content_format(), Some(ContentFormat::SENML_JSON.0));
+}
+
+#[test]
+fn without_a_pct_the_profile_order_holds() {
+    let write = write_after_register(register(0x100));
+    assert_eq!(write.content_format(), Some(ContentFormat::TLV.0));
+}

@@ -2,39 +2,40 @@
 //! `Variant => "kebab-id", "what the DUT does wrong";` rows, with its `ALL` list, the id and
 //! description lookups, `Display` (the id) and `FromStr` (an unknown id is named in the error).
 //! Every reference DUT (client, server, Bootstrap-Server) declares its faults this way, so a new
-//! fault is one row and `--fault` parsing is the same everywhere.
+//! fault is one row and `--fault` parsing is the same everywhere. [`switch_enum!`] is the part
+//! it shares with `variant_table!` (the conformant `--variant` switches).
 
-macro_rules! fault_table {
-    (dut: $dut:literal; $($variant:ident => $id:literal, $description:literal;)*) => {
-        #[doc = concat!("A deliberate deviation of the ", $dut, " from LwM2M 1.0/1.1 (one per case's `catches`).")]
+macro_rules! switch_enum {
+    ($enum:ident, $kind:literal, $dut:literal; $($variant:ident => $id:literal, $description:literal;)*) => {
+        #[doc = concat!("A ", $kind, " switch of the ", $dut, " (`--", $kind, "`).")]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Fault {
+        pub enum $enum {
             $(#[doc = $description] $variant,)*
         }
 
-        impl Fault {
-            /// Every fault, in table order.
-            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
+        impl $enum {
+            /// Every switch, in table order.
+            pub const ALL: &'static [$enum] = &[$($enum::$variant,)*];
 
-            /// The kebab-case id used by `--fault` and by a case's `catches`.
+            /// The kebab-case id used on the command line (and, for a fault, a case's `catches`).
             pub fn id(self) -> &'static str {
                 match self {
-                    $(Fault::$variant => $id,)*
+                    $($enum::$variant => $id,)*
                 }
             }
 
-            /// One sentence: what the DUT does wrong.
+            /// One sentence: what the DUT does.
             pub fn description(self) -> &'static str {
                 match self {
-                    $(Fault::$variant => $description,)*
+                    $($enum::$variant => $description,)*
                 }
             }
 
-            /// The `--fault` arguments as a set; an unknown id is an error listing every fault.
-            pub fn parse_all(ids: &[String]) -> Result<std::collections::BTreeSet<Fault>, String> {
-                ids.iter().map(|id| id.parse::<Fault>()).collect::<Result<_, String>>().map_err(|e| {
+            /// The command-line ids as a set; an unknown id is an error listing every switch.
+            pub fn parse_all(ids: &[String]) -> Result<std::collections::BTreeSet<$enum>, String> {
+                ids.iter().map(|id| id.parse::<$enum>()).collect::<Result<_, String>>().map_err(|e| {
                     let mut text = e;
-                    for f in Fault::ALL {
+                    for f in $enum::ALL {
                         text.push_str(&format!("\n  {:<40} {}", f.id(), f.description()));
                     }
                     text
@@ -42,25 +43,32 @@ macro_rules! fault_table {
             }
         }
 
-        impl std::fmt::Display for Fault {
+        impl std::fmt::Display for $enum {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.id())
             }
         }
 
-        impl std::str::FromStr for Fault {
+        impl std::str::FromStr for $enum {
             type Err = String;
 
-            fn from_str(s: &str) -> Result<Fault, String> {
+            fn from_str(s: &str) -> Result<$enum, String> {
                 let id = s.trim();
-                Fault::ALL
+                $enum::ALL
                     .iter()
                     .copied()
                     .find(|f| f.id() == id)
-                    .ok_or_else(|| format!(concat!("unknown ", $dut, " fault `{}`"), id))
+                    .ok_or_else(|| format!(concat!("unknown ", $dut, " ", $kind, " `{}`"), id))
             }
         }
     };
 }
 
+macro_rules! fault_table {
+    (dut: $dut:literal; $($variant:ident => $id:literal, $description:literal;)*) => {
+        crate::reference::fault_table::switch_enum!(Fault, "fault", $dut; $($variant => $id, $description;)*);
+    };
+}
+
 pub(crate) use fault_table;
+pub(crate) use switch_enum;

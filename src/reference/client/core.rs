@@ -22,7 +22,7 @@ use super::objects::{ObjectStore, SERVER_INSTANCE};
 use super::observe::Observations;
 use super::registration::{Registration, Snapshot};
 use super::registration_policy::Policy;
-use super::{ClientConfig, Fault};
+use super::{ClientConfig, Fault, Variant, Version};
 
 /// Uri-Host and Uri-Port (RFC 7252 §5.10.1), which `crate::coap::message::option` does not name.
 /// Both are accepted and ignored: the client has one endpoint.
@@ -55,7 +55,8 @@ impl ClientCore {
     /// `unix_at_epoch` is the wall-clock time (Unix seconds) at `now == 0`; `seed` randomises
     /// Message IDs, tokens and retransmission timing.
     pub fn new(cfg: ClientConfig, now: Duration, unix_at_epoch: i64, seed: u64) -> Self {
-        let store = ObjectStore::new(cfg.server, cfg.lifetime);
+        let mut store = ObjectStore::new(cfg.server, cfg.lifetime);
+        store.set_tlv(!cfg.takes(Variant::NoTlv));
         let mut core = Self::with_store(cfg, SERVER_INSTANCE, store, now, unix_at_epoch, seed);
         core.sync_clock(now);
         core.poll(now);
@@ -75,7 +76,7 @@ impl ClientCore {
             reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone(), cfg.version),
             store,
             attrs: AttributeStore::default(),
-            obs: Observations::new(&cfg.faults),
+            obs: Observations::new(&cfg.faults, cfg.takes(Variant::NonNotifications)),
             server_instance,
             cfg,
             unix_at_epoch,
@@ -98,6 +99,10 @@ impl ClientCore {
             lifetime: self.store.lifetime_of(self.server_instance),
             binding: self.store.binding_of(self.server_instance),
             links: link_format::serialize(&self.store.object_links(self.cfg.version)),
+            pct: match self.cfg.version {
+                Version::V1_1 => self.store.preferred_content_format().map(|f| f.0),
+                Version::V1_0 => None,
+            },
         }
     }
 
@@ -152,6 +157,9 @@ impl ClientCore {
         // Only an ACK or RST that stops a pending retransmission counts: a late or duplicated
         // one is stale.
         if !self.msg.acknowledged(m.mid) {
+            if m.mtype == MessageType::Reset {
+                self.obs.on_reset_of_non(m.mid);
+            }
             return;
         }
         if m.mtype == MessageType::Acknowledgement {

@@ -27,7 +27,7 @@ use super::attributes::AttributeStore;
 use super::bootstrap::{Bootstrap, Initiator, Outcome, REBOOTSTRAP_DELAY};
 use super::objects::{ObjectStore, ServerAccount};
 use super::registration_policy::{Policy, RegistrationOrder};
-use super::{ClientConfig, ClientCore, Fault, Version, dm};
+use super::{ClientConfig, ClientCore, Fault, Variant, Version, dm};
 
 /// How the reference client is set up, bootstrap included; the CLI fills it from its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub struct DeviceConfig {
     pub faults: BTreeSet<Fault>,
     /// The LwM2M version the client implements (`--lwm2m`).
     pub version: Version,
+    /// Conformant freedoms taken on purpose (`--variant`; empty: the default behaviour).
+    pub variants: BTreeSet<Variant>,
 }
 
 impl From<ClientConfig> for DeviceConfig {
@@ -62,6 +64,7 @@ impl From<ClientConfig> for DeviceConfig {
             lifetime: c.lifetime,
             faults: c.faults,
             version: c.version,
+            variants: c.variants,
         }
     }
 }
@@ -94,6 +97,7 @@ pub struct Device {
     endpoint: String,
     faults: BTreeSet<Fault>,
     version: Version,
+    variants: BTreeSet<Variant>,
     /// Which configured servers may Register when (LwM2M 1.1 resources 13-15; with 1.0 all
     /// at once).
     order: RegistrationOrder,
@@ -122,6 +126,7 @@ impl Device {
             Some(server) => ObjectStore::new(server, cfg.lifetime),
             None => ObjectStore::without_servers(),
         };
+        store.set_tlv(!cfg.variants.contains(&Variant::NoTlv));
         let bootstrap = cfg.bootstrap.map(|bs| {
             store.add_bootstrap_account(bs);
             Bootstrap::new(
@@ -137,6 +142,7 @@ impl Device {
             endpoint: cfg.endpoint,
             faults: cfg.faults,
             version: cfg.version,
+            variants: cfg.variants,
             order: RegistrationOrder::default(),
             outcomes: BTreeMap::new(),
             unix_at_epoch,
@@ -231,6 +237,7 @@ impl Device {
             lifetime: 0,
             faults: self.faults.clone(),
             version: self.version,
+            variants: self.variants.clone(),
         };
         let seed = self.seed ^ self.made.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let si = account.server_instance;

@@ -121,12 +121,15 @@ fn read_format(store: &ObjectStore, path: &Path, accept: Option<u16>) -> Result<
     };
     let Some(accept) = accept else {
         return Ok(match (single_value, opaque) {
-            (false, _) => ContentFormat::TLV,
+            (false, _) => store.multi_value_format(),
             (true, false) => ContentFormat::TEXT,
             (true, true) => ContentFormat::OPAQUE,
         });
     };
     let asked = ContentFormat(accept);
+    if !store.speaks(asked) {
+        return Err(Code::NOT_ACCEPTABLE);
+    }
     match asked.canonical() {
         ContentFormat::TLV | ContentFormat::SENML_JSON | ContentFormat::SENML_CBOR => Ok(asked),
         ContentFormat::TEXT if single_value && !opaque => Ok(asked),
@@ -163,8 +166,11 @@ pub(crate) fn encode_read(
 
 /// The records of a Write or Create payload. A missing Content-Format means text/plain
 /// (LwM2M 1.0.2 §8.1: "a default value of plain/text is assumed").
-pub(super) fn decode_payload(base: &Path, req: &Message) -> Result<Vec<Record>, Code> {
+pub(super) fn decode_payload(store: &ObjectStore, base: &Path, req: &Message) -> Result<Vec<Record>, Code> {
     let format = ContentFormat(req.content_format().unwrap_or(ContentFormat::TEXT.0));
+    if !store.speaks(format) {
+        return Err(UNSUPPORTED_CONTENT_FORMAT);
+    }
     match format.canonical() {
         ContentFormat::TLV
         | ContentFormat::SENML_JSON
@@ -192,7 +198,7 @@ fn write(store: &mut ObjectStore, path: &Path, req: &Message, mode: WriteMode) -
     if let Some(r) = path.resource {
         resource_def(o, r).ok_or(Code::NOT_FOUND)?;
     }
-    let records = decode_payload(path, req)?;
+    let records = decode_payload(store, path, req)?;
     store.write(path, &records, mode)?;
     Ok(Reply::code(Code::CHANGED))
 }
@@ -220,11 +226,11 @@ fn create(store: &mut ObjectStore, path: &Path, req: &Message) -> Result<Reply, 
     if ObjectStore::is_single_instance_object(o) {
         return Err(Code::METHOD_NOT_ALLOWED);
     }
-    let records = match decode_payload(path, req) {
+    let records = match decode_payload(store, path, req) {
         Ok(r) => r,
         Err(Code::BAD_REQUEST) => {
             let fresh = store.free_instance(o).ok_or(Code::BAD_REQUEST)?;
-            decode_payload(&Path::instance(o, fresh), req)?
+            decode_payload(store, &Path::instance(o, fresh), req)?
         }
         Err(other) => return Err(other),
     };

@@ -38,6 +38,13 @@ impl MessageLayer {
         self.layer.send_con(now, self.server, msg)
     }
 
+    /// Sends a Non-confirmable message with a new Message ID; returns that Message ID.
+    pub(crate) fn send_non(&mut self, msg: Message) -> Option<u16> {
+        let bytes = self.layer.send_non(self.server, msg)?;
+        // The Message ID is bytes 2-3 of the header (RFC 7252 §3).
+        bytes.get(2..4).map(|b| u16::from_be_bytes([b[0], b[1]]))
+    }
+
     pub(crate) fn send_empty(&mut self, mtype: MessageType, mid: u16) -> Option<Vec<u8>> {
         self.layer.send_empty(self.server, mtype, mid)
     }

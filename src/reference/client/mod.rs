@@ -31,6 +31,7 @@ mod dm;
 mod dm_faults;
 pub(crate) mod fault;
 mod io;
+pub(crate) mod variant;
 // The CoAP message layer is shared with the reference Bootstrap-Server.
 pub(crate) mod messaging;
 mod objects;
@@ -52,6 +53,7 @@ pub use self::core::ClientCore;
 pub use device::{Device, DeviceConfig};
 pub use fault::Fault;
 pub use io::{run, run_device};
+pub use variant::Variant;
 pub use version::Version;
 
 /// How the reference client is set up; the CLI fills it from its arguments.
@@ -67,10 +69,16 @@ pub struct ClientConfig {
     pub faults: BTreeSet<Fault>,
     /// The LwM2M version the client implements (`--lwm2m`).
     pub version: Version,
+    /// Conformant freedoms taken on purpose (`--variant`; empty: the default behaviour).
+    pub variants: BTreeSet<Variant>,
 }
 
 impl ClientConfig {
     pub fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
+    }
+
+    pub fn takes(&self, variant: Variant) -> bool {
+        self.variants.contains(&variant)
     }
 }

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use crate::coap::Code;
 use crate::lwm2m::objects::{ResourceType, resource_def, resource_defs};
-use crate::lwm2m::{Link, Path, Record, Value};
+use crate::lwm2m::{ContentFormat, Link, Path, Record, Value};
 
 use super::Version;
 use super::validate;
@@ -75,6 +75,8 @@ pub(crate) struct ObjectStore {
     unix_now: i64,
     /// Current Time /3/0/13 reads as `unix_now + time_offset`; a Write moves the offset.
     time_offset: i64,
+    /// Whether the device speaks TLV (the `no-tlv` variant does not: SenML JSON instead).
+    tlv: bool,
 }
 
 fn single(v: Value) -> Resource {
@@ -122,7 +124,34 @@ impl ObjectStore {
             objects,
             unix_now: 0,
             time_offset: 0,
+            tlv: true,
         }
+    }
+
+    /// `false`: the device has no TLV codec (the `no-tlv` variant).
+    pub(crate) fn set_tlv(&mut self, tlv: bool) {
+        self.tlv = tlv;
+    }
+
+    /// The format of an Object, Object Instance or multiple-Resource payload when the server
+    /// asks for none: TLV (LwM2M 1.0), SenML JSON for a device without TLV.
+    pub(crate) fn multi_value_format(&self) -> ContentFormat {
+        if self.tlv {
+            ContentFormat::TLV
+        } else {
+            ContentFormat::SENML_JSON
+        }
+    }
+
+    /// Whether the device can encode and decode `format` (TLV only when it has the codec).
+    pub(crate) fn speaks(&self, format: ContentFormat) -> bool {
+        self.tlv || format.canonical() != ContentFormat::TLV
+    }
+
+    /// The `pct` a 1.1 device announces in Register and Bootstrap-Request (TS 1.1 §5.3.1):
+    /// only a device without TLV announces one, so the default stays what 1.0 servers expect.
+    pub(crate) fn preferred_content_format(&self) -> Option<ContentFormat> {
+        (!self.tlv).then_some(ContentFormat::SENML_JSON)
     }
 
     pub(crate) fn set_clock(&mut self, unix_now: i64) {

@@ -38,6 +38,8 @@ struct Observation {
     pending: bool,
     /// Message ID of the Confirmable notification awaiting its ACK.
     in_flight: Option<u16>,
+    /// Message ID of the last Non-confirmable notification: an RST to it cancels (RFC 7641 §3.6).
+    last_non: Option<u16>,
 }
 
 /// The notification attributes in force for one observation.
@@ -89,13 +91,16 @@ pub(crate) struct Observations {
     seq: u32,
     /// The Information Reporting faults in force (see `fault.rs`); empty when conformant.
     faults: BTreeSet<Fault>,
+    /// The `non-notifications` variant: notifications go Non-confirmable (RFC 7641 §4.5).
+    non_confirmable: bool,
 }
 
 impl Observations {
     /// No observations yet; `faults` may hold Information Reporting faults.
-    pub(crate) fn new(faults: &BTreeSet<Fault>) -> Self {
+    pub(crate) fn new(faults: &BTreeSet<Fault>, non_confirmable: bool) -> Self {
         Observations {
             faults: faults.clone(),
+            non_confirmable,
             ..Observations::default()
         }
     }
@@ -156,6 +161,7 @@ impl Observations {
             last_records: records,
             pending: false,
             in_flight: None,
+            last_non: None,
         });
         let mut reply = Reply::content(format, payload);
         reply.observe = Some(self.next_seq());
@@ -203,6 +209,18 @@ impl Observations {
             return self.on_ack(mid);
         }
         self.on_reset_or_gave_up(mid)
+    }
+
+    /// An RST for the last Non-confirmable notification of an observation (RFC 7641 §3.6):
+    /// the server no longer wants it. A Non-confirmable message has no retransmission to stop,
+    /// so the message layer does not recognise the RST; this does.
+    pub(crate) fn on_reset_of_non(&mut self, mid: u16) -> bool {
+        if self.has(Fault::IrNotifyIgnoresCancelRst) {
+            return false;
+        }
+        let before = self.list.len();
+        self.list.retain(|o| o.last_non != Some(mid));
+        self.list.len() != before
     }
 
     /// An RST for a notification, or one never acknowledged: the server no longer wants it.
@@ -290,7 +308,11 @@ impl Observations {
             } else {
                 payload
             };
-            o.in_flight = msg.send_con(now, m);
+            if self.non_confirmable {
+                o.last_non = msg.send_non(m);
+            } else {
+                o.in_flight = msg.send_con(now, m);
+            }
             o.last_sent = now;
             o.last_number = number(&records);
             o.last_records = records;

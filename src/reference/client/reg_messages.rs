@@ -72,6 +72,9 @@ pub(crate) fn register(
         current.binding.as_str()
     };
     query.push(q("b", b));
+    if let Some(pct) = current.pct {
+        query.push(q("pct", pct.to_string()));
+    }
     m.set_uri(path, &query);
     let links = if has(Fault::RegisterEmptyObjectList) {
         ""

@@ -30,6 +30,8 @@ pub(crate) struct Snapshot {
     pub(crate) lifetime: u32,
     pub(crate) binding: String,
     pub(crate) links: String,
+    /// The `pct` a 1.1 client announces in Register (TS 1.1 §5.3.1), if any.
+    pub(crate) pct: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -136,6 +138,7 @@ impl Registration {
                 lifetime: 0,
                 binding: String::new(),
                 links: String::new(),
+                pct: None,
             };
             reg.session = Some(Session {
                 location,

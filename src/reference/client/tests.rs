@@ -14,6 +14,7 @@ mod lwm2m_1_1;
 mod observe;
 mod registration;
 mod robustness;
+mod variants;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
@@ -49,6 +50,7 @@ pub(crate) fn config(faults: &[Fault]) -> ClientConfig {
         lifetime: LIFETIME,
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
         version: Default::default(),
+        variants: Default::default(),
     }
 }
 
@@ -104,8 +106,12 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub(crate) fn new(faults: &[Fault]) -> Rig {
+        Rig::with_config(config(faults))
+    }
+
+    pub(crate) fn with_config(cfg: ClientConfig) -> Rig {
         Rig {
-            core: ClientCore::new(config(faults), Duration::ZERO, UNIX_AT_EPOCH, SEED),
+            core: ClientCore::new(cfg, Duration::ZERO, UNIX_AT_EPOCH, SEED),
             now: Duration::ZERO,
             backlog: VecDeque::new(),
             next_mid: 0x7000,

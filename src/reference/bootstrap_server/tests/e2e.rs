@@ -41,6 +41,7 @@ async fn the_reference_client_bootstraps_and_registers_with_the_written_server()
         lifetime: 300,
         faults: BTreeSet::new(),
         version: Default::default(),
+        variants: Default::default(),
     }));
     // The client's first Bootstrap-Request may race the Bootstrap-Server's bind; its CoAP
     // retransmission (2-3 s later) then gets through, so allow for a few.

@@ -62,8 +62,8 @@ pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
 
 /// The records of a Bootstrap Write: decoded exactly like a DM Write (no Content-Format means
 /// text/plain, §8.1).
-fn decode(path: &Path, req: &Message) -> Result<Vec<Record>, Code> {
-    super::super::dm::decode_payload(path, req)
+fn decode(store: &ObjectStore, path: &Path, req: &Message) -> Result<Vec<Record>, Code> {
+    super::super::dm::decode_payload(store, path, req)
 }
 
 /// Carries out `op` on `store`; returns the answer: 2.04 for Write and Finish, 2.02 for
@@ -76,7 +76,7 @@ pub(super) fn carry_out(op: &Op, req: &Message, store: &mut ObjectStore, faults:
         Op::Discover(path) => return read::discover(store, path).into(),
         Op::Write(path) => {
             let create = !faults.contains(&Fault::BsWriteNeedsExistingInstance);
-            decode(path, req)
+            decode(store, path, req)
                 .and_then(|records| store.bootstrap_write(path, &records, create))
                 .map(|()| Code::CHANGED)
         }

@@ -28,6 +28,7 @@ async fn registers_then_answers_a_read() {
         lifetime: 300,
         faults: BTreeSet::new(),
         version: Default::default(),
+        variants: Default::default(),
     };
     let client = tokio::spawn(run(cfg));
 
@@ -72,6 +73,7 @@ async fn refuses_a_non_loopback_server() {
         lifetime: 300,
         faults: BTreeSet::new(),
         version: Default::default(),
+        variants: Default::default(),
     };
     let err = run(cfg).await.expect_err("refused");
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);

@@ -15,6 +15,7 @@ use super::bootstrap::{DeviceRig, bs, s1, s2, secs, security_records, server_rec
 fn config(faults: &[Fault]) -> DeviceConfig {
     DeviceConfig {
         version: Version::V1_1,
+        variants: Default::default(),
         ..DeviceRig::config(faults)
     }
 }

@@ -89,6 +89,7 @@ fn config(bootstrap: SocketAddr) -> DeviceConfig {
         lifetime: 300,
         faults: Default::default(),
         version: Default::default(),
+        variants: Default::default(),
     }
 }
 

@@ -116,6 +116,7 @@ impl DeviceRig {
             lifetime: LIFETIME,
             faults: faults.iter().copied().collect(),
             version: Default::default(),
+            variants: Default::default(),
         }
     }
 

@@ -1,0 +1,15 @@
+//! Conformant variants of the reference client (`--variant`): each takes one freedom the
+//! specification gives a client, so the self-test can prove that no case fails a conformant
+//! client for a choice the text leaves open. New variants are one row in the table below.
+
+use crate::reference::variant_table::variant_table;
+
+variant_table! {
+    dut: "reference-client";
+    NoTlv => "no-tlv",
+        "Encodes and decodes no TLV: SenML JSON for Objects, Object Instances and multiple Resources, announced as `pct=110` in Register and Bootstrap-Request; a TLV payload gets 4.15, an Accept of TLV 4.06.",
+        "LwM2M TS 1.1 §7 Data Formats: TLV is one of the formats a client may choose for multiple Resources (SenML JSON and SenML CBOR are the others), and §5.3.1 / §5.2.7.1: the `pct` parameter of Register and Bootstrap-Request tells the server the client's preferred Content-Format.";
+    NonNotifications => "non-notifications",
+        "Sends every notification Non-confirmable instead of Confirmable.",
+        "RFC 7641 §4.5: a notification can be confirmable or non-confirmable, at the server's choice (here the LwM2M Client, which is the CoAP server of the observation); LwM2M TS 1.0.2 §8.2.5 does not restrict it.";
+}
