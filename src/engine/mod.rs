@@ -9,6 +9,7 @@
 
 mod answers;
 mod exchange;
+mod link_capture;
 mod notify;
 pub mod operation;
 mod requests;

@@ -128,11 +128,15 @@ impl Engine {
                         .find(|(k, _)| k == name)
                         .map(|(_, v)| v.unwrap_or_default())
                 }
-                other => {
-                    return Err(format!(
-                        "capture `{var}`: unknown source `{other}` (use query.NAME, path, token, source, payload)"
-                    ));
-                }
+                other => match super::link_capture::capture(other, &inc.msg.payload) {
+                    Some(v) => v,
+                    None => {
+                        return Err(format!(
+                            "capture `{var}`: unknown source `{other}` (use query.NAME, path, token, source, \
+                             payload, instance./O, free_instance./O)"
+                        ));
+                    }
+                },
             };
             self.set_captured(var, src, value, default)?;
         }

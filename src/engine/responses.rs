@@ -139,11 +139,15 @@ impl Engine {
                         _ => None,
                     }
                 }
-                other => {
-                    return Err(format!(
-                        "capture `{var}`: unknown source `{other}` (use location, payload, resource.PATH)"
-                    ));
-                }
+                other => match super::link_capture::capture(other, &m.payload) {
+                    Some(v) => v,
+                    None => {
+                        return Err(format!(
+                            "capture `{var}`: unknown source `{other}` (use location, payload, resource.PATH, \
+                             instance./O, free_instance./O)"
+                        ));
+                    }
+                },
             };
             self.set_captured(var, src, value, default)?;
         }

@@ -76,7 +76,7 @@ impl ClientCore {
             reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone(), cfg.version),
             store,
             attrs: AttributeStore::default(),
-            obs: Observations::new(&cfg.faults, cfg.takes(Variant::NonNotifications)),
+            obs: Observations::new(&cfg.faults, server_instance, cfg.takes(Variant::NonNotifications)),
             server_instance,
             cfg,
             unix_at_epoch,
@@ -206,11 +206,19 @@ impl ClientCore {
             if observe && req.observe() == Some(1) {
                 self.obs.cancel(&mut self.msg, &req.token);
             }
-            dm_faults::handle(&self.cfg.faults, &mut self.store, &mut self.attrs, req)
+            dm_faults::handle(
+                &self.cfg.faults,
+                &mut self.store,
+                &mut self.attrs,
+                self.server_instance,
+                req,
+            )
         };
         self.respond(req, reply);
         match effect {
-            Some(Effect::RegistrationUpdate) => self.reg.trigger_update(),
+            // Each core is one server's: another server's trigger is stored, not acted on here.
+            Some(Effect::RegistrationUpdate(i)) if i == self.server_instance => self.reg.trigger_update(),
+            Some(Effect::RegistrationUpdate(_)) => {}
             Some(Effect::Reboot) => {
                 // Answered first (2.04 is queued above), then behave as a fresh start.
                 self.reg.restart(&mut self.msg);

@@ -25,7 +25,7 @@ use crate::coap::{Code, Message, MessageType};
 
 use super::attributes::AttributeStore;
 use super::bootstrap::{Bootstrap, Initiator, Outcome, REBOOTSTRAP_DELAY};
-use super::objects::{ObjectStore, ServerAccount};
+use super::objects::{ObjectStore, SECURITY, SERVER, SERVER_INSTANCE, ServerAccount};
 use super::registration_policy::{Policy, RegistrationOrder};
 use super::{ClientConfig, ClientCore, Fault, Variant, Version, dm};
 
@@ -127,8 +127,14 @@ impl Device {
             None => ObjectStore::without_servers(),
         };
         store.set_tlv(!cfg.variants.contains(&Variant::NoTlv));
+        let other_ids = cfg.variants.contains(&Variant::InstanceIds);
+        if other_ids {
+            // The factory LwM2M Server account in Server /1/1 and Security /0/2.
+            store.renumber(SERVER, SERVER_INSTANCE, 1);
+            store.renumber(SECURITY, 0, 2);
+        }
         let bootstrap = cfg.bootstrap.map(|bs| {
-            store.add_bootstrap_account(bs);
+            store.add_bootstrap_account(bs, u16::from(other_ids));
             Bootstrap::new(
                 cfg.endpoint.clone(),
                 bs,
@@ -313,7 +319,7 @@ impl Device {
     /// server to tell apart from strangers): handled as a Device Management request,
     /// piggybacked as a core would.
     fn answer_directly(&mut self, to: SocketAddr, req: &Message) {
-        let (reply, _) = dm::handle(&mut self.store, &mut self.fault_attrs, req);
+        let (reply, _) = dm::handle(&mut self.store, &mut self.fault_attrs, SERVER_INSTANCE, req);
         let (mtype, mid) = if req.mtype == MessageType::Confirmable {
             (MessageType::Acknowledgement, req.mid)
         } else {

@@ -12,7 +12,7 @@ use crate::lwm2m::objects::{ResourceType, resource_def};
 use crate::lwm2m::{Content, ContentFormat, Link, Path, Record, link_format};
 
 use super::attributes::AttributeStore;
-use super::objects::{DEVICE, ObjectStore, Resource, SERVER, SERVER_INSTANCE, WriteMode, rid};
+use super::objects::{DEVICE, ObjectStore, Resource, SERVER, WriteMode, rid};
 
 /// 4.15 Unsupported Content-Format and 4.02 Bad Option (RFC 7252 §12.1.2), which
 /// `crate::coap::Code` has no names for.
@@ -60,8 +60,9 @@ impl From<Result<Reply, Code>> for Reply {
 /// What the client must do after answering, beyond the store change itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Effect {
-    /// Registration Update Trigger /1/0/8 was executed: send an Update now.
-    RegistrationUpdate,
+    /// Registration Update Trigger /1/x/8 of Server instance x was executed: the client sends
+    /// an Update to that server now.
+    RegistrationUpdate(u16),
     /// Reboot /3/0/4 was executed: restart (forget observations, Register again).
     Reboot,
 }
@@ -76,7 +77,13 @@ pub(crate) fn request_path(req: &Message) -> Result<Path, Code> {
     Path::from_segments(&segs).map_err(|_| Code::NOT_FOUND)
 }
 
-pub(crate) fn handle(store: &mut ObjectStore, attrs: &mut AttributeStore, req: &Message) -> (Reply, Option<Effect>) {
+/// `own` is the Server Object Instance of the LwM2M Server the request comes from.
+pub(crate) fn handle(
+    store: &mut ObjectStore,
+    attrs: &mut AttributeStore,
+    own: u16,
+    req: &Message,
+) -> (Reply, Option<Effect>) {
     let path = match request_path(req) {
         Ok(p) => p,
         Err(code) => return (Reply::code(code), None),
@@ -98,7 +105,7 @@ pub(crate) fn handle(store: &mut ObjectStore, attrs: &mut AttributeStore, req: &
             },
             _ => plain(Err(Code::METHOD_NOT_ALLOWED)),
         },
-        Code::DELETE => plain(store.delete(&path).map(|()| {
+        Code::DELETE => plain(store.delete(&path, own).map(|()| {
             attrs.remove_under(&path);
             Reply::code(Code::DELETED)
         })),
@@ -207,9 +214,7 @@ fn write(store: &mut ObjectStore, path: &Path, req: &Message, mode: WriteMode) -
 fn execute(store: &ObjectStore, path: &Path) -> Result<Option<Effect>, Code> {
     store.check_executable(path)?;
     let effect = match (path.object, path.instance, path.resource) {
-        (Some(SERVER), Some(SERVER_INSTANCE), Some(rid::REGISTRATION_UPDATE_TRIGGER)) => {
-            Some(Effect::RegistrationUpdate)
-        }
+        (Some(SERVER), Some(i), Some(rid::REGISTRATION_UPDATE_TRIGGER)) => Some(Effect::RegistrationUpdate(i)),
         (Some(DEVICE), Some(0), Some(rid::REBOOT)) => Some(Effect::Reboot),
         _ => None,
     };

@@ -50,10 +50,11 @@ pub(crate) fn handle(
     faults: &BTreeSet<Fault>,
     store: &mut ObjectStore,
     attrs: &mut AttributeStore,
+    own: u16,
     req: &Message,
 ) -> (Reply, Option<Effect>) {
     let Ok(path) = dm::request_path(req) else {
-        return dm::handle(store, attrs, req);
+        return dm::handle(store, attrs, own, req);
     };
     let has = |f: Fault| faults.contains(&f);
     let op = operation(req, path.depth());
@@ -84,7 +85,7 @@ pub(crate) fn handle(
         // Acknowledged, never stored.
         return (Reply::code(Code::CHANGED), None);
     }
-    let (mut reply, effect) = dm::handle(store, attrs, req);
+    let (mut reply, effect) = dm::handle(store, attrs, own, req);
     if op == Operation::Discover && has(Fault::DmDiscoverOmitsResources) && reply.code == Code::CONTENT {
         reply.payload = without_resource_links(&reply.payload);
     }

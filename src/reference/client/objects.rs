@@ -172,10 +172,10 @@ impl ObjectStore {
         }
     }
 
-    /// Default Minimum / Maximum Period /1/0/2 and /1/0/3, when present.
-    pub(crate) fn default_periods(&self) -> (Option<u32>, Option<u32>) {
+    /// Default Minimum / Maximum Period /1/x/2 and /1/x/3 of Server instance `x`, when present.
+    pub(crate) fn default_periods(&self, server_instance: u16) -> (Option<u32>, Option<u32>) {
         let get = |r| {
-            let v = self.integer(SERVER, SERVER_INSTANCE, r)?;
+            let v = self.integer(SERVER, server_instance, r)?;
             u32::try_from(v).ok()
         };
         (get(rid::DEFAULT_MIN_PERIOD), get(rid::DEFAULT_MAX_PERIOD))
@@ -400,13 +400,14 @@ impl ObjectStore {
     }
 
     /// Delete (§5.4.7) of an Object Instance. The Device instance and the account of the
-    /// server we are registered with are not deletable by that server: 4.05.
-    pub(crate) fn delete(&mut self, path: &Path) -> Result<(), Code> {
+    /// server we are registered with (Server instance `own`) are not deletable by that server:
+    /// 4.05.
+    pub(crate) fn delete(&mut self, path: &Path, own: u16) -> Result<(), Code> {
         let (Some(o), Some(i), None) = (path.object, path.instance, path.resource) else {
             return Err(Code::METHOD_NOT_ALLOWED);
         };
         self.instance(o, i)?;
-        if o == DEVICE || (o == SERVER && i == SERVER_INSTANCE) {
+        if o == DEVICE || (o == SERVER && i == own) {
             return Err(Code::METHOD_NOT_ALLOWED);
         }
         if let Some(m) = self.objects.get_mut(&o) {

@@ -51,7 +51,7 @@ struct Effective {
     st: Option<f64>,
 }
 
-fn effective(store: &ObjectStore, attrs: &AttributeStore, path: &Path) -> Effective {
+fn effective(store: &ObjectStore, attrs: &AttributeStore, server_instance: u16, path: &Path) -> Effective {
     // A resource instance observation uses its resource's attributes (1.0 has none deeper).
     let level = if path.depth() == 4 {
         path.parent().unwrap_or(*path)
@@ -59,7 +59,7 @@ fn effective(store: &ObjectStore, attrs: &AttributeStore, path: &Path) -> Effect
         *path
     };
     let a = attrs.inherited(&level);
-    let (dmin, dmax) = store.default_periods();
+    let (dmin, dmax) = store.default_periods(server_instance);
     let numeric = level.depth() == 3;
     Effective {
         pmin: a.pmin.or(dmin).unwrap_or(0),
@@ -93,14 +93,18 @@ pub(crate) struct Observations {
     faults: BTreeSet<Fault>,
     /// The `non-notifications` variant: notifications go Non-confirmable (RFC 7641 §4.5).
     non_confirmable: bool,
+    /// The Server Object Instance of the observing server: its Default Minimum / Maximum Period
+    /// apply.
+    server_instance: u16,
 }
 
 impl Observations {
     /// No observations yet; `faults` may hold Information Reporting faults.
-    pub(crate) fn new(faults: &BTreeSet<Fault>, non_confirmable: bool) -> Self {
+    pub(crate) fn new(faults: &BTreeSet<Fault>, server_instance: u16, non_confirmable: bool) -> Self {
         Observations {
             faults: faults.clone(),
             non_confirmable,
+            server_instance,
             ..Observations::default()
         }
     }
@@ -111,7 +115,7 @@ impl Observations {
 
     /// The attributes in force for `path`, with the period and threshold faults applied.
     fn effective(&self, store: &ObjectStore, attrs: &AttributeStore, path: &Path) -> Effective {
-        let mut eff = effective(store, attrs, path);
+        let mut eff = effective(store, attrs, self.server_instance, path);
         if self.has(Fault::IrIgnoresPmin) {
             eff.pmin = 0;
         }

@@ -9,6 +9,9 @@ variant_table! {
     NoTlv => "no-tlv",
         "Encodes and decodes no TLV: SenML JSON for Objects, Object Instances and multiple Resources, announced as `pct=110` in Register and Bootstrap-Request; a TLV payload gets 4.15, an Accept of TLV 4.06.",
         "LwM2M TS 1.1 §7 Data Formats: TLV is one of the formats a client may choose for multiple Resources (SenML JSON and SenML CBOR are the others), and §5.3.1 / §5.2.7.1: the `pct` parameter of Register and Bootstrap-Request tells the server the client's preferred Content-Format.";
+    InstanceIds => "instance-ids",
+        "Keeps its factory LwM2M Server account in Server /1/1 and Security /0/2, and its Bootstrap-Server Account in Security /0/1: no account in instance 0.",
+        "LwM2M TS 1.0.2 §6.1 (Object Instance IDs are 16-bit values chosen when the instance is created, by the client or the Bootstrap-Server) and Appendix E.1/E.2 (Security and Server are Multiple-instance Objects): nothing reserves instance 0 for an account.";
     NonNotifications => "non-notifications",
         "Sends every notification Non-confirmable instead of Confirmable.",
         "RFC 7641 §4.5: a notification can be confirmable or non-confirmable, at the server's choice (here the LwM2M Client, which is the CoAP server of the observation); LwM2M TS 1.0.2 §8.2.5 does not restrict it.";

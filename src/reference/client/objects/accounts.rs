@@ -86,14 +86,14 @@ impl ObjectStore {
         store
     }
 
-    /// Adds the Bootstrap-Server Account (NoSec, empty keys) as Security /0/0, the instance
-    /// Bootstrap-Servers and the harness's cases expect it in; a factory server account already
-    /// there moves to the lowest free instance (Security is invisible to LwM2M Servers, so
-    /// nothing else notices).
-    pub(crate) fn add_bootstrap_account(&mut self, bootstrap_server: SocketAddr) {
+    /// Adds the Bootstrap-Server Account (NoSec, empty keys) as Security instance `instance`
+    /// (0 by default, 1 in the `instance-ids` variant); a factory server account already there
+    /// moves to the lowest free instance (Security is invisible to LwM2M Servers, so nothing
+    /// else notices).
+    pub(crate) fn add_bootstrap_account(&mut self, bootstrap_server: SocketAddr, instance: u16) {
         use Value::*;
         let instances = self.objects.entry(SECURITY).or_default();
-        if let Some(factory) = instances.remove(&0) {
+        if let Some(factory) = instances.remove(&instance) {
             let free = (1..u16::MAX).find(|i| !instances.contains_key(i)).unwrap_or(u16::MAX);
             instances.insert(free, factory);
         }
@@ -108,7 +108,18 @@ impl ObjectStore {
             (security::SERVER_PUBLIC_KEY, Resource::Single(Opaque(Vec::new()))),
             (security::SECRET_KEY, Resource::Single(Opaque(Vec::new()))),
         ]);
-        instances.insert(0, account);
+        instances.insert(instance, account);
+    }
+
+    /// Moves Object Instance `from` of Object `o` to instance `to` (the factory layout of the
+    /// `instance-ids` variant); nothing happens when `from` does not exist or `to` does.
+    pub(crate) fn renumber(&mut self, o: u16, from: u16, to: u16) {
+        if let Some(instances) = self.objects.get_mut(&o)
+            && !instances.contains_key(&to)
+            && let Some(instance) = instances.remove(&from)
+        {
+            instances.insert(to, instance);
+        }
     }
 
     /// The Security instance whose Bootstrap-Server resource is true, if any.
