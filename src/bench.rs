@@ -10,7 +10,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::case::duration::Wait;
 use crate::case::profile::Timing;
 use crate::case::{Case, Profile, Step};
 use crate::suite::{self, Outputs};
@@ -30,12 +29,7 @@ pub fn mandated(case: &Case, timing: &Timing) -> Duration {
     case.steps
         .iter()
         .filter_map(|s| match s {
-            Step::ExpectNone(e) => Some(match e.within {
-                Wait::Fixed(d) => d,
-                Wait::Quiet => timing.quiet_window,
-                Wait::Response => timing.response_timeout,
-                Wait::Startup => timing.startup_timeout,
-            }),
+            Step::ExpectNone(e) => Some(timing.resolve(e.within)),
             _ => None,
         })
         .sum()

@@ -156,7 +156,8 @@ pub fn list(testcases: Option<PathBuf>) -> ExitCode {
 pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
     let root = testcases.unwrap_or_else(suite::default_root);
     let mut errors = 0;
-    match suite::load(&root) {
+    let loaded = suite::load(&root);
+    match &loaded {
         Ok(s) => {
             for e in &s.entries {
                 if let Err(err) = &e.case {
@@ -181,9 +182,22 @@ pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
         profiles
     };
     for p in &profiles {
-        if let Err(e) = load_profile(p) {
-            eprintln!("{e}");
-            errors += 1;
+        match load_profile(p) {
+            Ok(profile) => {
+                // Windows a case waits that this DUT's declared delays cannot fit in.
+                for entry in loaded.iter().flat_map(|s| &s.entries) {
+                    if let Ok(case) = &entry.case {
+                        for finding in crate::case::windows::too_short(case, &profile.timing) {
+                            eprintln!("{}: {finding}", p.display());
+                            errors += 1;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                errors += 1;
+            }
         }
     }
     println!("{} profiles checked; {errors} errors", profiles.len());

@@ -1,5 +1,7 @@
 //! Durations in YAML: `500ms`, `2s`, `1.5s`, `3m`, or a name of a profile timing
-//! (`response`, `quiet`, `startup`) so a case scales with the device it runs against.
+//! (`response`, `quiet`, `startup`) so a case scales with the device it runs against, optionally
+//! `+ hold_off`: plus the DUT's Client Hold Off Time (Security resource 11), which a client waits
+//! before every Client Initiated Bootstrap — a window for a Bootstrap-Request must outlast it.
 
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +15,26 @@ pub enum Wait {
     Quiet,
     /// The profile's start-up timeout: how long a fresh device may take to send its first message.
     Startup,
+    /// A profile timing plus the profile's Client Hold Off Time (`startup + hold_off`).
+    PlusHoldOff(Base),
+}
+
+/// The profile timing a [`Wait::PlusHoldOff`] adds the Client Hold Off Time to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    Response,
+    Quiet,
+    Startup,
+}
+
+impl Base {
+    fn name(self) -> &'static str {
+        match self {
+            Base::Response => "response",
+            Base::Quiet => "quiet",
+            Base::Startup => "startup",
+        }
+    }
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -39,6 +61,21 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 impl std::str::FromStr for Wait {
     type Err = String;
     fn from_str(s: &str) -> Result<Wait, String> {
+        if let Some((base, extra)) = s.split_once('+') {
+            if extra.trim() != "hold_off" {
+                return Err(format!("`{s}`: only `+ hold_off` can be added to a timing"));
+            }
+            return Ok(Wait::PlusHoldOff(match base.trim() {
+                "response" => Base::Response,
+                "quiet" => Base::Quiet,
+                "startup" => Base::Startup,
+                other => {
+                    return Err(format!(
+                        "`{other} + hold_off`: use response, quiet or startup + hold_off"
+                    ));
+                }
+            }));
+        }
         Ok(match s.trim() {
             "response" => Wait::Response,
             "quiet" => Wait::Quiet,
@@ -55,6 +92,7 @@ impl fmt::Display for Wait {
             Wait::Response => f.write_str("response"),
             Wait::Quiet => f.write_str("quiet"),
             Wait::Startup => f.write_str("startup"),
+            Wait::PlusHoldOff(b) => write!(f, "{} + hold_off", b.name()),
         }
     }
 }
@@ -95,6 +133,11 @@ mod tests {
         assert_eq!("1.5s".parse::<Wait>(), Ok(Wait::Fixed(Duration::from_millis(1500))));
         assert_eq!("2".parse::<Wait>(), Ok(Wait::Fixed(Duration::from_secs(2))));
         assert_eq!("quiet".parse::<Wait>(), Ok(Wait::Quiet));
+        assert_eq!(
+            "startup + hold_off".parse::<Wait>(),
+            Ok(Wait::PlusHoldOff(Base::Startup))
+        );
+        assert!("startup + 2s".parse::<Wait>().is_err());
         assert!("2h".parse::<Wait>().is_err());
         assert!("-1s".parse::<Wait>().is_err());
     }

@@ -10,6 +10,7 @@ pub mod profile;
 pub mod reference_profiles;
 pub mod schema;
 pub mod template;
+pub mod windows;
 
 pub use catalogue::{Catalogue, Requirement};
 pub use load::LoadError;

@@ -606,6 +606,11 @@ pub struct ExpectNone {
     /// `expect` has taken (e.g. a second Register sent together with the one a step holds).
     #[serde(default)]
     pub pending: bool,
+    /// Without `response_to`: only requests arriving at this harness endpoint count (`server`,
+    /// `bootstrap`, ...); default: every endpoint. E.g. "no further Register" without also
+    /// forbidding a Bootstrap-Request that another case judges.
+    #[serde(default)]
+    pub at: Option<String>,
     #[serde(default = "default_quiet")]
     pub within: Wait,
 }

@@ -142,6 +142,33 @@ pub struct Timing {
     #[serde(default = "ten_s", deserialize_with = "de_duration")]
     #[schemars(with = "super::duration::Wait")]
     pub startup_timeout: Duration,
+    /// The DUT's Client Hold Off Time (Security Object resource 11 of its factory
+    /// Bootstrap-Server Account, LwM2M TS 1.0.2 Appendix E.1): how long a client waits before
+    /// each Client Initiated Bootstrap. Cases add it (`startup + hold_off`) to windows that wait
+    /// for a Bootstrap-Request; 0 when the profile does not say.
+    #[serde(default, deserialize_with = "de_duration")]
+    #[schemars(with = "super::duration::Wait")]
+    pub client_hold_off_time: Duration,
+}
+
+impl Timing {
+    /// How long a step's `within` lasts against this profile: the one place a symbolic wait
+    /// becomes a duration (the engine and `bench` both use it).
+    pub fn resolve(&self, w: super::duration::Wait) -> Duration {
+        use super::duration::{Base, Wait};
+        let base = |b: Base| match b {
+            Base::Response => self.response_timeout,
+            Base::Quiet => self.quiet_window,
+            Base::Startup => self.startup_timeout,
+        };
+        match w {
+            Wait::Fixed(d) => d,
+            Wait::Response => base(Base::Response),
+            Wait::Quiet => base(Base::Quiet),
+            Wait::Startup => base(Base::Startup),
+            Wait::PlusHoldOff(b) => base(b) + self.client_hold_off_time,
+        }
+    }
 }
 
 impl Default for Timing {
@@ -150,6 +177,7 @@ impl Default for Timing {
             response_timeout: five_s(),
             quiet_window: two_s(),
             startup_timeout: ten_s(),
+            client_hold_off_time: Duration::ZERO,
         }
     }
 }

@@ -74,9 +74,16 @@ pub fn reference_variant(role: Role, variant: &str) -> Profile {
     let mut p = with_switches(role, &[("--variant", variant.to_string())]);
     p.name = format!("{} --variant {variant}", p.name);
     p.description = Some(format!("the built-in reference DUT, conformant variant `{variant}`"));
-    if variant == "no-tlv" {
+    match variant {
         // The device has no TLV codec: a case must pick another format, as a real server would.
-        p.content_formats = strings(&["senml-json", "text", "link-format"]);
+        "no-tlv" => p.content_formats = strings(&["senml-json", "text", "link-format"]),
+        // The factory account's Client Hold Off Time, declared; the start-up timeout is shorter
+        // than it, so a window for a Bootstrap-Request that forgets to add it fails.
+        "bootstrap-hold-off" => {
+            p.timing.client_hold_off_time = Duration::from_secs(4);
+            p.timing.startup_timeout = Duration::from_secs(3);
+        }
+        _ => {}
     }
     p
 }
@@ -99,6 +106,7 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
             response_timeout: Duration::from_secs(5),
             quiet_window: Duration::from_secs(2),
             startup_timeout: Duration::from_secs(10),
+            client_hold_off_time: Duration::ZERO,
         },
         triggers: BTreeMap::new(),
         known_failures: BTreeMap::new(),

@@ -204,3 +204,32 @@ fn links_exclude_and_wildcard_segments() {
     let records = Ok(Content::Records(vec![]));
     assert!(m.check(b"x", &records, &super::Vars::default()).is_err());
 }
+
+#[test]
+fn check_flags_bootstrap_windows_shorter_than_the_client_hold_off_time() {
+    let case = super::load::parse_yaml(
+        Path::new("hold.yaml"),
+        "id: hold\ntitle: t\ndut: client\nrequirements: [R]\ncatches: f\nstart: bootstrap\nsteps:\n\
+         \x20 - expect: { at: bootstrap, method: POST, path: /bs, within: startup }\n\
+         \x20 - expect: { at: bootstrap, method: POST, path: /bs, within: startup + hold_off }\n\
+         \x20 - expect_none: { at: bootstrap, request: true, within: quiet }\n\
+         \x20 - expect_none: { at: bootstrap, request: true, within: quiet + hold_off }\n",
+    )
+    .expect("parses");
+    let mut timing = crate::case::profile::Timing::default();
+    assert!(
+        crate::case::windows::too_short(&case, &timing).is_empty(),
+        "no hold-off declared"
+    );
+    timing.client_hold_off_time = std::time::Duration::from_secs(10);
+    let findings = crate::case::windows::too_short(&case, &timing);
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    assert!(
+        findings[0].contains("steps[0]") && findings[0].contains("startup + hold_off"),
+        "{findings:#?}"
+    );
+    assert!(
+        findings[1].contains("steps[2]") && findings[1].contains("hollow pass"),
+        "{findings:#?}"
+    );
+}

@@ -167,11 +167,24 @@ impl Engine {
                 }
             }
         } else {
-            for inc in self.incoming.iter().filter(|x| x.frame > after) {
+            let at = match e.at.as_deref() {
+                Some(name) => match self.endpoint(Some(name)) {
+                    Ok(a) => Some(a),
+                    Err(error) => return Progress::Error(error),
+                },
+                None => None,
+            };
+            let counts = |x: &&super::Incoming| at.is_none_or(|a| x.at == a);
+            for inc in self.incoming.iter().filter(|x| x.frame > after).filter(counts) {
                 violations.push((inc.frame, inc.msg.to_string()));
             }
             if e.pending {
-                for inc in self.incoming.iter().filter(|x| x.frame <= after && !x.consumed) {
+                for inc in self
+                    .incoming
+                    .iter()
+                    .filter(|x| x.frame <= after && !x.consumed)
+                    .filter(counts)
+                {
                     violations.push((inc.frame, format!("{} (arrived earlier, not taken)", inc.msg)));
                 }
             }
@@ -195,6 +208,7 @@ impl Engine {
                 .join("\n  ");
             let what = match (&e.response_to, e.request) {
                 (Some(to), _) => format!("no response to `{to}`"),
+                (None, true) if e.at.is_some() => format!("no request at `{}`", e.at.as_deref().unwrap_or_default()),
                 (None, true) => "no request from the DUT".to_string(),
                 (None, false) => "no message from the DUT".to_string(),
             };

@@ -80,12 +80,7 @@ impl Engine {
     }
 
     pub(super) fn resolve(&self, w: Wait) -> Duration {
-        match w {
-            Wait::Fixed(d) => d,
-            Wait::Response => self.setup.timing.response_timeout,
-            Wait::Quiet => self.setup.timing.quiet_window,
-            Wait::Startup => self.setup.timing.startup_timeout,
-        }
+        self.setup.timing.resolve(w)
     }
 
     pub(super) fn timed_out(&self, now: Duration) -> bool {

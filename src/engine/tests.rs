@@ -25,6 +25,7 @@ fn setup() -> TrialSetup {
             response_timeout: Duration::from_secs(5),
             quiet_window: Duration::from_secs(2),
             startup_timeout: Duration::from_secs(10),
+            client_hold_off_time: Duration::ZERO,
         },
         formats: vec![ContentFormat::TLV, ContentFormat::SENML_JSON],
         seed: 42,

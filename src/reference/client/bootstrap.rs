@@ -151,9 +151,14 @@ impl Bootstrap {
     }
 
     /// Asks for a Bootstrap-Request at `at` (Client Initiated only; none while a sequence runs).
+    /// A request already scheduled earlier stays: asking again (the same failure seen twice)
+    /// never postpones it.
     pub(crate) fn request_at(&mut self, at: Duration) {
-        if self.client_initiated && matches!(self.phase, Phase::Idle { .. }) {
-            self.phase = Phase::Idle { request_at: Some(at) };
+        if !self.client_initiated {
+            return;
+        }
+        if let Phase::Idle { request_at } = &mut self.phase {
+            *request_at = Some(request_at.map_or(at, |t| t.min(at)));
         }
     }
 

@@ -91,7 +91,7 @@ impl ClientCore {
         let secs = i64::try_from(self.now.as_secs()).unwrap_or(i64::MAX);
         self.store.set_clock(self.unix_at_epoch.saturating_add(secs));
         let policy = Policy::of(&self.store, self.server_instance, self.cfg.version, &self.cfg.faults);
-        self.reg.set_retry(policy.retry);
+        self.reg.set_policy(policy.retry, policy.bootstrap_on_failure);
     }
 
     fn snapshot(&self) -> Snapshot {

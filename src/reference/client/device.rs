@@ -92,6 +92,10 @@ impl DeviceConfig {
     }
 }
 
+/// The Client Hold Off Time of the `bootstrap-hold-off` variant's factory account, in seconds
+/// (its profile declares the same: `client_hold_off_time: 4s`).
+const HOLD_OFF_VARIANT_SECS: u32 = 4;
+
 #[derive(Debug)]
 pub struct Device {
     endpoint: String,
@@ -135,6 +139,9 @@ impl Device {
         }
         let bootstrap = cfg.bootstrap.map(|bs| {
             store.add_bootstrap_account(bs, u16::from(other_ids));
+            if cfg.variants.contains(&Variant::BootstrapHoldOff) {
+                store.set_client_hold_off_time(HOLD_OFF_VARIANT_SECS);
+            }
             Bootstrap::new(
                 cfg.endpoint.clone(),
                 bs,
@@ -167,8 +174,8 @@ impl Device {
         let accounts = device.store.server_accounts();
         let none = accounts.is_empty();
         device.plan(accounts, now);
-        if none && let Some(bs) = device.bootstrap.as_mut() {
-            bs.request_at(now);
+        if none {
+            device.bootstrap_at(now);
         }
         device.poll(now);
         device
@@ -218,14 +225,27 @@ impl Device {
                 && self.bootstrap.as_ref().is_some_and(Bootstrap::is_client_initiated);
             if !registered && policy.bootstrap_on_failure && can_bootstrap {
                 tracing::info!("registration with {server} failed: Bootstrap on Registration Failure");
-                if let Some(bs) = self.bootstrap.as_mut() {
-                    bs.request_at(now);
-                }
+                self.bootstrap_at(now);
                 continue;
             }
             self.order.completed(server, registered, now);
         }
         self.start_due(now);
+        let exhausted = !self.cores.is_empty() && self.cores.iter().all(|c| c.registration_outcome() == Some(false));
+        if exhausted && self.variants.contains(&Variant::BootstrapAfterExhaustion) && self.store.has_bootstrap_account()
+        {
+            tracing::info!("registration failed with every LwM2M Server: Client Initiated Bootstrap");
+            self.bootstrap_at(now);
+        }
+    }
+
+    /// Starts a Client Initiated Bootstrap at `at` plus the Client Hold Off Time (Security
+    /// resource 11), if the client may initiate one.
+    fn bootstrap_at(&mut self, at: Duration) {
+        let hold_off = self.store.client_hold_off_time();
+        if let Some(bs) = self.bootstrap.as_mut() {
+            bs.request_at(at + hold_off);
+        }
     }
 
     fn sync_clock(&mut self, now: Duration) {
@@ -364,9 +384,9 @@ impl Device {
             .collect();
         let none = fresh.is_empty() && self.cores.is_empty();
         self.plan(fresh, now);
-        if none && let Some(bs) = self.bootstrap.as_mut() {
+        if none && self.bootstrap.is_some() {
             tracing::info!("bootstrap left no usable LwM2M Server");
-            bs.request_at(now + REBOOTSTRAP_DELAY);
+            self.bootstrap_at(now + REBOOTSTRAP_DELAY);
         }
     }
 

@@ -106,6 +106,10 @@ pub(crate) struct Registration {
     /// LwM2M 1.1 retry resources of this server (17-20), refreshed from the store before
     /// every event; None: the 1.0 back-off.
     retry: Option<Retry>,
+    /// LwM2M 1.1 Bootstrap on Registration Failure (resource 16) of this server: an explicit
+    /// rejection (an error answer to the Register) ends the registration at once, so the client
+    /// re-bootstraps instead of retrying.
+    fail_on_rejection: bool,
     attempts: Attempts,
     /// Set by `shutdown`: the client must be done by then, De-registered if it can be.
     stop_by: Option<Duration>,
@@ -126,6 +130,7 @@ impl Registration {
             session: None,
             failures: 0,
             retry: None,
+            fail_on_rejection: false,
             attempts: Attempts::default(),
             stop_by: None,
         };
@@ -170,8 +175,11 @@ impl Registration {
     }
 
     /// The retry resources (17-20) to apply to the next failure; None: the 1.0 back-off.
-    pub(crate) fn set_retry(&mut self, retry: Option<Retry>) {
+    /// The registration resources of this server as they are now (a Bootstrap-Server may have
+    /// rewritten them): the retry resources 17-20 and Bootstrap on Registration Failure (16).
+    pub(crate) fn set_policy(&mut self, retry: Option<Retry>, bootstrap_on_failure: bool) {
         self.retry = retry;
+        self.fail_on_rejection = bootstrap_on_failure;
     }
 
     /// The registration location as "/rd/abc" once registered.
@@ -326,6 +334,15 @@ impl Registration {
                             update_wanted: false,
                         });
                         self.phase = Phase::Registered;
+                    }
+                    // Resource 16: "re-bootstrap when either registration is explicitly rejected
+                    // by the LwM2M Server or ..." (TS 1.1 §6.2.1.1).
+                    _ if self.fail_on_rejection && matches!(resp.code.class(), 4 | 5) => {
+                        tracing::info!(
+                            "Register rejected with {}: Bootstrap on Registration Failure",
+                            resp.code
+                        );
+                        self.phase = Phase::Failed;
                     }
                     _ => {
                         tracing::info!("Register answered {} without a location: retrying later", resp.code);

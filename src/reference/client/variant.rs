@@ -12,6 +12,12 @@ variant_table! {
     InstanceIds => "instance-ids",
         "Keeps its factory LwM2M Server account in Server /1/1 and Security /0/2, and its Bootstrap-Server Account in Security /0/1: no account in instance 0.",
         "LwM2M TS 1.0.2 §6.1 (Object Instance IDs are 16-bit values chosen when the instance is created, by the client or the Bootstrap-Server) and Appendix E.1/E.2 (Security and Server are Multiple-instance Objects): nothing reserves instance 0 for an account.";
+    BootstrapHoldOff => "bootstrap-hold-off",
+        "Its factory Bootstrap-Server Account has a Client Hold Off Time (Security resource 11) of 4 s: every Client Initiated Bootstrap waits that long before its Bootstrap-Request.",
+        "LwM2M TS 1.0.2 Appendix E.1, Security resource 11 Client Hold Off Time: \"The number of seconds to wait before initiating a Client Initiated Bootstrap once the LwM2M Client has determined it should initiate this bootstrap mode\".";
+    BootstrapAfterExhaustion => "bootstrap-after-exhaustion",
+        "When its registration has failed for good with every LwM2M Server (all retry sequences used up), it falls back to Client Initiated Bootstrap even when Bootstrap on Registration Failure (Server resource 16) is false.",
+        "LwM2M TS 1.0.2 §5.2.2 Bootstrap Sequence: a client that cannot register with the LwM2M Servers it is configured for uses Client Initiated Bootstrap; TS 1.1 resource 16 says only that with false the client \"continue[s] with the registration attempts as dictated by the other resource settings\", which this client does before falling back.";
     NonNotifications => "non-notifications",
         "Sends every notification Non-confirmable instead of Confirmable.",
         "RFC 7641 §4.5: a notification can be confirmable or non-confirmable, at the server's choice (here the LwM2M Client, which is the CoAP server of the observation); LwM2M TS 1.0.2 §8.2.5 does not restrict it.";

@@ -24,6 +24,7 @@ mod security {
     pub(super) const SERVER_PUBLIC_KEY: u16 = 4;
     pub(super) const SECRET_KEY: u16 = 5;
     pub(super) const SHORT_SERVER_ID: u16 = 10;
+    pub(super) const CLIENT_HOLD_OFF_TIME: u16 = 11;
 }
 
 /// Server Object resource 0, Short Server ID: the link to the Security instance.
@@ -129,6 +130,31 @@ impl ObjectStore {
             .keys()
             .copied()
             .find(|i| self.value(SECURITY, *i, security::BOOTSTRAP_SERVER) == Some(&Value::Boolean(true)))
+    }
+
+    /// Sets the Client Hold Off Time (Security resource 11) of the Bootstrap-Server Account.
+    pub(crate) fn set_client_hold_off_time(&mut self, seconds: u32) {
+        if let Some(i) = self.bootstrap_account_instance()
+            && let Some(instance) = self.objects.get_mut(&SECURITY).and_then(|m| m.get_mut(&i))
+        {
+            instance.insert(
+                security::CLIENT_HOLD_OFF_TIME,
+                Resource::Single(Value::Integer(i64::from(seconds))),
+            );
+        }
+    }
+
+    /// How long to wait before a Client Initiated Bootstrap: the Bootstrap-Server Account's
+    /// Client Hold Off Time (Security resource 11), zero when it has none.
+    pub(crate) fn client_hold_off_time(&self) -> std::time::Duration {
+        let secs = self
+            .bootstrap_account_instance()
+            .and_then(|i| match self.value(SECURITY, i, security::CLIENT_HOLD_OFF_TIME) {
+                Some(Value::Integer(v)) => u64::try_from(*v).ok(),
+                _ => None,
+            })
+            .unwrap_or(0);
+        std::time::Duration::from_secs(secs)
     }
 
     /// The Bootstrap-Server Account, if the client still has one.
