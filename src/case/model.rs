@@ -420,6 +420,11 @@ pub struct ExpectRequest {
     /// Bootstrap-Finish only once every Write and Delete is answered.
     #[serde(default)]
     pub earlier_answered: bool,
+    /// Ordering: the request must have arrived after the harness answered the request taken
+    /// as `after` (or, if it is unanswered, after that request itself). A request that came
+    /// earlier does not satisfy the step, however well it matches: "after" is judged on arrival.
+    #[serde(default)]
+    pub after: Option<String>,
     /// The harness endpoint the request must arrive at: `server` (default), `server2`, `bootstrap`.
     #[serde(default)]
     pub at: Option<String>,

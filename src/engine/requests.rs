@@ -31,13 +31,16 @@ impl Engine {
                 self.note_unmatched(self.incoming[i].frame, line);
                 continue;
             }
-            let matched = self.match_request(e, &self.incoming[i].msg).and_then(|()| {
-                if e.earlier_answered {
-                    self.unanswered_before(i).map_or(Ok(()), Err)
-                } else {
-                    Ok(())
-                }
-            });
+            let matched = self
+                .match_request(e, &self.incoming[i].msg)
+                .and_then(|()| {
+                    if e.earlier_answered {
+                        self.unanswered_before(i).map_or(Ok(()), Err)
+                    } else {
+                        Ok(())
+                    }
+                })
+                .and_then(|()| self.arrived_after(e.after.as_deref(), i));
             match matched {
                 Ok(()) => {
                     self.incoming[i].consumed = true;
@@ -109,6 +112,24 @@ impl Engine {
             p.check(&m.payload, &decode(m, &base, fallback), &self.vars)?;
         }
         Ok(())
+    }
+
+    /// `after: name`: request `i` must have arrived after the answer to the request taken as
+    /// `name` (or after that request, while it is unanswered).
+    fn arrived_after(&self, after: Option<&str>, i: usize) -> Result<(), String> {
+        let Some(name) = after else { return Ok(()) };
+        let Some(&earlier) = self.taken.get(name) else {
+            return Err(format!("`after: {name}` names no request an earlier step took"));
+        };
+        let mark = self.incoming[earlier].answered.unwrap_or(self.incoming[earlier].frame);
+        let frame = self.incoming[i].frame;
+        if frame > mark {
+            Ok(())
+        } else {
+            Err(format!(
+                "arrived at frame {frame}, before the answer to `{name}` (frame {mark}): not after it"
+            ))
+        }
     }
 
     pub(super) fn capture_from_request(&mut self, e: &ExpectRequest, i: usize) -> Result<(), String> {

@@ -527,3 +527,32 @@ fn without_a_pct_the_profile_order_holds() {
     let write = write_after_register(register(0x100));
     assert_eq!(write.content_format(), Some(ContentFormat::TLV.0));
 }
+
+#[test]
+fn after_is_judged_on_arrival_order() {
+    let steps = r#"
+  - expect: { as: first, method: POST, path: /bs, within: startup }
+  - respond: { to: first, code: "2.04" }
+  - expect: { name: Register after the answer, after: first, method: POST, path: /rd, within: 1s }
+  - respond: { code: "2.01", location: "/rd/1" }
+"#;
+    // The Register came before the Bootstrap-Request was answered: it matches everything but
+    // the order, so the step waits for a later one and fails naming the early frame.
+    let mut e = Engine::new(client_case("REG-X", steps), setup(), Duration::ZERO);
+    feed(&mut e, ms(100), register(0x100));
+    feed(&mut e, ms(110), bootstrap_request(0x101));
+    e.handle_timeout(ms(1200));
+    let early = e.outcome().expect("finished").clone();
+    assert_eq!(early.judgement, Judgement::Fail, "{early:?}");
+    assert!(
+        early.message.contains("before the answer to `first`"),
+        "{}",
+        early.message
+    );
+    // In order: passes.
+    let mut e = Engine::new(client_case("REG-X", steps), setup(), Duration::ZERO);
+    feed(&mut e, ms(100), bootstrap_request(0x101));
+    feed(&mut e, ms(200), register(0x100));
+    let ok = e.outcome().expect("finished").clone();
+    assert_eq!(ok.judgement, Judgement::Pass, "{ok:?}");
+}
