@@ -76,7 +76,12 @@ impl ClientCore {
             reg: Registration::new(cfg.endpoint.clone(), cfg.faults.clone(), cfg.version),
             store,
             attrs: AttributeStore::default(),
-            obs: Observations::new(&cfg.faults, server_instance, cfg.takes(Variant::NonNotifications)),
+            obs: Observations::new(
+                &cfg.faults,
+                server_instance,
+                cfg.takes(Variant::NonNotifications),
+                cfg.takes(Variant::NotifyEachInstance),
+            ),
             server_instance,
             cfg,
             unix_at_epoch,

@@ -58,6 +58,8 @@ fault_table! {
         "A notification answered with RST does not cancel its observation.";
     IrObjectNotifyChangedResourceOnly => "ir-object-notify-changed-resource-only",
         "Notifications of an Object observation carry only the changed Resources, not their Object Instance.";
+    IrObjectNotifyWholeObject => "ir-object-notify-whole-object",
+        "Notifications of an Object observation carry every Object Instance, also those that did not change.";
     IrReregisterWithUpdateAfterRestart => "ir-reregister-with-update-after-restart",
         "After a restart (observations forgotten) the client resumes its old registration with an Update instead of a Register.";
     IrIgnoresPmin => "ir-ignores-pmin",

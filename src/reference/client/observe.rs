@@ -96,15 +96,73 @@ pub(crate) struct Observations {
     /// The Server Object Instance of the observing server: its Default Minimum / Maximum Period
     /// apply.
     server_instance: u16,
+    /// The `notify-each-instance` variant: one notification per changed Object Instance.
+    each_instance: bool,
+}
+
+/// What a notification of an Object observation (Object ID only) carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ObjectNotification {
+    /// Every changed Object Instance, whole, in one notification: "the Notify operation MUST
+    /// be done per Object Instance" (TS 1.0.2 §5.5.1).
+    ChangedInstances,
+    /// The lowest changed Object Instance, whole; the others in the notifications after it
+    /// (the `notify-each-instance` variant).
+    EachInstance,
+    /// The fault `ir-object-notify-whole-object`: every instance, changed or not.
+    WholeObject,
+    /// The fault `ir-object-notify-changed-resource-only`: the changed Resources alone.
+    ChangedResources,
+}
+
+impl ObjectNotification {
+    /// The records to report out of `records` (the Object as it is) given `last` (as last
+    /// reported), and whether more changed instances wait for a later notification. Nothing
+    /// changed (a pmax notification): the whole Object.
+    fn select(self, records: &[Record], last: &[Record]) -> (Vec<Record>, bool) {
+        let instance_of = |r: &Record| r.path.instance;
+        let records_of = |set: &[Record], i: Option<u16>| -> Vec<Record> {
+            set.iter().filter(|r| instance_of(r) == i).cloned().collect()
+        };
+        let all: BTreeSet<Option<u16>> = records.iter().chain(last).map(instance_of).collect();
+        let changed: Vec<Option<u16>> = all
+            .into_iter()
+            .filter(|i| records_of(records, *i) != records_of(last, *i))
+            .collect();
+        if changed.is_empty() {
+            return (records.to_vec(), false);
+        }
+        match self {
+            ObjectNotification::WholeObject => (records.to_vec(), false),
+            ObjectNotification::ChangedResources => {
+                (records.iter().filter(|r| !last.contains(r)).cloned().collect(), false)
+            }
+            ObjectNotification::ChangedInstances => (
+                records
+                    .iter()
+                    .filter(|r| changed.contains(&instance_of(r)))
+                    .cloned()
+                    .collect(),
+                false,
+            ),
+            ObjectNotification::EachInstance => (records_of(records, changed[0]), changed.len() > 1),
+        }
+    }
 }
 
 impl Observations {
     /// No observations yet; `faults` may hold Information Reporting faults.
-    pub(crate) fn new(faults: &BTreeSet<Fault>, server_instance: u16, non_confirmable: bool) -> Self {
+    pub(crate) fn new(
+        faults: &BTreeSet<Fault>,
+        server_instance: u16,
+        non_confirmable: bool,
+        each_instance: bool,
+    ) -> Self {
         Observations {
             faults: faults.clone(),
             non_confirmable,
             server_instance,
+            each_instance,
             ..Observations::default()
         }
     }
@@ -269,7 +327,15 @@ impl Observations {
         if self.has(Fault::IrNoNotify) {
             return;
         }
-        let changed_only = self.has(Fault::IrObjectNotifyChangedResourceOnly);
+        let shape = if self.has(Fault::IrObjectNotifyChangedResourceOnly) {
+            ObjectNotification::ChangedResources
+        } else if self.has(Fault::IrObjectNotifyWholeObject) {
+            ObjectNotification::WholeObject
+        } else if self.each_instance {
+            ObjectNotification::EachInstance
+        } else {
+            ObjectNotification::ChangedInstances
+        };
         let effs: Vec<Effective> = self
             .list
             .iter()
@@ -301,16 +367,15 @@ impl Observations {
             let mut m = Message::new(MessageType::Confirmable, Code::CONTENT, 0, o.token.clone());
             m.add_uint_option(option::OBSERVE, seq);
             m.add_uint_option(option::CONTENT_FORMAT, u32::from(o.format.0));
-            m.payload = if changed_only && o.path.depth() == 1 {
-                // The fault: an Object observation notifies the changed Resources alone.
-                let changed: Vec<Record> = records
-                    .iter()
-                    .filter(|r| !o.last_records.contains(r))
-                    .cloned()
-                    .collect();
-                crate::lwm2m::encode(o.format, &o.path, &changed).unwrap_or(payload)
+            let (reported, more) = if o.path.depth() == 1 {
+                shape.select(&records, &o.last_records)
             } else {
+                (records.clone(), false)
+            };
+            m.payload = if reported.len() == records.len() {
                 payload
+            } else {
+                crate::lwm2m::encode(o.format, &o.path, &reported).unwrap_or(payload)
             };
             if self.non_confirmable {
                 o.last_non = msg.send_non(m);
@@ -319,8 +384,21 @@ impl Observations {
             }
             o.last_sent = now;
             o.last_number = number(&records);
-            o.last_records = records;
-            o.pending = false;
+            o.last_records = if more {
+                // Only the instances reported so far count as known; the others are still due.
+                let sent: BTreeSet<Option<u16>> = reported.iter().map(|r| r.path.instance).collect();
+                let mut known: Vec<Record> = o
+                    .last_records
+                    .iter()
+                    .filter(|r| !sent.contains(&r.path.instance))
+                    .cloned()
+                    .collect();
+                known.extend(reported);
+                known
+            } else {
+                records
+            };
+            o.pending = more;
         }
         self.seq = seq;
         self.list.retain(|o| !gone.contains(&o.token));

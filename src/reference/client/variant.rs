@@ -18,6 +18,9 @@ variant_table! {
     BootstrapAfterExhaustion => "bootstrap-after-exhaustion",
         "When its registration has failed for good with every LwM2M Server (all retry sequences used up), it falls back to Client Initiated Bootstrap even when Bootstrap on Registration Failure (Server resource 16) is false.",
         "LwM2M TS 1.0.2 §5.2.2 Bootstrap Sequence: a client that cannot register with the LwM2M Servers it is configured for uses Client Initiated Bootstrap; TS 1.1 resource 16 says only that with false the client \"continue[s] with the registration attempts as dictated by the other resource settings\", which this client does before falling back.";
+    NotifyEachInstance => "notify-each-instance",
+        "Notifies a change of several Object Instances under an Object observation as one notification per changed instance instead of one for all.",
+        "LwM2M TS 1.0.2 §5.5.1: \"When 'Observe' operation contains only Object ID, the 'Notify' operation MUST be done per Object Instance\": one notification per instance is the most literal reading of it.";
     NonNotifications => "non-notifications",
         "Sends every notification Non-confirmable instead of Confirmable.",
         "RFC 7641 §4.5: a notification can be confirmable or non-confirmable, at the server's choice (here the LwM2M Client, which is the CoAP server of the observation); LwM2M TS 1.0.2 §8.2.5 does not restrict it.";

@@ -309,6 +309,34 @@ fn object_notification_fault_sends_the_changed_resource_alone() {
 }
 
 #[test]
+fn object_notification_carries_the_changed_instance_and_the_fault_the_whole_object() {
+    let (good, bad) = both(Fault::IrObjectNotifyWholeObject, |rig| {
+        // A second Server instance, /1/9, that will not change.
+        let created = rig.call(
+            Code::POST,
+            "/1",
+            with_payload(ContentFormat::SENML_JSON, server_instance_senml(9)),
+        );
+        assert_eq!(created.code, Code::CREATED);
+        let _ = rig.sent();
+        let obs = observe(rig, "/1");
+        assert_eq!(put_text(rig, "/1/0/6", "1"), Code::CHANGED);
+        let note = rig.sent().pop().expect("a notification");
+        assert_eq!(note.token, obs.token);
+        decoded(&note, &Path::object(1))
+    });
+    assert!(good.contains(&Path::resource(1, 0, 6)), "{good:?}");
+    assert!(
+        !good.iter().any(|p| p.instance == Some(9)),
+        "the unchanged /1/9 is not notified: {good:?}"
+    );
+    assert!(
+        bad.iter().any(|p| p.instance == Some(9)),
+        "the fault notifies the whole Object: {bad:?}"
+    );
+}
+
+#[test]
 fn period_faults() {
     // pmin 2: the change is held back until 2 s after the Observe's answer.
     let first_at = |rig: &mut Rig| {

@@ -98,6 +98,7 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::IrIgnoresCancelObservation
         | Fault::IrNotifyIgnoresCancelRst
         | Fault::IrObjectNotifyChangedResourceOnly
+        | Fault::IrObjectNotifyWholeObject
         | Fault::IrReregisterWithUpdateAfterRestart
         | Fault::IrIgnoresPmin
         | Fault::IrIgnoresPmax
