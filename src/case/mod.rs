@@ -10,12 +10,14 @@ pub mod profile;
 pub mod reference_profiles;
 pub mod schema;
 pub mod template;
+pub mod version;
 
 pub use catalogue::{Catalogue, Requirement};
 pub use load::LoadError;
 pub use model::{Case, Role, Step};
 pub use profile::Profile;
 pub use template::Vars;
+pub use version::LwM2mVersion;
 
 #[cfg(test)]
 mod tests;

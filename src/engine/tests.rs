@@ -26,6 +26,7 @@ fn setup() -> TrialSetup {
             quiet_window: Duration::from_secs(2),
             startup_timeout: Duration::from_secs(10),
         },
+        lwm2m_version: Default::default(),
         formats: vec![ContentFormat::TLV, ContentFormat::SENML_JSON],
         seed: 42,
     }

@@ -33,6 +33,7 @@ fn config(server_initiated: bool, faults: &[Fault]) -> BootstrapServerConfig {
         server_initiated: server_initiated.then(client),
         http: None,
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
+        variants: BTreeSet::new(),
     }
 }
 
