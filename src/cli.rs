@@ -320,6 +320,10 @@ pub struct ReferenceBootstrapServerArgs {
     /// Break one requirement on purpose (repeatable); see `--fault help`.
     #[arg(long)]
     pub fault: Vec<String>,
+    /// Take one conformant freedom on purpose (repeatable), e.g. `discover-first`; an unknown
+    /// id lists them all. The self-test runs every case against every variant.
+    #[arg(long)]
+    pub variant: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -336,14 +340,16 @@ pub struct ReferenceServerArgs {
 }
 
 pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
-    use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault};
-    block_on_reference("reference bootstrap server", Fault::parse_all(&a.fault), |faults| {
+    use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault, Variant};
+    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
+    block_on_reference("reference bootstrap server", switches, |(faults, variants)| {
         crate::reference::bootstrap_server::run(BootstrapServerConfig {
             listen: a.listen,
             server_uri: a.server_uri,
             server_initiated: a.server_initiated,
             http: a.http,
             faults,
+            variants,
         })
     })
 }

@@ -30,6 +30,10 @@ pub struct Requirement {
     #[serde(default)]
     pub obligation: Option<String>,
     pub sources: Vec<Source>,
+    /// The LwM2M versions whose text states it (default: every version). A case citing only
+    /// entries that exclude the DUT's `lwm2m_version` is skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<super::version::LwM2mVersion>,
     pub testable: bool,
     #[serde(default)]
     pub reason: Option<String>,

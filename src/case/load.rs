@@ -162,6 +162,29 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
                 message: format!("unknown requirement ID `{id}` (not in testcases/requirements.yaml)"),
             });
         }
+        // A statement of some versions only is judged on DUTs of those versions: the case must
+        // say so, so that a DUT of another version is skipped rather than judged by it.
+        let stated = catalogue.get(id).map(|r| r.versions.as_slice()).unwrap_or_default();
+        let beyond: Vec<_> = crate::case::LwM2mVersion::ALL
+            .iter()
+            .filter(|v| v.within(&case.versions) && !v.within(stated))
+            .copied()
+            .collect();
+        if !beyond.is_empty() {
+            let (line, column) = locate(&text, id, Some("requirements:"));
+            return Err(LoadError {
+                file: file.to_path_buf(),
+                line,
+                column,
+                field: format!("requirements[{i}]"),
+                message: format!(
+                    "`{id}` states a rule of LwM2M {} only; the case applies to {} too (add `versions: [{}]`)",
+                    crate::case::version::list(stated),
+                    crate::case::version::list(&beyond),
+                    crate::case::version::list(stated)
+                ),
+            });
+        }
     }
     for (i, step) in case.steps.iter().enumerate() {
         if let Some(id) = step.meta().requirement

@@ -10,6 +10,7 @@ pub mod profile;
 pub mod reference_profiles;
 pub mod schema;
 pub mod template;
+pub mod version;
 pub mod windows;
 
 pub use catalogue::{Catalogue, Requirement};
@@ -17,6 +18,7 @@ pub use load::LoadError;
 pub use model::{Case, Role, Step};
 pub use profile::Profile;
 pub use template::Vars;
+pub use version::LwM2mVersion;
 
 #[cfg(test)]
 mod tests;

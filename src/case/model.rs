@@ -95,6 +95,10 @@ pub struct Case {
     /// Features the DUT profile must declare, else the case is skipped.
     #[serde(default)]
     pub needs: Vec<String>,
+    /// The LwM2M versions whose rules this case judges (default: every version); a DUT whose
+    /// profile declares another `lwm2m_version` skips it.
+    #[serde(default)]
+    pub versions: Vec<super::version::LwM2mVersion>,
     /// The reference-DUT fault this case exists to detect (`--fault <id>`).
     pub catches: String,
     /// How the case reads an ambiguous sentence, shown with its verdict.
@@ -235,6 +239,10 @@ pub struct RequestRule {
     /// The requirement a violation breaks (default: all of the case's).
     #[serde(default)]
     pub requirement: Option<String>,
+    /// The LwM2M versions the rule holds in (default: every version): the DUT profile's
+    /// `lwm2m_version` picks which of a case's rules apply, e.g. one rule per reading.
+    #[serde(default)]
+    pub versions: Vec<super::version::LwM2mVersion>,
     /// The requests the rule is about.
     pub method: Code,
     /// What each of their paths must be.

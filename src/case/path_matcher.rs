@@ -119,6 +119,17 @@ impl PathMatcher {
         }
     }
 
+    /// Whether a request on `got` could match, now or once the variables the templates name
+    /// are captured: `check` passes, or a template cannot be rendered yet.
+    pub fn may_match(&self, got: &str, vars: &Vars) -> bool {
+        let unrendered = match self {
+            PathMatcher::Is(t) => vars.render(t).is_err(),
+            PathMatcher::OneOf(ts) => ts.iter().any(|t| vars.render(t).is_err()),
+            PathMatcher::Targets(_) => false,
+        };
+        unrendered || self.check(got, vars).is_ok()
+    }
+
     /// For failure messages: `/rd`, `one of /, /0/1`, `"/" or an Object Instance`.
     pub fn describe(&self) -> String {
         match self {

@@ -39,6 +39,11 @@ pub struct Profile {
     /// Optional features the DUT supports; cases `needs:` them.
     #[serde(default)]
     pub features: Vec<String>,
+    /// The LwM2M version the DUT implements in its role ("1.0" or "1.1"; default "1.0"). Rules
+    /// that differ between versions judge it by its own: a case or an `each_request` rule with
+    /// `versions` not naming it is skipped. "1.1" also declares the feature `lwm2m-1.1`.
+    #[serde(default)]
+    pub lwm2m_version: super::version::LwM2mVersion,
     /// Content formats the DUT can produce, most preferred first (names as in testcases/README.md).
     #[serde(default = "default_formats")]
     pub content_formats: Vec<String>,

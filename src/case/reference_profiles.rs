@@ -74,14 +74,21 @@ pub fn reference_variant(role: Role, variant: &str) -> Profile {
     let mut p = with_switches(role, &[("--variant", variant.to_string())]);
     p.name = format!("{} --variant {variant}", p.name);
     p.description = Some(format!("the built-in reference DUT, conformant variant `{variant}`"));
-    match variant {
-        // The device has no TLV codec: a case must pick another format, as a real server would.
-        "no-tlv" => p.content_formats = strings(&["senml-json", "text", "link-format"]),
+    match (role, variant) {
+        (Role::Client, "no-tlv") => {
+            // The device has no TLV codec: a case must pick another format, as a real server would.
+            p.content_formats = strings(&["senml-json", "text", "link-format"]);
+        }
         // The factory account's Client Hold Off Time, declared; the start-up timeout is shorter
         // than it, so a window for a Bootstrap-Request that forgets to add it fails.
-        "bootstrap-hold-off" => {
+        (Role::Client, "bootstrap-hold-off") => {
             p.timing.client_hold_off_time = Duration::from_secs(4);
             p.timing.startup_timeout = Duration::from_secs(3);
+        }
+        (Role::BootstrapServer, "discover-first" | "delete-objects") => {
+            // Bootstrap-Discover and Bootstrap Delete of an Object are LwM2M 1.1 operations: the
+            // variant is a 1.1 Bootstrap-Server and is judged by the 1.1 rules.
+            p.lwm2m_version = super::LwM2mVersion::V1_1;
         }
         _ => {}
     }
@@ -101,6 +108,7 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
         attach: None,
         endpoint: "urn:dev:lwm2m-conformance:{case}".into(),
         features: strings(&["launch"]),
+        lwm2m_version: Default::default(),
         content_formats: strings(&["tlv", "senml-json", "text", "link-format"]),
         timing: Timing {
             response_timeout: Duration::from_secs(5),

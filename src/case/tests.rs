@@ -233,3 +233,29 @@ fn check_flags_bootstrap_windows_shorter_than_the_client_hold_off_time() {
         "{findings:#?}"
     );
 }
+
+#[test]
+fn a_case_citing_a_one_version_requirement_must_be_limited_to_that_version() {
+    use super::LwM2mVersion;
+    let dir = tempfile::tempdir().unwrap();
+    let text = CATALOGUE.replace("    testable: true", "    versions: [\"1.0\"]\n    testable: true");
+    let cat = load_catalogue(&write(dir.path(), "requirements.yaml", &text)).unwrap();
+    let e = load_case(&write(dir.path(), "t.yaml", GOOD), &cat).unwrap_err();
+    assert_eq!(e.field, "requirements[0]", "{e}");
+    assert!(
+        e.message.contains("LwM2M 1.0 only") && e.message.contains("1.1 too"),
+        "{e}"
+    );
+    let limited = GOOD.replace("catches:", "versions: [\"1.0\"]\ncatches:");
+    let case = load_case(&write(dir.path(), "t.yaml", &limited), &cat).unwrap();
+    assert_eq!(case.versions, [LwM2mVersion::V1_0]);
+    // A DUT of the other version skips it, with the reason.
+    let mut profile = super::Profile::reference(super::Role::Client, &[]);
+    assert_eq!(crate::suite::not_applicable(&case, &profile), None);
+    profile.lwm2m_version = LwM2mVersion::V1_1;
+    let why = crate::suite::not_applicable(&case, &profile).unwrap_or_default();
+    assert!(
+        why.contains("LwM2M 1.0 rule") && why.contains("implements LwM2M 1.1"),
+        "{why}"
+    );
+}

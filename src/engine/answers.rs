@@ -12,7 +12,7 @@ use super::Engine;
 pub(super) struct HeldAnswer {
     due: Duration,
     /// Index into `incoming` of the request it answers.
-    request: usize,
+    pub(super) request: usize,
     bytes: Vec<u8>,
 }
 

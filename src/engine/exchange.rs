@@ -80,6 +80,7 @@ impl Engine {
                         consumed: false,
                         retransmissions: Vec::new(),
                         answered: None,
+                        background: false,
                     });
                     let i = self.incoming.len() - 1;
                     self.check_rules(now, i);
@@ -168,6 +169,7 @@ impl Engine {
         let (code, delay) = (rule.code, rule.delay.map(|w| self.resolve(w)));
         if let Ok(bytes) = m.to_bytes() {
             self.transcript.note(now, format!("answered automatically ({code})"));
+            self.apply_to_model(i, code);
             self.answer(now, i, bytes, delay);
         }
     }

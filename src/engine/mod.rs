@@ -8,6 +8,8 @@
 //! numbers Wireshark shows.
 
 mod answers;
+mod background;
+mod client_model;
 mod exchange;
 mod link_capture;
 mod notify;
@@ -47,6 +49,8 @@ pub struct TrialSetup {
     /// The DUT's Endpoint Client Name, as configured in its launch command.
     pub endpoint: String,
     pub timing: Timing,
+    /// The LwM2M version the DUT's profile declares: picks the `each_request` rules that apply.
+    pub lwm2m_version: crate::case::LwM2mVersion,
     /// Formats the DUT declares, most preferred first.
     pub formats: Vec<ContentFormat>,
     /// Seeds tokens, message IDs and back-off so a trial is reproducible.
@@ -123,6 +127,8 @@ struct Incoming {
     retransmissions: Vec<u32>,
     /// The frame of the harness's answer, once sent.
     answered: Option<u32>,
+    /// Answered (or tried) in the background, from the client model: no step could take it.
+    background: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,6 +199,9 @@ pub struct Engine {
     dedup: DuplicateFilter,
     /// `auto_respond` answers with a `delay`, waiting for their time.
     held: Vec<answers::HeldAnswer>,
+    /// The object tree of the LwM2M Client the harness plays (server and Bootstrap-Server
+    /// DUTs), for the requests no step takes (`background`).
+    client_model: Option<client_model::ClientModel>,
     actions: VecDeque<Action>,
     transcript: Transcript,
     outcome: Option<Outcome>,
@@ -213,6 +222,7 @@ impl Engine {
         // A registration ID that differs per case, so a DUT that hard-codes one is caught.
         vars.set("reg_id", format!("{:04x}", (setup.seed >> 16) as u16));
         let seed = setup.seed;
+        let client_model = background::model_for(case.dut, setup.dut_address);
         let mut e = Engine {
             case,
             vars,
@@ -237,6 +247,7 @@ impl Engine {
             retransmit: Retransmitter::new(Params::default(), seed),
             dedup: DuplicateFilter::default(),
             held: Vec::new(),
+            client_model,
             actions: VecDeque::new(),
             transcript: Transcript::new(harness_roles(&setup)),
             outcome: None,

@@ -226,6 +226,7 @@ impl Engine {
         }
         match m.to_bytes() {
             Ok(bytes) => {
+                self.apply_to_model(i, r.code);
                 self.send_answer(now, i, bytes);
                 Progress::Done
             }

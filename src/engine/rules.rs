@@ -9,8 +9,10 @@ use crate::evidence::Failure;
 impl Engine {
     pub(super) fn check_rules(&mut self, _now: Duration, i: usize) {
         let Some(inc) = self.incoming.get(i) else { return };
+        let version = self.setup.lwm2m_version;
         let broken = self.case.each_request.iter().find_map(|rule| {
-            if rule.method != inc.msg.code {
+            // A rule of another LwM2M version than the DUT's does not bind it.
+            if rule.method != inc.msg.code || !version.within(&rule.versions) {
                 return None;
             }
             rule.path

@@ -77,6 +77,8 @@ impl Engine {
                 }
             }
         }
+        // After the steps had their turn: what none of them can take is answered now.
+        self.answer_in_background(now);
     }
 
     pub(super) fn resolve(&self, w: Wait) -> Duration {
@@ -140,6 +142,7 @@ impl Engine {
             Ok(b) => b,
             Err(e) => return Progress::Error(e),
         };
+        self.learn_from_send(&built.message);
         let bytes = match built.message.to_bytes() {
             Ok(b) => b,
             Err(e) => return Progress::Error(e.to_string()),

@@ -27,6 +27,7 @@ fn setup() -> TrialSetup {
             startup_timeout: Duration::from_secs(10),
             client_hold_off_time: Duration::ZERO,
         },
+        lwm2m_version: Default::default(),
         formats: vec![ContentFormat::TLV, ContentFormat::SENML_JSON],
         seed: 42,
     }
@@ -419,6 +420,7 @@ fn expect_none_pending_counts_a_request_that_came_before_and_was_not_taken() {
     assert_eq!(ignored.judgement, Judgement::Pass, "{ignored:?}");
 }
 
+mod background;
 mod server_role;
 
 fn observe_request(mid: u16) -> Vec<u8> {

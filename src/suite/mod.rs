@@ -159,10 +159,19 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
         let triggers: Vec<&str> = triggers.into_iter().collect();
         return Some(format!("the profile cannot trigger: {}", triggers.join(", ")));
     }
+    if !profile.lwm2m_version.within(&case.versions) {
+        return Some(format!(
+            "the case judges the LwM2M {} rule; the profile's DUT implements LwM2M {}",
+            crate::case::version::list(&case.versions),
+            profile.lwm2m_version
+        ));
+    }
+    // `lwm2m_version: "1.1"` declares the 1.1 mechanisms the `lwm2m-1.1` cases need.
+    let implied = (profile.lwm2m_version >= crate::case::LwM2mVersion::V1_1).then_some("lwm2m-1.1");
     let missing: Vec<&str> = case
         .needs
         .iter()
-        .filter(|n| !profile.features.contains(n))
+        .filter(|n| !profile.features.contains(n) && implied != Some(n.as_str()))
         .map(String::as_str)
         .collect();
     if missing.is_empty() {

@@ -168,6 +168,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         triggers: profile.triggers.clone(),
         endpoint,
         timing: profile.timing.clone(),
+        lwm2m_version: profile.lwm2m_version,
         formats: profile
             .content_formats
             .iter()

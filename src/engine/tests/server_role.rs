@@ -13,14 +13,14 @@ steps:
   - respond: { code: "2.04" }
 "#;
 
-fn bs_setup() -> TrialSetup {
+pub(super) fn bs_setup() -> TrialSetup {
     TrialSetup {
         dut_address: Some(addr(DUT)),
         ..setup()
     }
 }
 
-fn request(code: Code, path: &str, mid: u16) -> Vec<u8> {
+pub(super) fn request(code: Code, path: &str, mid: u16) -> Vec<u8> {
     let mut m = Message::new(MessageType::Confirmable, code, mid, vec![0xb5, mid as u8]);
     m.set_uri(path, &[]);
     m.to_bytes().expect("encodes")
@@ -28,7 +28,7 @@ fn request(code: Code, path: &str, mid: u16) -> Vec<u8> {
 
 /// Starts the bootstrap-server case whose `auto_respond`, rules and steps are `body`, and
 /// answers its Bootstrap-Request with 2.04 at 10 ms.
-fn requested(body: &str) -> Engine {
+pub(super) fn requested(body: &str) -> Engine {
     let yaml = format!("id: t\ntitle: t\ndut: bootstrap-server\nrequirements: [BS-X]\ncatches: f\n{body}");
     let mut e = Engine::new(case(&yaml), bs_setup(), Duration::ZERO);
     let out = sent(&mut e);
@@ -43,7 +43,7 @@ fn requested(body: &str) -> Engine {
     e
 }
 
-fn assert_passed(e: &Engine) {
+pub(super) fn assert_passed(e: &Engine) {
     assert_eq!(
         e.outcome().map(|o| o.judgement),
         Some(Judgement::Pass),
@@ -68,7 +68,7 @@ fn a_delayed_answer_goes_out_when_due_and_a_finish_after_it_passes() {
 #[test]
 fn a_request_the_case_ignores_does_not_hold_the_finish_back() {
     let mut e = requested(FINISH_AFTER_ANSWERS);
-    // A Bootstrap-Discover (LwM2M 1.1): no rule answers it, as a 1.0 client ignores it.
+    // A Bootstrap-Discover (LwM2M 1.1): no rule answers it, so the client model does at once.
     feed(&mut e, ms(20), request(Code::GET, "/", 0x301));
     feed(&mut e, ms(30), request(Code::POST, "/bs", 0x302));
     assert_passed(&e);

@@ -56,7 +56,12 @@ impl BootstrapServerCore {
     /// (also the `bootstrap HOST:PORT` trigger).
     pub fn start_server_initiated(&mut self, now: Duration, client: SocketAddr) {
         tracing::info!("server initiated bootstrap of {client}");
-        let requests = sequence(&self.cfg.server_uri, Initiator::Server, &self.cfg.faults);
+        let requests = sequence(
+            &self.cfg.server_uri,
+            Initiator::Server,
+            &self.cfg.faults,
+            &self.cfg.variants,
+        );
         self.session(client).begin(now, requests);
     }
 
@@ -102,6 +107,7 @@ impl BootstrapServerCore {
         let reject = self.cfg.faults.contains(&Fault::BsRejectBootstrapRequest);
         let server_uri = self.cfg.server_uri.clone();
         let faults = self.cfg.faults.clone();
+        let variants = self.cfg.variants.clone();
         let session = self.session(from);
         match session.msg.check_duplicate(now, req.mid) {
             Seen::New => {}
@@ -135,7 +141,7 @@ impl BootstrapServerCore {
                 endpoint.as_deref().unwrap_or_default()
             );
             // The 2.04 is queued first, so the first Write follows it on the wire.
-            session.begin(now, sequence(&server_uri, Initiator::Client, &faults));
+            session.begin(now, sequence(&server_uri, Initiator::Client, &faults, &variants));
         }
     }
 

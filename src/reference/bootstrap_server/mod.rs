@@ -13,7 +13,8 @@
 //! * `io`: [`run`], a thin tokio loop (UDP socket, timer, triggers, SIGTERM/SIGINT); `trigger`
 //!   the trigger lines, which `crate::reference::triggers` reads from stdin and from the body
 //!   of an HTTP `POST /trigger`.
-//! * `fault`: the fault switches, one per bootstrap-server case's `catches`.
+//! * `fault`: the fault switches, one per bootstrap-server case's `catches`; `variant` the
+//!   conformant variants (`--variant`), one per freedom of the 1.1 Bootstrap Interface.
 
 mod core;
 mod fault;
@@ -21,6 +22,7 @@ mod io;
 mod plan;
 mod session;
 mod trigger;
+mod variant;
 
 #[cfg(test)]
 mod tests;
@@ -31,6 +33,7 @@ use std::net::SocketAddr;
 pub use self::core::BootstrapServerCore;
 pub use fault::Fault;
 pub use io::run;
+pub use variant::Variant;
 
 /// How the reference Bootstrap-Server is set up; the CLI fills it from its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub struct BootstrapServerConfig {
     pub http: Option<SocketAddr>,
     /// Requirements to break on purpose (empty: conformant).
     pub faults: BTreeSet<Fault>,
+    /// Conformant freedoms taken on purpose (`--variant`; empty: the default behaviour).
+    pub variants: BTreeSet<Variant>,
 }
 
 impl BootstrapServerConfig {

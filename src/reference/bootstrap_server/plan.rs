@@ -6,6 +6,9 @@
 //! instance that point the client at the configured LwM2M Server, then Bootstrap-Finish.
 //! Server Initiated: the same without the Delete ("In server initiated bootstrap, the Bootstrap
 //! Server performs Write operation").
+//!
+//! Variants (`variant`): `discover-first` opens a Client Initiated sequence with a
+//! Bootstrap-Discover on "/"; `delete-objects` deletes the Objects /0 and /1 instead of "/".
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -13,7 +16,7 @@ use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::{ContentFormat, Path, Record, Value};
 
-use super::Fault;
+use super::{Fault, Variant};
 
 /// The Security and Server Object Instances written, and the Short Server ID that links them.
 const SECURITY_INSTANCE: u16 = 1;
@@ -36,6 +39,8 @@ pub(crate) enum Initiator {
 /// One request of the sequence.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Request {
+    /// LwM2M 1.1 Bootstrap-Discover: GET with Accept: application/link-format.
+    Discover(Path),
     Delete(Path),
     Write(Path, Vec<Record>),
     Finish,
@@ -50,6 +55,7 @@ impl Request {
     /// payload. None when a Write's records do not encode (a bug; logged by the caller).
     pub(super) fn message(&self, token: Vec<u8>, faults: &BTreeSet<Fault>) -> Option<Message> {
         let (code, path) = match self {
+            Request::Discover(p) => (Code::GET, p.to_string()),
             Request::Delete(p) => (Code::DELETE, p.to_string()),
             Request::Write(p, _) => (Code::PUT, p.to_string()),
             Request::Finish => (Code::POST, "/bs".to_string()),
@@ -57,6 +63,7 @@ impl Request {
         let mut m = Message::new(MessageType::Confirmable, code, 0, token);
         m.set_uri(&path, &[]);
         match self {
+            Request::Discover(_) => m.add_uint_option(option::ACCEPT, u32::from(ContentFormat::LINK_FORMAT.0)),
             Request::Write(p, records) => {
                 m.payload = crate::lwm2m::encode(ContentFormat::TLV, p, records).ok()?;
                 m.add_uint_option(option::CONTENT_FORMAT, u32::from(ContentFormat::TLV.0));
@@ -72,16 +79,29 @@ impl Request {
 }
 
 /// The requests of one sequence, first to last.
-pub(super) fn sequence(server_uri: &str, initiator: Initiator, faults: &BTreeSet<Fault>) -> VecDeque<Request> {
+pub(super) fn sequence(
+    server_uri: &str,
+    initiator: Initiator,
+    faults: &BTreeSet<Fault>,
+    variants: &BTreeSet<Variant>,
+) -> VecDeque<Request> {
     let mut out = VecDeque::new();
     if initiator == Initiator::Client {
-        // 1.0 lets a Bootstrap Delete target "/" or an Object Instance, never a whole Object.
-        let target = if faults.contains(&Fault::BsDeleteObject) {
-            Path::object(1)
+        if variants.contains(&Variant::DiscoverFirst) {
+            // Sent alone and answered before anything else (one request at a time, `session`).
+            out.push_back(Request::Discover(Path::root()));
+        }
+        if faults.contains(&Fault::BsDeleteObject) {
+            // 1.0 lets a Bootstrap Delete target "/" or an Object Instance, never a whole Object.
+            out.push_back(Request::Delete(Path::object(1)));
+        } else if variants.contains(&Variant::DeleteObjects) {
+            // 1.1 lets it target an Object: the Security and Server Objects, which is what
+            // "/" would clear of the accounts this sequence rewrites.
+            out.push_back(Request::Delete(Path::object(0)));
+            out.push_back(Request::Delete(Path::object(1)));
         } else {
-            Path::root()
-        };
-        out.push_back(Request::Delete(target));
+            out.push_back(Request::Delete(Path::root()));
+        }
     }
     out.push_back(Request::Write(
         Path::instance(0, SECURITY_INSTANCE),

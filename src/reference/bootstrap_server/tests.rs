@@ -33,6 +33,7 @@ fn config(server_initiated: bool, faults: &[Fault]) -> BootstrapServerConfig {
         server_initiated: server_initiated.then(client),
         http: None,
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
+        variants: BTreeSet::new(),
     }
 }
 
@@ -357,4 +358,36 @@ fn a_reset_write_ends_the_sequence_without_a_finish() {
     rig.advance(Duration::from_secs(120));
     assert!(rig.sent().is_empty());
     assert!(!rig.core.finished(client()));
+}
+
+/// The conformant variants: what each changes in the Client Initiated sequence.
+#[test]
+fn variants_discover_first_and_delete_objects() {
+    use super::Variant;
+    let shape = |variant: Variant| {
+        let mut cfg = config(false, &[]);
+        cfg.variants = [variant].into_iter().collect();
+        let mut rig = Rig::new(false, &[]);
+        rig.core = BootstrapServerCore::new(cfg, Duration::ZERO, SEED);
+        rig.bootstrap_request(&[("ep", "urn:dev:1")]);
+        let requests = rig.answer_all();
+        assert!(rig.core.finished(client()));
+        requests
+            .iter()
+            .map(|m| (m.code, m.uri_path(), m.accept()))
+            .collect::<Vec<_>>()
+    };
+    let link_format = Some(ContentFormat::LINK_FORMAT.0);
+    let discover = shape(Variant::DiscoverFirst);
+    assert_eq!(discover[0], (Code::GET, "/".to_string(), link_format));
+    assert_eq!(discover[1], (Code::DELETE, "/".to_string(), None));
+    let deletes = shape(Variant::DeleteObjects);
+    assert_eq!(
+        deletes[..2],
+        [
+            (Code::DELETE, "/0".to_string(), None),
+            (Code::DELETE, "/1".to_string(), None)
+        ]
+    );
+    assert_eq!(deletes.len(), 5, "two Deletes, two Writes, the Finish: {deletes:?}");
 }

@@ -31,6 +31,7 @@ async fn the_reference_client_bootstraps_and_registers_with_the_written_server()
         server_initiated: None,
         http: None,
         faults: BTreeSet::new(),
+        variants: BTreeSet::new(),
     }));
     let client = tokio::spawn(run_device(DeviceConfig {
         endpoint: "urn:dev:bs-e2e".into(),
@@ -76,6 +77,7 @@ async fn an_http_trigger_starts_a_server_initiated_bootstrap() {
         server_initiated: None,
         http: Some(http_addr),
         faults: BTreeSet::new(),
+        variants: BTreeSet::new(),
     }));
     assert_eq!(
         status_line(http_addr, "GET /status HTTP/1.1", "").await,

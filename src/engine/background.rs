@@ -1,0 +1,152 @@
+//! Background answers: when the harness plays the LwM2M Client (server and Bootstrap-Server
+//! DUTs), it answers every request of the DUT that the case does not script, as a correct
+//! client would (`client_model`), so that a DUT doing something the specification allows
+//! beyond the case's script (a Bootstrap-Discover before writing, a Read of the Server Object)
+//! is not left waiting for an answer that never comes.
+//!
+//! The rule (testcases/README.md, "Background answers"): a request is scripted while a step
+//! from the current one on could take it: an `expect` with its method whose path accepts it
+//! (or cannot be judged yet, its template naming a variable not captured yet), or an
+//! `expect_retry` of a taken request with the same method and path. Requests an
+//! `auto_respond` rule answers, and requests a step took (which `respond` answers, or which
+//! the case holds on purpose), are never answered here. Every other request is answered as soon
+//! as no step can take it any more: at once when it arrives, or when the last step that could
+//! have taken it is over. So scripted steps always take precedence, and no request waits
+//! longer than the steps that might want it.
+//!
+//! Client DUTs get no background answers: the harness plays their servers, and a server that
+//! does not answer a request is a case's deliberate probe (a held Register).
+
+use std::time::Duration;
+
+use super::Engine;
+use super::client_model::ClientModel;
+use crate::case::Role;
+use crate::case::model::Step;
+use crate::coap::message::option;
+use crate::coap::{Code, Message, MessageType};
+
+/// The client model of a trial: none when the harness plays a server (client DUTs).
+pub(super) fn model_for(role: Role, dut: Option<std::net::SocketAddr>) -> Option<ClientModel> {
+    // Before the DUT's address is known the account points at the default CoAP port.
+    let uri = format!(
+        "coap://{}",
+        dut.map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:5683".into())
+    );
+    match role {
+        Role::Client => None,
+        Role::Server => Some(ClientModel::for_server(&uri)),
+        Role::BootstrapServer => Some(ClientModel::for_bootstrap_server(&uri)),
+    }
+}
+
+impl Engine {
+    /// Answers, from the client model, every request that no step can take any more.
+    pub(super) fn answer_in_background(&mut self, now: Duration) {
+        if self.client_model.is_none() || self.outcome.is_some() {
+            return;
+        }
+        for i in 0..self.incoming.len() {
+            let inc = &self.incoming[i];
+            let handled =
+                inc.consumed || inc.background || inc.answered.is_some() || self.held.iter().any(|h| h.request == i);
+            if handled || self.a_step_may_take(i) {
+                continue;
+            }
+            self.incoming[i].background = true;
+            self.answer_from_model(now, i);
+        }
+    }
+
+    /// Whether a step from the current one on could still take `incoming[i]`.
+    fn a_step_may_take(&self, i: usize) -> bool {
+        let m = &self.incoming[i].msg;
+        let path = m.uri_path();
+        self.case.steps.iter().skip(self.step).any(|step| match step {
+            Step::Expect(e) => e.method == m.code && e.path.may_match(&path, &self.vars),
+            Step::ExpectRetry(r) => {
+                let name = r.of.as_deref().or(self.last_taken.as_deref());
+                // Not taken yet (a later `expect` names it): any request may be its retry.
+                name.and_then(|n| self.taken.get(n))
+                    .and_then(|&t| self.incoming.get(t))
+                    .is_none_or(|t| t.msg.code == m.code && t.msg.uri_path() == path)
+            }
+            _ => false,
+        })
+    }
+
+    fn answer_from_model(&mut self, now: Duration, i: usize) {
+        let Some(model) = self.client_model.as_mut() else {
+            return;
+        };
+        let req = &self.incoming[i].msg;
+        let answer = model.answer(req);
+        let (t, mid) = if req.mtype == MessageType::Confirmable {
+            (MessageType::Acknowledgement, req.mid)
+        } else {
+            self.next_mid = self.next_mid.wrapping_add(1);
+            (MessageType::NonConfirmable, self.next_mid)
+        };
+        let mut m = Message::new(t, answer.code, mid, req.token.clone());
+        if let Some(l) = &answer.location {
+            m.set_location_path(l);
+        }
+        if let Some((format, payload)) = answer.content {
+            m.add_uint_option(option::CONTENT_FORMAT, u32::from(format.0));
+            m.payload = payload;
+        }
+        match m.to_bytes() {
+            Ok(bytes) => {
+                self.transcript.note(
+                    now,
+                    format!(
+                        "background: answered {} as the client model says ({})",
+                        answer.operation,
+                        describe(answer.code)
+                    ),
+                );
+                self.send_answer(now, i, bytes);
+            }
+            Err(e) => self
+                .transcript
+                .note(now, format!("background: cannot answer {}: {e}", answer.operation)),
+        }
+    }
+
+    /// A Write, Create or Delete the case answered with success (`auto_respond`, `respond`)
+    /// changes the client model as it would the client, so later background Discovers and
+    /// Reads show it.
+    pub(super) fn apply_to_model(&mut self, i: usize, code: Code) {
+        let (Some(model), Some(inc)) = (self.client_model.as_mut(), self.incoming.get(i)) else {
+            return;
+        };
+        if code.class() == 2 && matches!(inc.msg.code, Code::PUT | Code::POST | Code::DELETE) {
+            let _ = model.answer(&inc.msg);
+        }
+    }
+
+    /// A Register the case sends tells the client model which Object Instances it has.
+    pub(super) fn learn_from_send(&mut self, message: &Message) {
+        if let Some(model) = self.client_model.as_mut()
+            && message.code == Code::POST
+            && message.uri_path() == "/rd"
+        {
+            model.learn_registered(&String::from_utf8_lossy(&message.payload));
+        }
+    }
+}
+
+fn describe(code: Code) -> String {
+    let name = match code {
+        Code::CONTENT => " Content",
+        Code::CHANGED => " Changed",
+        Code::DELETED => " Deleted",
+        Code::CREATED => " Created",
+        Code::NOT_FOUND => " Not Found",
+        Code::METHOD_NOT_ALLOWED => " Method Not Allowed",
+        Code::BAD_REQUEST => " Bad Request",
+        Code::NOT_ACCEPTABLE => " Not Acceptable",
+        _ => "",
+    };
+    format!("{code}{name}")
+}
