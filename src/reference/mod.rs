@@ -26,13 +26,17 @@ pub struct VariantInfo {
 
 /// Every conformant variant of every reference DUT, client first.
 pub fn variants() -> Vec<VariantInfo> {
-    client::Variant::ALL
-        .iter()
-        .map(|v| VariantInfo {
-            role: Role::Client,
-            id: v.id(),
-            description: v.description(),
-            allowed_by: v.allowed_by(),
-        })
-        .collect()
+    let clients = client::Variant::ALL.iter().map(|v| VariantInfo {
+        role: Role::Client,
+        id: v.id(),
+        description: v.description(),
+        allowed_by: v.allowed_by(),
+    });
+    let servers = server::Variant::ALL.iter().map(|v| VariantInfo {
+        role: Role::Server,
+        id: v.id(),
+        description: v.description(),
+        allowed_by: v.allowed_by(),
+    });
+    clients.chain(servers).collect()
 }

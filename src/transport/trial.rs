@@ -10,7 +10,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::bind::{COAP_PORT, bind_server, candidates, fnv1a};
+use super::bind::{COAP_PORT, bind_client, bind_server, candidates, fnv1a};
 use super::dut::{self, Dut};
 use crate::case::model::Start;
 use crate::case::{Case, Profile, Role, Vars};
@@ -66,9 +66,15 @@ impl Endpoints {
                 .as_ref()
                 .filter(|_| name == "server")
                 .and_then(|a| a.server_bind);
-            let socket = bind_server(&format!("{}#{name}", case.id), fixed)
-                .await
-                .map_err(|e| format!("cannot bind the harness's {name} endpoint: {e}"))?;
+            let key = format!("{}#{name}", case.id);
+            // The harness's LwM2M Clients (the DUT is a server) send from ephemeral ports, as
+            // real clients do; its LwM2M Servers sit on 5683, as the DUT's peers expect.
+            let bound = if case.dut == Role::Client {
+                bind_server(&key, fixed).await
+            } else {
+                bind_client(&key).await
+            };
+            let socket = bound.map_err(|e| format!("cannot bind the harness's {name} endpoint: {e}"))?;
             let local = socket.local_addr().map_err(|e| format!("socket has no address: {e}"))?;
             let socket = Arc::new(socket);
             let (reader, tx) = (socket.clone(), tx.clone());
