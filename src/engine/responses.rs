@@ -104,7 +104,16 @@ impl Engine {
                 },
                 Err(why) => Progress::Fail {
                     expected: self.expected_response(e),
-                    observed: format!("frame {frame}: {msg} — {why}"),
+                    observed: if e.code.check(msg.code).is_err() {
+                        // A refusal reads as what it is: "Register answered 4.00 at frame 2".
+                        format!(
+                            "{} answered {} at frame {frame} ({msg} — {why})",
+                            self.request_name(i),
+                            msg.code
+                        )
+                    } else {
+                        format!("frame {frame}: {msg} — {why}")
+                    },
                     frames: vec![frame],
                 },
             };

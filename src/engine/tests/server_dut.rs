@@ -41,6 +41,25 @@ fn a_refused_register_blocks_a_case_about_its_location() {
 }
 
 #[test]
+fn a_refused_register_in_a_set_up_step_says_what_blocked_the_case() {
+    let mut e = server_case(
+        r#"
+  - send: { operation: register, query: { ep: "{endpoint}" }, payload: "</1/0>" }
+  - expect_response: { code: "2.01", setup: true }
+"#,
+    );
+    let reg = sent(&mut e);
+    feed(&mut e, ms(5), answer(&reg[0], Code::BAD_REQUEST));
+    let o = e.outcome().expect("decided");
+    assert_eq!(o.judgement, Judgement::Inconclusive, "{o:?}");
+    assert!(
+        o.message.starts_with("blocked by: Register answered 4.00 at frame 2"),
+        "{}",
+        o.message
+    );
+}
+
+#[test]
 fn an_accepted_register_is_judged_on_its_location() {
     let mut e = server_case(LOCATION);
     let reg = sent(&mut e);
