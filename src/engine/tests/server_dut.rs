@@ -128,3 +128,30 @@ fn a_parameter_that_never_comes_fails_and_a_wrong_value_is_not_gathered() {
         f.observed
     );
 }
+
+#[test]
+fn a_response_that_reaches_another_port_of_the_client_is_shown_not_taken() {
+    let mut e = server_case(LOCATION);
+    let reg = sent(&mut e);
+    let mut created = Message::new(
+        MessageType::Acknowledgement,
+        Code::CREATED,
+        reg[0].mid,
+        reg[0].token.clone(),
+    );
+    created.set_location_path("/rd/1");
+    // The harness's client sent the Register from SERVER; the answer goes to another port.
+    e.handle(
+        ms(5),
+        Event::Datagram {
+            from: addr(DUT),
+            to: addr("127.9.9.9:5684"),
+            bytes: created.to_bytes().expect("encodes"),
+        },
+    );
+    assert_eq!(e.outcome(), None, "not the Register's answer");
+    e.handle_timeout(ms(5_000));
+    let o = e.outcome().expect("decided at the response timeout");
+    let observed = o.failure.as_ref().map(|f| f.observed.as_str()).unwrap_or_default();
+    assert!(observed.contains("a response sent to 127.9.9.9:5684"), "{observed}");
+}
