@@ -360,7 +360,7 @@ impl Engine {
         let n = self.step + 1;
         let message = if blocked {
             format!(
-                "blocked by: {} (step {n}, {step_name}, a set-up step: expected {expected}), so [{requirement}] could not be judged",
+                "blocked by: {}; step {n} ({step_name}) expected {expected} to reach the point under test, so [{requirement}] could not be judged",
                 summary(&observed)
             )
         } else {
