@@ -26,17 +26,19 @@ pub struct VariantInfo {
 
 /// Every conformant variant of every reference DUT, client first.
 pub fn variants() -> Vec<VariantInfo> {
-    let clients = client::Variant::ALL.iter().map(|v| VariantInfo {
-        role: Role::Client,
-        id: v.id(),
-        description: v.description(),
-        allowed_by: v.allowed_by(),
-    });
-    let servers = server::Variant::ALL.iter().map(|v| VariantInfo {
-        role: Role::Server,
-        id: v.id(),
-        description: v.description(),
-        allowed_by: v.allowed_by(),
-    });
-    clients.chain(servers).collect()
+    client::Variant::ALL
+        .iter()
+        .map(|v| VariantInfo {
+            role: Role::Client,
+            id: v.id(),
+            description: v.description(),
+            allowed_by: v.allowed_by(),
+        })
+        .chain(server::Variant::ALL.iter().map(|v| VariantInfo {
+            role: Role::Server,
+            id: v.id(),
+            description: v.description(),
+            allowed_by: v.allowed_by(),
+        }))
+        .collect()
 }
