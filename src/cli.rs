@@ -337,6 +337,10 @@ pub struct ReferenceServerArgs {
     /// Break one requirement on purpose (repeatable); an unknown id lists them all.
     #[arg(long)]
     pub fault: Vec<String>,
+    /// Take one conformant freedom on purpose (repeatable), e.g. `split-write-attributes`; an
+    /// unknown id lists them all. The self-test runs every server case against every variant.
+    #[arg(long)]
+    pub variant: Vec<String>,
 }
 
 pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
@@ -357,12 +361,14 @@ pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
 /// Runs the reference LwM2M Server; triggers come as lines on stdin and, with `--http`, as
 /// `POST /trigger` (see `reference::server` for the language, e.g. `read urn:dev:x /3/0/0`).
 pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
-    use crate::reference::server::{Fault, ServerConfig};
-    block_on_reference("reference server", Fault::parse_all(&a.fault), |faults| {
+    use crate::reference::server::{Fault, ServerConfig, Variant};
+    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
+    block_on_reference("reference server", switches, |(faults, variants)| {
         crate::reference::server::run(ServerConfig {
             listen: a.listen,
             http: a.http,
             faults,
+            variants,
         })
     })
 }

@@ -245,6 +245,10 @@ pub struct RequestRule {
     pub versions: Vec<super::version::LwM2mVersion>,
     /// The requests the rule is about.
     pub method: Code,
+    /// Only requests whose Observe option this accepts (e.g. `present`: Observe and Cancel
+    /// Observation); default: every request with `method`.
+    #[serde(default)]
+    pub observe: Option<TextMatcher>,
     /// What each of their paths must be.
     pub path: PathMatcher,
 }
@@ -436,8 +440,21 @@ pub struct ExpectRequest {
     /// The harness endpoint the request must arrive at: `server` (default), `server2`, `bootstrap`.
     #[serde(default)]
     pub at: Option<String>,
+    /// The listed `query` parameters may come spread over several requests that match every
+    /// other check (e.g. a Write-Attributes sent as two PUTs): each request before the one that
+    /// completes the set is answered at once with `answer`; the completing one is taken.
+    #[serde(default)]
+    pub query_across_requests: Option<AcrossRequests>,
     #[serde(default = "default_response")]
     pub within: Wait,
+}
+
+/// How `expect` answers the requests that carry only part of its `query` parameters.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcrossRequests {
+    /// The code each such request is answered with, e.g. `"2.04"` for a Write-Attributes.
+    pub answer: Code,
 }
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -588,6 +605,11 @@ pub struct ExpectResponse {
     /// DM operation before the Register is answered).
     #[serde(default)]
     pub no_request_before: bool,
+    /// A wrong code makes the verdict inconclusive ("blocked by: ..."), not fail: the DUT refused
+    /// the request, so what the step judges (a Location-Path, no request before the answer) never
+    /// happened. The other checks still fail.
+    #[serde(default)]
+    pub code_is_setup: bool,
     /// expect_notification only: answer this notification with RST instead of ACK, which
     /// cancels the observation (RFC 7641 §3.6); later notifications of it get RST too.
     #[serde(default)]
@@ -624,6 +646,10 @@ pub struct ExpectNone {
     /// forbidding a Bootstrap-Request that another case judges.
     #[serde(default)]
     pub at: Option<String>,
+    /// Only requests that break one of the case's `each_request` rules count (they fail the
+    /// case as they arrive): a window in which the DUT may send whatever the rules allow.
+    #[serde(default)]
+    pub only_rules: bool,
     #[serde(default = "default_quiet")]
     pub within: Wait,
 }

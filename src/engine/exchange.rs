@@ -33,7 +33,7 @@ impl Engine {
                     self.acks.push((frame, msg.mid, msg.mtype));
                 }
                 if msg.mtype == MessageType::Acknowledgement && msg.is_response() {
-                    self.store_reply(frame, from, msg);
+                    self.store_reply(frame, to, msg);
                 }
             }
             MessageType::Confirmable | MessageType::NonConfirmable => {
@@ -98,7 +98,7 @@ impl Engine {
                         };
                         self.reply_empty(now, to, from, msg.mid, t);
                     }
-                    self.store_reply(frame, from, msg);
+                    self.store_reply(frame, to, msg);
                 } else {
                     self.unmatched
                         .push((frame, format!("message with reserved code {}", msg.code)));
@@ -199,8 +199,18 @@ impl Engine {
         self.outgoing.iter().rposition(|o| o.token == msg.token)
     }
 
-    fn store_reply(&mut self, frame: u32, _from: SocketAddr, msg: Message) {
+    /// A response counts only where its request came from (RFC 7252 §5.3.2 matches a response by
+    /// token and endpoint): one that reached another harness socket, e.g. port 5683 of a client
+    /// that registered from an ephemeral port, is shown, not taken.
+    fn store_reply(&mut self, frame: u32, to: SocketAddr, msg: Message) {
         match self.outgoing_for(&msg) {
+            Some(i) if self.outgoing[i].via != to => {
+                let why = format!(
+                    "{msg} — a response sent to {to}, not to {}, where its request came from",
+                    self.outgoing[i].via
+                );
+                self.unmatched.push((frame, why));
+            }
             Some(i) => self.outgoing[i].responses.push(Reply { frame, msg }),
             None => self.unmatched.push((
                 frame,

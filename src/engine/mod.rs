@@ -11,6 +11,7 @@ mod answers;
 mod background;
 mod client_model;
 mod exchange;
+mod gather;
 mod link_capture;
 mod notify;
 pub mod operation;
@@ -178,6 +179,8 @@ pub struct Engine {
     deadline: Option<Duration>,
     /// Frames that arrived while the current step waited and did not satisfy it, with why not.
     unmatched: Vec<(u32, String)>,
+    /// `query_across_requests`: the query parameters the current step has seen, with the frame.
+    gathered: Vec<(String, u32)>,
     incoming: Vec<Incoming>,
     /// `as` name (or "#step") -> index into `incoming`.
     taken: HashMap<String, usize>,
@@ -231,6 +234,7 @@ impl Engine {
             step_frame: 0,
             deadline: None,
             unmatched: Vec::new(),
+            gathered: Vec::new(),
             incoming: Vec::new(),
             taken: HashMap::new(),
             last_taken: None,

@@ -11,6 +11,9 @@ use crate::lwm2m::{ContentFormat, Path};
 
 impl Engine {
     pub(super) fn expect_request(&mut self, e: &ExpectRequest, now: Duration) -> Progress {
+        if let Some(across) = &e.query_across_requests {
+            return self.gather_request(e, across, now);
+        }
         let at = match self.endpoint(e.at.as_deref()) {
             Ok(a) => a,
             Err(err) => return Progress::Error(err),
@@ -76,11 +79,7 @@ impl Engine {
     }
 
     pub(super) fn match_request(&self, e: &ExpectRequest, m: &Message) -> Result<(), String> {
-        if m.code != e.method {
-            return Err(format!("method is {}, expected {}", m.code, e.method));
-        }
-        let got = m.uri_path();
-        e.path.check(&got, &self.vars)?;
+        self.match_request_but_query(e, m)?;
         let query = m.uri_query();
         for (name, matcher) in &e.query {
             let actual = query
@@ -89,6 +88,16 @@ impl Engine {
                 .map(|(_, v)| v.as_deref().unwrap_or(""));
             matcher.check(&format!("query parameter {name}"), actual, &self.vars)?;
         }
+        Ok(())
+    }
+
+    /// Every check of `e` but its `query`.
+    pub(super) fn match_request_but_query(&self, e: &ExpectRequest, m: &Message) -> Result<(), String> {
+        if m.code != e.method {
+            return Err(format!("method is {}, expected {}", m.code, e.method));
+        }
+        let got = m.uri_path();
+        e.path.check(&got, &self.vars)?;
         if let Some(o) = &e.observe {
             o.check(
                 "Observe option",

@@ -52,6 +52,20 @@ impl Engine {
             let sent_frame = o.frame;
             let accept: Vec<ContentFormat> = o.accept.map(|a| vec![a]).unwrap_or_else(|| self.setup.formats.clone());
             self.outgoing[i].consumed += 1;
+            // A refused request (`code_is_setup`) blocks the step rather than failing it.
+            if e.code_is_setup
+                && let Err(why) = e.code.check(msg.code)
+            {
+                return Progress::Blocked {
+                    expected: self.expected_response(e),
+                    observed: format!(
+                        "{} answered {} at frame {frame} ({msg} — {why})",
+                        self.request_name(i),
+                        msg.code
+                    ),
+                    frames: vec![frame],
+                };
+            }
             let checked = (|| {
                 if notification && msg.observe().is_none() {
                     return Err("response carries no Observe option, so it is not a notification".to_string());
@@ -90,7 +104,16 @@ impl Engine {
                 },
                 Err(why) => Progress::Fail {
                     expected: self.expected_response(e),
-                    observed: format!("frame {frame}: {msg} — {why}"),
+                    observed: if e.code.check(msg.code).is_err() {
+                        // A refusal reads as what it is: "Register answered 4.00 at frame 2".
+                        format!(
+                            "{} answered {} at frame {frame} ({msg} — {why})",
+                            self.request_name(i),
+                            msg.code
+                        )
+                    } else {
+                        format!("frame {frame}: {msg} — {why}")
+                    },
                     frames: vec![frame],
                 },
             };
@@ -109,6 +132,30 @@ impl Engine {
             };
         }
         Progress::Wait
+    }
+
+    /// The LwM2M operation of the harness's request `outgoing[i]` ("Register", "Read"), for
+    /// messages a person reads.
+    fn request_name(&self, i: usize) -> &'static str {
+        use crate::dialogue::operation::{Context, Op, classify};
+        let sender = if self.case.dut == crate::case::Role::Client {
+            crate::case::Role::Server
+        } else {
+            crate::case::Role::Client
+        };
+        let location = self.vars.get("location");
+        let op = Message::parse(&self.outgoing[i].bytes)
+            .map(|m| {
+                classify(
+                    &m,
+                    Context {
+                        sender: Some(sender),
+                        location,
+                    },
+                )
+            })
+            .unwrap_or(Op::Other);
+        if op == Op::Other { "the request" } else { op.name() }
     }
 
     pub(super) fn expected_response(&self, e: &ExpectResponse) -> String {
@@ -166,6 +213,8 @@ impl Engine {
                     violations.push((r.frame, format!("{} (a response to `{to}`)", r.msg)));
                 }
             }
+        } else if e.only_rules {
+            // The case's each_request rules judged every request as it arrived.
         } else {
             let at = match e.at.as_deref() {
                 Some(name) => match self.endpoint(Some(name)) {

@@ -15,6 +15,12 @@ impl Engine {
             if rule.method != inc.msg.code || !version.within(&rule.versions) {
                 return None;
             }
+            let observe = inc.msg.observe().map(|v| v.to_string());
+            if let Some(o) = &rule.observe
+                && o.check("Observe option", observe.as_deref(), &self.vars).is_err()
+            {
+                return None;
+            }
             rule.path
                 .check(&inc.msg.uri_path(), &self.vars)
                 .err()

@@ -19,6 +19,13 @@ pub(super) enum Progress {
         observed: String,
         frames: Vec<u32>,
     },
+    /// A check that is set-up for this step failed (`code_is_setup`): inconclusive, whatever
+    /// the step's `setup` says.
+    Blocked {
+        expected: String,
+        observed: String,
+        frames: Vec<u32>,
+    },
     Error(String),
 }
 
@@ -38,6 +45,7 @@ impl Engine {
                 self.step_started = now;
                 self.step_frame = self.frames;
                 self.unmatched.clear();
+                self.gathered.clear();
                 if let Some(w) = waits(&step) {
                     self.deadline = Some(now + self.resolve(w));
                 }
@@ -67,6 +75,11 @@ impl Engine {
                     observed,
                     frames,
                 } => self.fail_step(expected, observed, frames),
+                Progress::Blocked {
+                    expected,
+                    observed,
+                    frames,
+                } => self.end_step(true, expected, observed, frames),
                 Progress::Error(e) => {
                     let message = format!("step {} ({}): case error: {e}", self.step + 1, self.step_name(&step));
                     self.finish(Outcome {
@@ -318,7 +331,16 @@ impl Engine {
         }
     }
 
+    /// The current step failed: the case fails, or is inconclusive when it is a set-up step.
     pub(super) fn fail_step(&mut self, expected: String, observed: String, frames: Vec<u32>) {
+        let setup = self.case.steps.get(self.step).is_some_and(|s| s.meta().setup);
+        self.end_step(setup, expected, observed, frames);
+    }
+
+    /// Ends the case on the current step: `blocked` (a set-up check failed: the DUT never reached
+    /// the point the requirement is about) is inconclusive and says what blocked it; otherwise
+    /// the requirement is failed.
+    pub(super) fn end_step(&mut self, blocked: bool, expected: String, observed: String, frames: Vec<u32>) {
         let Some(step) = self.case.steps.get(self.step) else {
             return;
         };
@@ -327,22 +349,24 @@ impl Engine {
             .requirement
             .map(str::to_string)
             .unwrap_or_else(|| self.case.requirements.join(", "));
-        let judgement = if meta.setup {
+        let judgement = if blocked {
             Judgement::Inconclusive
         } else {
             Judgement::Fail
         };
         let step_name = self.step_name(step);
         let n = self.step + 1;
-        let lead = if meta.setup {
-            "the DUT never reached the point under test: "
+        let message = if blocked {
+            format!(
+                "blocked by: {}; step {n} ({step_name}) expected {expected} to reach the point under test, so [{requirement}] could not be judged",
+                summary(&observed)
+            )
         } else {
-            ""
+            format!(
+                "step {n} ({step_name}) [{requirement}]: expected {expected}; observed {}",
+                summary(&observed)
+            )
         };
-        let message = format!(
-            "{lead}step {n} ({step_name}) [{requirement}]: expected {expected}; observed {}",
-            summary(&observed)
-        );
         let failure = Failure {
             step: n,
             step_name,

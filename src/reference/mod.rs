@@ -26,17 +26,19 @@ pub struct VariantInfo {
 
 /// Every conformant variant of every reference DUT, client first.
 pub fn variants() -> Vec<VariantInfo> {
-    let client = client::Variant::ALL.iter().map(|v| VariantInfo {
-        role: Role::Client,
-        id: v.id(),
-        description: v.description(),
-        allowed_by: v.allowed_by(),
-    });
-    let bootstrap_server = bootstrap_server::Variant::ALL.iter().map(|v| VariantInfo {
-        role: Role::BootstrapServer,
-        id: v.id(),
-        description: v.description(),
-        allowed_by: v.allowed_by(),
-    });
-    client.chain(bootstrap_server).collect()
+    // One list per reference DUT, in role order; each table's rows already carry the text.
+    macro_rules! infos {
+        ($role:expr, $table:path) => {
+            <$table>::ALL.iter().map(|v| VariantInfo {
+                role: $role,
+                id: v.id(),
+                description: v.description(),
+                allowed_by: v.allowed_by(),
+            })
+        };
+    }
+    infos!(Role::Client, client::Variant)
+        .chain(infos!(Role::Server, server::Variant))
+        .chain(infos!(Role::BootstrapServer, bootstrap_server::Variant))
+        .collect()
 }

@@ -26,6 +26,19 @@ pub async fn bind_server(key: &str, fixed: Option<SocketAddr>) -> std::io::Resul
     UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await
 }
 
+/// A socket for one of the harness's LwM2M Clients (the DUT is a server): an ephemeral port on a
+/// loopback address of its own. Not 5683, so a server that sends to the CoAP default port instead
+/// of the Register's source port misses it; the DUT's side keeps 5683, so captures still decode
+/// as CoAP.
+pub async fn bind_client(key: &str) -> std::io::Result<UdpSocket> {
+    for candidate in candidates(key) {
+        if let Ok(sock) = UdpSocket::bind(SocketAddr::new(candidate.ip(), 0)).await {
+            return Ok(sock);
+        }
+    }
+    UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await
+}
+
 /// Up to 32 addresses 127.x.y.z:5683 derived from `key` and the process ID, in a stable order:
 /// parallel trials and parallel processes rarely meet, and a taken one just moves to the next.
 pub fn candidates(key: &str) -> impl Iterator<Item = SocketAddr> {
@@ -63,6 +76,16 @@ mod tests {
         assert!(a.ip().is_loopback() && b.ip().is_loopback());
         assert_ne!(a, b);
         assert_eq!(a.port(), COAP_PORT, "this machine allows binding 127.x.y.z:5683");
+    }
+
+    #[tokio::test]
+    async fn a_harness_client_takes_an_ephemeral_port_on_an_address_of_its_own() {
+        let a = bind_client("case-b#client").await.expect("bind");
+        let b = bind_client("case-b#client2").await.expect("bind");
+        let (a, b) = (a.local_addr().expect("addr"), b.local_addr().expect("addr"));
+        assert!(a.ip().is_loopback() && b.ip().is_loopback());
+        assert_ne!(a.ip(), b.ip(), "two clients, two addresses");
+        assert!(a.port() != COAP_PORT && b.port() != COAP_PORT);
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::bind::{COAP_PORT, bind_server, candidates, fnv1a};
+use super::bind::{COAP_PORT, bind_client, bind_server, candidates, fnv1a};
 use super::dut::{self, Dut};
 use crate::case::model::Start;
 use crate::case::{Case, Profile, Role, Vars};
@@ -50,14 +50,33 @@ pub fn harness_exe() -> PathBuf {
 /// The harness's UDP endpoints of one trial, by name, each on its own loopback address.
 struct Endpoints {
     sockets: Vec<(String, SocketAddr, Arc<UdpSocket>)>,
+    /// Server DUTs: port 5683 of each harness client's address, where nobody should send. What
+    /// arrives there is captured and shown to the engine (which takes it for no step), so a server
+    /// that sends to the CoAP default port instead of the Register's source port is seen doing it.
+    witnesses: Vec<(SocketAddr, Arc<UdpSocket>)>,
     rx: mpsc::Receiver<(SocketAddr, SocketAddr, Vec<u8>)>,
     readers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+type Inbox = mpsc::Sender<(SocketAddr, SocketAddr, Vec<u8>)>;
+
+/// Forwards every datagram `socket` (bound at `local`) receives to the trial's inbox.
+fn spawn_reader(socket: Arc<UdpSocket>, local: SocketAddr, tx: Inbox) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_536];
+        while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+            if tx.send((from, local, buf[..n].to_vec())).await.is_err() {
+                break;
+            }
+        }
+    })
 }
 
 impl Endpoints {
     async fn bind(case: &Case, profile: &Profile) -> Result<Endpoints, String> {
         let (tx, rx) = mpsc::channel(256);
         let mut sockets = Vec::new();
+        let mut witnesses = Vec::new();
         let mut readers = Vec::new();
         for name in case.endpoints() {
             // Only the LwM2M Server of an attached DUT has a fixed address.
@@ -66,27 +85,48 @@ impl Endpoints {
                 .as_ref()
                 .filter(|_| name == "server")
                 .and_then(|a| a.server_bind);
-            let socket = bind_server(&format!("{}#{name}", case.id), fixed)
-                .await
-                .map_err(|e| format!("cannot bind the harness's {name} endpoint: {e}"))?;
+            let key = format!("{}#{name}", case.id);
+            // The harness's LwM2M Clients (the DUT is a server) send from ephemeral ports, as
+            // real clients do; its LwM2M Servers sit on 5683, as the DUT's peers expect.
+            let bound = if case.dut == Role::Client {
+                bind_server(&key, fixed).await
+            } else {
+                bind_client(&key).await
+            };
+            let socket = bound.map_err(|e| format!("cannot bind the harness's {name} endpoint: {e}"))?;
             let local = socket.local_addr().map_err(|e| format!("socket has no address: {e}"))?;
             let socket = Arc::new(socket);
-            let (reader, tx) = (socket.clone(), tx.clone());
-            readers.push(tokio::spawn(async move {
-                let mut buf = vec![0u8; 65_536];
-                while let Ok((n, from)) = reader.recv_from(&mut buf).await {
-                    if tx.send((from, local, buf[..n].to_vec())).await.is_err() {
-                        break;
-                    }
-                }
-            }));
+            readers.push(spawn_reader(socket.clone(), local, tx.clone()));
             sockets.push((name, local, socket));
+            let witness = SocketAddr::new(local.ip(), COAP_PORT);
+            if case.dut != Role::Client && local.port() != COAP_PORT {
+                // Best effort: without it a misdirected request is simply not seen.
+                match UdpSocket::bind(witness).await {
+                    Ok(w) => {
+                        let w = Arc::new(w);
+                        readers.push(spawn_reader(w.clone(), witness, tx.clone()));
+                        witnesses.push((witness, w));
+                    }
+                    Err(e) => tracing::debug!("no witness socket at {witness}: {e}"),
+                }
+            }
         }
-        Ok(Endpoints { sockets, rx, readers })
+        Ok(Endpoints {
+            sockets,
+            witnesses,
+            rx,
+            readers,
+        })
     }
 
     async fn send(&self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
-        if let Some((_, _, s)) = self.sockets.iter().find(|(_, a, _)| *a == from)
+        let socket = self
+            .sockets
+            .iter()
+            .find(|(_, a, _)| *a == from)
+            .map(|(_, _, s)| s)
+            .or_else(|| self.witnesses.iter().find(|(a, _)| *a == from).map(|(_, s)| s));
+        if let Some(s) = socket
             && let Err(e) = s.send_to(bytes, to).await
         {
             tracing::warn!("send to {to} failed: {e}");

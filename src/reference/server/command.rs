@@ -63,6 +63,32 @@ impl Command {
     }
 }
 
+/// `/3//13` as `/3/13`: the path of the non-empty segments (variant `normalised-paths`).
+pub fn normalised(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    format!("/{}", segments.join("/"))
+}
+
+/// The periods (pmin, pmax) of a Write-Attributes with both periods and change thresholds (gt,
+/// lt, st): keeps the periods in `cmd` and returns the thresholds as a second Write-Attributes
+/// on the same path (variant `split-write-attributes`). `None` when there is only one kind.
+pub fn split_attributes(cmd: &mut Command) -> Option<Command> {
+    let (periods, thresholds): (Vec<&str>, Vec<&str>) = cmd
+        .arg
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .partition(|p| matches!(p.split('=').next(), Some("pmin" | "pmax")));
+    if periods.is_empty() || thresholds.is_empty() {
+        return None;
+    }
+    let second = Command {
+        arg: thresholds.join("&"),
+        ..cmd.clone()
+    };
+    cmd.arg = periods.join("&");
+    Some(second)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +108,17 @@ mod tests {
         assert!(Command::parse("register ep /rd").is_err(), "not a server operation");
         let c = Command::parse("cancel-observe ep /3/0/13").expect("parses");
         assert_eq!(c.op, Operation::CancelObservation);
+    }
+
+    #[test]
+    fn variants_normalise_paths_and_split_attributes() {
+        assert_eq!(normalised("/3//13"), "/3/13");
+        assert_eq!(normalised("/"), "/");
+        let mut c = Command::parse("write-attributes ep /3/0/9 pmin=1&gt=50&pmax=5&st=2").expect("parses");
+        let second = split_attributes(&mut c).expect("both kinds");
+        assert_eq!((c.arg.as_str(), second.arg.as_str()), ("pmin=1&pmax=5", "gt=50&st=2"));
+        assert_eq!(second.path, "/3/0/9");
+        let mut only = Command::parse("write-attributes ep /3/0/9 pmin=1&pmax=5").expect("parses");
+        assert_eq!(split_attributes(&mut only), None);
     }
 }

@@ -11,12 +11,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::Fault;
-use super::command::Command;
+use super::command::{self, Command};
 use super::observe::Observations;
 use super::registration::is_register;
 use super::registry::Registry;
 use super::request;
+use super::{Fault, Variant};
 use crate::case::model::Operation;
 use crate::coap::layer::Layer;
 use crate::coap::reliability::Seen;
@@ -29,11 +29,15 @@ pub(super) struct Outstanding {
     op: Operation,
     path: String,
     mid: u16,
+    /// The second half of a Write-Attributes split in two (variant `split-write-attributes`),
+    /// sent once this one is answered (one exchange at a time: RFC 7252 §4.7 NSTART = 1).
+    then: Option<Command>,
 }
 
 #[derive(Debug)]
 pub struct ServerCore {
     pub(super) faults: BTreeSet<Fault>,
+    pub(super) variants: BTreeSet<Variant>,
     pub(super) msg: Layer,
     pub(super) regs: Registry,
     pub(super) obs: Observations,
@@ -46,6 +50,7 @@ impl ServerCore {
     pub fn new(faults: BTreeSet<Fault>, seed: u64) -> Self {
         ServerCore {
             faults,
+            variants: BTreeSet::new(),
             msg: Layer::new(seed),
             regs: Registry::new(seed),
             obs: Observations::default(),
@@ -54,8 +59,18 @@ impl ServerCore {
         }
     }
 
+    /// The same server taking the conformant `variants` (`--variant`).
+    pub fn with_variants(mut self, variants: BTreeSet<Variant>) -> Self {
+        self.variants = variants;
+        self
+    }
+
     pub(super) fn has(&self, f: Fault) -> bool {
         self.faults.contains(&f)
+    }
+
+    pub(super) fn takes(&self, v: Variant) -> bool {
+        self.variants.contains(&v)
     }
 
     pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
@@ -90,10 +105,13 @@ impl ServerCore {
 
     /// One trigger line (see `command.rs`). Refused operations are logged and dropped.
     pub fn handle_command(&mut self, now: Duration, line: &str) {
-        let cmd = match Command::parse(line) {
+        let mut cmd = match Command::parse(line) {
             Ok(c) => c,
             Err(e) => return tracing::warn!("trigger refused: {e}"),
         };
+        if self.takes(Variant::NormalisedPaths) {
+            cmd.path = command::normalised(&cmd.path);
+        }
         // Refuse at once what must never be sent, whether or not the client is registered.
         if let Err(e) = request::build(&cmd, &self.faults, Vec::new()) {
             return tracing::warn!("trigger refused: {e}");
@@ -122,7 +140,12 @@ impl ServerCore {
             .is_some_and(|r| !r.udp_queue_mode() || self.has(Fault::QmSendWhileOffline))
     }
 
-    fn send(&mut self, now: Duration, cmd: Command) {
+    fn send(&mut self, now: Duration, mut cmd: Command) {
+        let then = if cmd.op == Operation::WriteAttributes && self.takes(Variant::SplitWriteAttributes) {
+            command::split_attributes(&mut cmd)
+        } else {
+            None
+        };
         let Some(address) = self.regs.by_endpoint(&cmd.endpoint).map(|r| r.address) else {
             return self.held.push(cmd);
         };
@@ -150,6 +173,7 @@ impl ServerCore {
                 op: cmd.op,
                 path: cmd.path,
                 mid,
+                then,
             };
             self.outstanding.insert(token, o);
         }
@@ -177,7 +201,7 @@ impl ServerCore {
                     // The client rejected our request (or a notification's ACK): forget it.
                     self.outstanding.retain(|_, o| o.mid != m.mid);
                 } else if m.is_response() {
-                    self.on_response(&m);
+                    self.on_response(now, &m);
                 }
             }
             MessageType::Confirmable | MessageType::NonConfirmable => {
@@ -203,7 +227,7 @@ impl ServerCore {
                         self.msg.acknowledge_response(from, m.mid, known);
                     }
                     if known {
-                        self.on_response(&m);
+                        self.on_response(now, &m);
                     }
                 } else if m.mtype == MessageType::Confirmable {
                     // CoAP ping (RFC 7252 §4.3).
@@ -213,9 +237,12 @@ impl ServerCore {
         }
     }
 
-    fn on_response(&mut self, m: &Message) {
+    fn on_response(&mut self, now: Duration, m: &Message) {
         if let Some(o) = self.outstanding.remove(&m.token) {
             tracing::info!("{} {} {}: {}", o.op.name(), o.endpoint, o.path, m);
+            if let Some(next) = o.then {
+                self.send(now, next);
+            }
             // An Observe that was refused or answered without an Observe option set up nothing.
             if o.op == Operation::Observe && (m.observe().is_none() || m.code.class() != 2) {
                 self.obs.remove_token(&m.token);

@@ -23,6 +23,8 @@ fault_table! {
         "A retransmitted Register (same Message ID) is processed as a new Register, under a new location.";
     RegNoExpiry => "reg-no-expiry",
         "A registration is never removed when its lifetime passes without an Update.";
+    DownlinkToCoapPort => "downlink-to-coap-port",
+        "Requests to a client go to port 5683 of the Register's source IP address, not to its source port.";
     // --- Device Management (request.rs, core.rs)
     DmReadBeforeRegisterAck => "dm-read-before-register-ack",
         "Device Management requests held for a client are sent before the 2.01 answering its Register.";

@@ -25,7 +25,7 @@ pub async fn run(cfg: ServerConfig) -> io::Result<()> {
     let triggers = triggers::listen(cfg.http, |line| Ok((!line.trim().is_empty()).then(|| line.to_string()))).await?;
     let socket = UdpSocket::bind(cfg.listen).await?;
     tracing::info!("reference server on {}", socket.local_addr()?);
-    let mut core = ServerCore::new(cfg.faults, udp::seed(udp::wall_clock()));
+    let mut core = ServerCore::new(cfg.faults, udp::seed(udp::wall_clock())).with_variants(cfg.variants);
     udp::serve(&socket, stop, Instant::now(), &mut core, triggers, |core, now, line| {
         core.handle_command(now, &line)
     })

@@ -13,7 +13,8 @@
 //!   in, datagrams and trigger lines are handed in and datagrams polled out.
 //! * `io`: [`run`], a thin tokio loop (UDP socket, trigger lines from stdin and optionally
 //!   HTTP through `crate::reference::triggers`, timer, SIGTERM/SIGINT).
-//! * `fault`: the fault switches, one per server conformance case's `catches`.
+//! * `fault`: the fault switches, one per server conformance case's `catches`; `variant`: the
+//!   conformant `--variant` switches, one per freedom the specification gives a server.
 
 mod command;
 mod core;
@@ -23,6 +24,7 @@ mod observe;
 mod registration;
 mod registry;
 mod request;
+mod variant;
 
 #[cfg(test)]
 mod tests;
@@ -33,6 +35,7 @@ use std::net::SocketAddr;
 pub use self::core::ServerCore;
 pub use fault::Fault;
 pub use io::run;
+pub use variant::Variant;
 
 /// How the reference server is set up; the CLI fills it from its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,4 +46,6 @@ pub struct ServerConfig {
     pub http: Option<SocketAddr>,
     /// Requirements to break on purpose (empty: conformant).
     pub faults: BTreeSet<Fault>,
+    /// Conformant freedoms to take (empty: the default behaviour).
+    pub variants: BTreeSet<Variant>,
 }

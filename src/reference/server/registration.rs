@@ -61,6 +61,10 @@ impl ServerCore {
         {
             self.regs.set_address(&r.id, old.address);
         }
+        if self.has(Fault::DownlinkToCoapPort) {
+            // The fault: the port of the Register is not recorded, the CoAP default is assumed.
+            self.regs.set_address(&r.id, SocketAddr::new(from.ip(), COAP_PORT));
+        }
         tracing::info!(
             "{} registered at {} from {from} (lt={}, b={})",
             r.endpoint,
@@ -116,6 +120,10 @@ impl ServerCore {
         self.msg.respond(from, m, Code::BAD_REQUEST, |_| {});
     }
 }
+
+/// The default port of the coap scheme (RFC 7252 §6.1), where the fault `downlink-to-coap-port`
+/// sends a client's requests.
+const COAP_PORT: u16 = 5683;
 
 /// Register is POST /rd (TS 1.0 Table 20).
 pub(super) fn is_register(m: &Message) -> bool {

@@ -313,3 +313,54 @@ fn conformant_session() {
     }
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+fn ack(to: &Message, code: Code) -> Message {
+    Message::new(MessageType::Acknowledgement, code, to.mid, to.token.clone())
+}
+
+#[test]
+fn split_write_attributes_sends_periods_then_thresholds() {
+    let mut c = core(&[]).with_variants([super::Variant::SplitWriteAttributes].into());
+    register(&mut c, 0, 1, "U");
+    let first = trigger(
+        &mut c,
+        1,
+        &format!("write-attributes {EP} /3/0/9 pmin=1&pmax=5&gt=50&lt=10&st=2"),
+    );
+    assert_eq!(first.len(), 1, "one exchange at a time");
+    let keys = |m: &Message| m.uri_query().into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    assert_eq!(
+        (first[0].1.code, keys(&first[0].1)),
+        (Code::PUT, vec!["pmin".into(), "pmax".into()])
+    );
+    let second = feed(&mut c, 1, client(), &ack(&first[0].1, Code::CHANGED));
+    assert_eq!(second.len(), 1, "the thresholds follow the answer");
+    assert_eq!(second[0].1.uri_path(), "/3/0/9");
+    assert_eq!(keys(&second[0].1), ["gt", "lt", "st"]);
+    // One kind only: one request, as by default.
+    let only = trigger(&mut c, 2, &format!("write-attributes {EP} /3/0/13 pmin=1&pmax=5"));
+    assert_eq!(only.len(), 1);
+}
+
+#[test]
+fn normalised_paths_turn_an_empty_instance_segment_into_an_instance() {
+    let mut c = core(&[]).with_variants([super::Variant::NormalisedPaths].into());
+    register(&mut c, 0, 1, "U");
+    let sent = trigger(&mut c, 1, &format!("observe {EP} /3//13"));
+    assert_eq!(
+        (sent[0].1.uri_path().as_str(), sent[0].1.observe()),
+        ("/3/13", Some(0)),
+        "Object 3, Instance 13"
+    );
+}
+
+#[test]
+fn the_downlink_fault_sends_requests_to_port_5683() {
+    let mut c = core(&[Fault::DownlinkToCoapPort]);
+    let (_, _) = register(&mut c, 0, 1, "U");
+    let sent = trigger(&mut c, 1, &format!("read {EP} /3/0/0"));
+    assert_eq!(sent[0].0, SocketAddr::new(client().ip(), 5683));
+    let mut conformant = core(&[]);
+    register(&mut conformant, 0, 1, "U");
+    assert_eq!(trigger(&mut conformant, 1, &format!("read {EP} /3/0/0"))[0].0, client());
+}
