@@ -153,6 +153,20 @@ pub fn list(testcases: Option<PathBuf>) -> ExitCode {
     }
 }
 
+pub fn variants() -> ExitCode {
+    for v in crate::reference::variants() {
+        println!(
+            "{:<17} {:<28} {}\n{:<46} allowed by: {}",
+            v.role.as_str(),
+            v.id,
+            v.description,
+            "",
+            v.allowed_by
+        );
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
     let root = testcases.unwrap_or_else(suite::default_root);
     let mut errors = 0;

@@ -26,6 +26,9 @@ enum Command {
         #[arg(long)]
         testcases: Option<PathBuf>,
     },
+    /// List the conformant variants of the reference DUTs (`--variant`) the self-test proves
+    /// every case on, with the specification text that allows each.
+    Variants,
     /// Validate every case, the catalogue and the given DUT profiles; non-zero exit on any error.
     Check {
         #[arg(long)]
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
     match args.command.unwrap_or(Command::Run(cli::RunArgs::default())) {
         Command::Run(a) => cli::run(a),
         Command::List { testcases } => cli::list(testcases),
+        Command::Variants => cli::variants(),
         Command::Check { testcases, profiles } => cli::check(testcases, profiles),
         Command::ReferenceClient(a) => cli::reference_client(a),
         Command::ReferenceBootstrapServer(a) => cli::reference_bootstrap_server(a),

@@ -46,6 +46,7 @@ fn page(root: &Path, cases: &[&str]) -> PathBuf {
         catalogue: &catalogue,
         cases: &refs,
         results: &results,
+        variants: &[],
     };
     let path = root.join("reports").join("checklist.html");
     write_atomic(&path, checklist_html(&e).as_bytes()).unwrap();

@@ -118,7 +118,11 @@ fn short_reason(r: &CaseResult) -> String {
             "step {} ({}) [{}]",
             f.step,
             f.step_name,
-            f.requirement.as_deref().unwrap_or("all")
+            if f.requirements.is_empty() {
+                "all".to_string()
+            } else {
+                f.requirements.join(", ")
+            }
         ),
         (None, _) => r.message.clone().unwrap_or_default(),
     }

@@ -45,13 +45,7 @@ impl Engine {
             }
             self.incoming[i].consumed = true;
             if self.missing_query(e).is_empty() {
-                if let Err(err) = self.capture_from_request(e, i) {
-                    return Progress::Error(err);
-                }
-                let name = e.alias.clone().unwrap_or_else(|| format!("#{}", self.step + 1));
-                self.taken.insert(name.clone(), i);
-                self.last_taken = Some(name);
-                return Progress::Done;
+                return self.take(e, i);
             }
             // Part of the set: answered now, so the DUT can go on to send the rest.
             let msg = &self.incoming[i].msg;

@@ -47,13 +47,7 @@ impl Engine {
             match matched {
                 Ok(()) => {
                     self.incoming[i].consumed = true;
-                    if let Err(err) = self.capture_from_request(e, i) {
-                        return Progress::Error(err);
-                    }
-                    let name = e.alias.clone().unwrap_or_else(|| format!("#{}", self.step + 1));
-                    self.taken.insert(name.clone(), i);
-                    self.last_taken = Some(name);
-                    return Progress::Done;
+                    return self.take(e, i);
                 }
                 Err(why) => {
                     let line = format!("{} — {why}", self.incoming[i].msg);
@@ -139,6 +133,18 @@ impl Engine {
                 "arrived at frame {frame}, before the answer to `{name}` (frame {mark}): not after it"
             ))
         }
+    }
+
+    /// Request `i` satisfies `e`: its captures are made and it is taken under the step's `as`
+    /// name (or `#N`), for `respond` and `after:`.
+    pub(super) fn take(&mut self, e: &ExpectRequest, i: usize) -> Progress {
+        if let Err(err) = self.capture_from_request(e, i) {
+            return Progress::Error(err);
+        }
+        let name = e.alias.clone().unwrap_or_else(|| format!("#{}", self.step + 1));
+        self.taken.insert(name.clone(), i);
+        self.last_taken = Some(name);
+        Progress::Done
     }
 
     pub(super) fn capture_from_request(&mut self, e: &ExpectRequest, i: usize) -> Result<(), String> {

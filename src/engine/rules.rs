@@ -31,10 +31,11 @@ impl Engine {
             .name
             .clone()
             .unwrap_or_else(|| format!("each {} targets {}", rule.method, rule.path));
-        let requirement = rule
-            .requirement
-            .clone()
-            .unwrap_or_else(|| self.case.requirements.join(", "));
+        let requirements: Vec<String> = match &rule.requirement {
+            Some(r) => vec![r.clone()],
+            None => self.case.requirements.clone(),
+        };
+        let requirement = requirements.join(", ");
         let expected = format!("every {} request to target {}", rule.method, rule.path);
         let observed = format!("frame {}: {} — {why}", inc.frame, inc.msg);
         let message = format!(
@@ -44,7 +45,7 @@ impl Engine {
         let failure = Failure {
             step: self.step + 1,
             step_name: format!("rule: {name}"),
-            requirement: Some(requirement),
+            requirements,
             expected,
             observed,
             frames: vec![inc.frame],

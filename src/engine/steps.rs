@@ -345,10 +345,11 @@ impl Engine {
             return;
         };
         let meta = step.meta();
-        let requirement = meta
-            .requirement
-            .map(str::to_string)
-            .unwrap_or_else(|| self.case.requirements.join(", "));
+        let requirements: Vec<String> = match meta.requirement {
+            Some(r) => vec![r.to_string()],
+            None => self.case.requirements.clone(),
+        };
+        let requirement = requirements.join(", ");
         let judgement = if blocked {
             Judgement::Inconclusive
         } else {
@@ -370,7 +371,7 @@ impl Engine {
         let failure = Failure {
             step: n,
             step_name,
-            requirement: Some(requirement),
+            requirements,
             expected,
             observed,
             frames,

@@ -107,5 +107,20 @@ pub fn checklist_md(e: &Evidence) -> String {
         }
     }
     out.push_str("\nRequirement coverage: `traceability.md` (and the matrix in `checklist.html`).\n");
+    if !e.variants.is_empty() {
+        out.push_str(&format!(
+            "\n## Proven on conformant variants\n\nThe suite's self-test runs every case against the reference DUT of its role taking each of these {} freedoms of the specification; every case passes (or is skipped for a stated reason), so no verdict above rests on one implementation's choices.\n\n| Role | Variant | What the DUT does | Allowed by |\n|---|---|---|---|\n",
+            e.variants.len()
+        ));
+        for v in e.variants {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(&v.role),
+                code(&v.id),
+                cell(&v.description),
+                cell(&v.allowed_by)
+            ));
+        }
+    }
     out
 }

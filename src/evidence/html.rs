@@ -165,6 +165,20 @@ pub fn checklist_html(e: &Evidence) -> String {
                     }
                 }
                 (matrix(&Matrix::of(e)))
+                @if !e.variants.is_empty() {
+                    section id="variants" {
+                        h2 { "Proven on conformant variants" }
+                        p { "The suite's self-test runs every case against the reference DUT of its role taking each of these freedoms of the specification; every case passes (or is skipped for a stated reason)." }
+                        table {
+                            thead { tr { th { "Role" } th { "Variant" } th { "What the DUT does" } th { "Allowed by" } } }
+                            tbody {
+                                @for v in e.variants {
+                                    tr { td { (v.role) } td { code { (v.id) } } td { (v.description) } td { (v.allowed_by) } }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -32,6 +32,20 @@ pub struct Evidence<'a> {
     pub catalogue: &'a Catalogue,
     pub cases: &'a [CaseRef],
     pub results: &'a [CaseResult],
+    /// The conformant variants the suite's own self-test passes every case on (what makes a
+    /// verdict trustworthy on another implementation), listed at the end of the checklist.
+    pub variants: &'a [VariantRef],
+}
+
+/// One conformant variant of a built-in reference DUT, as the checklist lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VariantRef {
+    /// The DUT role: `client`, `server`, `bootstrap-server`.
+    pub role: String,
+    pub id: String,
+    pub description: String,
+    /// The specification text that makes it conformant.
+    pub allowed_by: String,
 }
 
 /// The results of one role's interface (`client.registration`), in trial-name order.

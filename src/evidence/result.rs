@@ -70,11 +70,35 @@ pub struct Failure {
     /// 1-based step number in the case file.
     pub step: usize,
     pub step_name: String,
-    pub requirement: Option<String>,
+    /// The catalogue IDs the failing step judges (its `requirement`, else the case's), as a
+    /// list. Result files written before it was a list hold one comma-separated string under
+    /// `requirement`; they still load.
+    #[serde(default, alias = "requirement", deserialize_with = "ids")]
+    pub requirements: Vec<String>,
     pub expected: String,
     pub observed: String,
     /// pcap frame numbers (as Wireshark numbers them) of the messages the judgement rests on.
     pub frames: Vec<u32>,
+}
+
+/// Requirement IDs as a list, or as the comma-separated string (or null) of older result files.
+fn ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Ids {
+        List(Vec<String>),
+        Text(String),
+        Missing(()),
+    }
+    Ok(match Ids::deserialize(d)? {
+        Ids::List(v) => v,
+        Ids::Text(t) => t
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Ids::Missing(()) => Vec::new(),
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,8 +136,8 @@ impl CaseResult {
         }
         if let Some(f) = &self.failure {
             s.push_str(&format!("step {} ({})\n", f.step, f.step_name));
-            if let Some(r) = &f.requirement {
-                s.push_str(&format!("requirement: {r}\n"));
+            if !f.requirements.is_empty() {
+                s.push_str(&format!("requirement: {}\n", f.requirements.join(", ")));
             }
             s.push_str(&format!("expected: {}\nobserved: {}\n", f.expected, f.observed));
             if !f.frames.is_empty() {

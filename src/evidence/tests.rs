@@ -43,6 +43,7 @@ impl Fixture {
             catalogue: &self.catalogue,
             cases: &self.cases,
             results: &self.results,
+            variants: &[],
         }
     }
 }
@@ -126,6 +127,7 @@ fn the_matrix_lists_every_entry_of_the_real_catalogue_once() {
         catalogue: &suite.catalogue,
         cases: &cases,
         results: &[],
+        variants: &[],
     };
     let m = traceability::Matrix::of(&e);
     let mut ids: Vec<&str> = m
@@ -149,4 +151,40 @@ fn the_matrix_lists_every_entry_of_the_real_catalogue_once() {
             .all(|j| j.verdict.is_none())
     );
     assert_eq!(e.not_run().len(), suite.entries.len());
+}
+
+#[test]
+fn failure_requirements_are_a_list_and_old_comma_strings_still_load() {
+    let old = r#"{"step":2,"step_name":"s","requirement":"REG-A, REG-B","expected":"e","observed":"o","frames":[3]}"#;
+    let f: super::Failure = serde_json::from_str(old).expect("an old result file loads");
+    assert_eq!(f.requirements, ["REG-A", "REG-B"]);
+    let json = serde_json::to_value(&f).expect("serializes");
+    assert_eq!(json["requirements"], serde_json::json!(["REG-A", "REG-B"]));
+    assert!(json.get("requirement").is_none());
+}
+
+#[test]
+fn the_checklist_lists_the_conformant_variants_it_is_proven_on() {
+    let f = Fixture::load();
+    let variants = [VariantRef {
+        role: "client".into(),
+        id: "no-tlv".into(),
+        description: "Encodes no TLV.".into(),
+        allowed_by: "TS 1.1 §7".into(),
+    }];
+    let e = Evidence {
+        variants: &variants,
+        ..f.evidence()
+    };
+    let md = checklist_md(&e);
+    assert!(md.contains("## Proven on conformant variants"), "{md}");
+    assert!(
+        md.contains("| client | `no-tlv` | Encodes no TLV. | TS 1.1 §7 |"),
+        "{md}"
+    );
+    let html = checklist_html(&e);
+    assert!(
+        html.contains("id=\"variants\"") && html.contains("no-tlv"),
+        "the HTML lists them too"
+    );
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use super::Suite;
 use crate::evidence::{
-    CaseRef, CaseResult, Evidence, RunInfo, checklist_html, checklist_md, matrix_md, write_atomic, write_junit,
+    CaseRef, CaseResult, Evidence, RunInfo, VariantRef, checklist_html, checklist_md, matrix_md, write_atomic,
+    write_junit,
 };
 
 pub fn case_refs(suite: &Suite) -> Vec<CaseRef> {
@@ -23,6 +24,19 @@ pub fn case_refs(suite: &Suite) -> Vec<CaseRef> {
         .collect()
 }
 
+/// The reference DUTs' conformant variants, for the checklist.
+fn variant_refs() -> Vec<VariantRef> {
+    crate::reference::variants()
+        .into_iter()
+        .map(|v| VariantRef {
+            role: v.role.as_str().to_string(),
+            id: v.id.to_string(),
+            description: v.description.to_string(),
+            allowed_by: v.allowed_by.to_string(),
+        })
+        .collect()
+}
+
 /// Writes the four reports into `reports_dir` (each atomically) and returns their paths.
 pub fn write_all(
     reports_dir: &Path,
@@ -33,11 +47,13 @@ pub fn write_all(
     let cases = case_refs(suite);
     let mut sorted = results.to_vec();
     sorted.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
+    let variants = variant_refs();
     let e = Evidence {
         info,
         catalogue: &suite.catalogue,
         cases: &cases,
         results: &sorted,
+        variants: &variants,
     };
     let junit = reports_dir.join("junit.xml");
     write_junit(&junit, "lwm2m-conformance", &sorted)?;

@@ -63,13 +63,7 @@ fn a_refused_register_in_a_set_up_step_says_what_blocked_the_case() {
 fn an_accepted_register_is_judged_on_its_location() {
     let mut e = server_case(LOCATION);
     let reg = sent(&mut e);
-    let mut created = Message::new(
-        MessageType::Acknowledgement,
-        Code::CREATED,
-        reg[0].mid,
-        reg[0].token.clone(),
-    );
-    created.set_location_path("/reg/1");
+    let created = created(&reg[0], "/reg/1");
     feed(&mut e, ms(5), created.to_bytes().expect("encodes"));
     let o = e.outcome().expect("decided");
     assert_eq!(o.judgement, Judgement::Fail, "{o:?}");
@@ -133,13 +127,7 @@ fn a_parameter_that_never_comes_fails_and_a_wrong_value_is_not_gathered() {
 fn a_response_that_reaches_another_port_of_the_client_is_shown_not_taken() {
     let mut e = server_case(LOCATION);
     let reg = sent(&mut e);
-    let mut created = Message::new(
-        MessageType::Acknowledgement,
-        Code::CREATED,
-        reg[0].mid,
-        reg[0].token.clone(),
-    );
-    created.set_location_path("/rd/1");
+    let created = created(&reg[0], "/rd/1");
     // The harness's client sent the Register from SERVER; the answer goes to another port.
     e.handle(
         ms(5),
@@ -154,4 +142,11 @@ fn a_response_that_reaches_another_port_of_the_client_is_shown_not_taken() {
     let o = e.outcome().expect("decided at the response timeout");
     let observed = o.failure.as_ref().map(|f| f.observed.as_str()).unwrap_or_default();
     assert!(observed.contains("a response sent to 127.9.9.9:5684"), "{observed}");
+}
+
+/// The 2.01 a server answers the Register `reg` with, at `location`.
+fn created(reg: &Message, location: &str) -> Message {
+    let mut m = Message::new(MessageType::Acknowledgement, Code::CREATED, reg.mid, reg.token.clone());
+    m.set_location_path(location);
+    m
 }

@@ -18,7 +18,7 @@ fn result(name: &str, verdict: Verdict, gating: bool) -> CaseResult {
         failure: (verdict == Verdict::Fail).then(|| Failure {
             step: 1,
             step_name: "Register".to_owned(),
-            requirement: Some("REG-CLIENT-X".to_owned()),
+            requirements: vec!["REG-CLIENT-X".to_owned()],
             expected: "POST /rd".to_owned(),
             observed: "POST /register".to_owned(),
             frames: vec![1, 2],
