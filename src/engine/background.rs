@@ -14,8 +14,11 @@
 //! have taken it is over. So scripted steps always take precedence, and no request waits
 //! longer than the steps that might want it.
 //!
-//! Client DUTs get no background answers: the harness plays their servers, and a server that
-//! does not answer a request is a case's deliberate probe (a held Register).
+//! For client DUTs the harness plays their servers. A server that does not answer a Register is
+//! a case's deliberate probe (a held Register), so only what follows a registration the harness
+//! accepted is answered in the background: an Update (POST) of one of the locations it handed
+//! out in a 2.01 gets 2.04, a De-register (DELETE) of one 2.02, as an LwM2M Server would; the
+//! same precedence rule applies.
 
 use std::time::Duration;
 
@@ -43,7 +46,14 @@ pub(super) fn model_for(role: Role, dut: Option<std::net::SocketAddr>) -> Option
 impl Engine {
     /// Answers, from the client model, every request that no step can take any more.
     pub(super) fn answer_in_background(&mut self, now: Duration) {
-        if self.client_model.is_none() || self.outcome.is_some() {
+        if self.outcome.is_some() {
+            return;
+        }
+        if self.case.dut == Role::Client {
+            self.answer_as_server(now);
+            return;
+        }
+        if self.client_model.is_none() {
             return;
         }
         for i in 0..self.incoming.len() {
@@ -55,6 +65,47 @@ impl Engine {
             }
             self.incoming[i].background = true;
             self.answer_from_model(now, i);
+        }
+    }
+
+    /// Client DUTs: Updates and De-registers of a registration the harness accepted, that no
+    /// step can take any more, get 2.04 / 2.02.
+    fn answer_as_server(&mut self, now: Duration) {
+        for i in 0..self.incoming.len() {
+            let inc = &self.incoming[i];
+            let handled =
+                inc.consumed || inc.background || inc.answered.is_some() || self.held.iter().any(|h| h.request == i);
+            let path = inc.msg.uri_path();
+            let (code, operation) = match inc.msg.code {
+                Code::POST => (Code::CHANGED, "Update"),
+                Code::DELETE => (Code::DELETED, "De-register"),
+                _ => continue,
+            };
+            if handled || !self.registrations.contains(&path) || self.a_step_may_take(i) {
+                continue;
+            }
+            if code == Code::DELETED {
+                self.registrations.retain(|l| *l != path);
+            }
+            let req = &self.incoming[i].msg;
+            let (t, mid) = if req.mtype == MessageType::Confirmable {
+                (MessageType::Acknowledgement, req.mid)
+            } else {
+                self.next_mid = self.next_mid.wrapping_add(1);
+                (MessageType::NonConfirmable, self.next_mid)
+            };
+            let m = Message::new(t, code, mid, req.token.clone());
+            self.incoming[i].background = true;
+            if let Ok(bytes) = m.to_bytes() {
+                self.transcript.note(
+                    now,
+                    format!(
+                        "background: answered {operation} {path} as the LwM2M Server would ({})",
+                        describe(code)
+                    ),
+                );
+                self.send_answer(now, i, bytes);
+            }
         }
     }
 

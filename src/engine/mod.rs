@@ -205,6 +205,9 @@ pub struct Engine {
     /// The object tree of the LwM2M Client the harness plays (server and Bootstrap-Server
     /// DUTs), for the requests no step takes (`background`).
     client_model: Option<client_model::ClientModel>,
+    /// The registration locations the harness, as LwM2M Server, handed out in a 2.01 (client
+    /// DUTs): Updates and De-registers there that no step takes are answered in the background.
+    registrations: Vec<String>,
     actions: VecDeque<Action>,
     transcript: Transcript,
     outcome: Option<Outcome>,
@@ -252,6 +255,7 @@ impl Engine {
             dedup: DuplicateFilter::default(),
             held: Vec::new(),
             client_model,
+            registrations: Vec::new(),
             actions: VecDeque::new(),
             transcript: Transcript::new(harness_roles(&setup)),
             outcome: None,

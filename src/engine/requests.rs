@@ -222,6 +222,9 @@ impl Engine {
                 Err(e) => return Progress::Error(e),
             };
             m.set_location_path(&loc);
+            if r.code == crate::coap::Code::CREATED && !self.registrations.contains(&loc) {
+                self.registrations.push(loc.clone());
+            }
             self.vars.set("location", loc);
         }
         if let Some(o) = r.observe {

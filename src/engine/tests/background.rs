@@ -196,3 +196,32 @@ fn a_versioned_rule_judges_each_dut_by_its_own_version() {
     assert_eq!(run(crate::case::LwM2mVersion::V1_0), Some(Judgement::Fail));
     assert_eq!(run(crate::case::LwM2mVersion::V1_1), Some(Judgement::Pass));
 }
+
+#[test]
+fn a_client_dut_gets_its_updates_and_deregister_answered_as_a_server_would() {
+    let yaml = "id: t\ntitle: t\ndut: client\nrequirements: [X]\ncatches: f\nsteps:\n\
+                \x20 - expect: { method: POST, path: /rd, within: 1s }\n\
+                \x20 - respond: { code: \"2.01\", location: /rd/7 }\n\
+                \x20 - expect: { method: PUT, path: /never, within: 1s }\n";
+    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    feed(&mut e, ms(10), register(0x600));
+    assert_eq!(sent(&mut e)[0].code, Code::CREATED);
+    // An Update of the location handed out: nothing scripts it, so the server answers 2.04.
+    let mut update = Message::new(MessageType::Confirmable, Code::POST, 0x601, vec![0x61]);
+    update.set_uri("/rd/7", &[]);
+    feed(&mut e, ms(20), update.to_bytes().expect("encodes"));
+    let out = sent(&mut e);
+    assert_eq!((out[0].mid, out[0].code), (0x601, Code::CHANGED), "{out:?}");
+    // A second Register is not answered: holding one is a case's probe.
+    feed(&mut e, ms(30), register(0x602));
+    assert!(
+        sent(&mut e).is_empty(),
+        "a Register is never answered in the background"
+    );
+    let mut dereg = Message::new(MessageType::Confirmable, Code::DELETE, 0x603, vec![0x63]);
+    dereg.set_uri("/rd/7", &[]);
+    feed(&mut e, ms(40), dereg.to_bytes().expect("encodes"));
+    let out = sent(&mut e);
+    assert_eq!((out[0].mid, out[0].code), (0x603, Code::DELETED), "{out:?}");
+    assert!(e.transcript().join("\n").contains("background: answered Update /rd/7"));
+}
