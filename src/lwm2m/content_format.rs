@@ -17,7 +17,7 @@ use std::fmt;
 pub struct ContentFormat(pub u16);
 
 /// (format, short name, MIME type) for every registered LwM2M format.
-const KNOWN: [(ContentFormat, &str, &str); 8] = [
+const KNOWN: [(ContentFormat, &str, &str); 9] = [
     (ContentFormat::TEXT, "text", "text/plain"),
     (ContentFormat::LINK_FORMAT, "link-format", "application/link-format"),
     (ContentFormat::OPAQUE, "opaque", "application/octet-stream"),
@@ -30,6 +30,11 @@ const KNOWN: [(ContentFormat, &str, &str); 8] = [
         "lwm2m-json",
         "application/vnd.oma.lwm2m+json",
     ),
+    (
+        ContentFormat::LWM2M_CBOR,
+        "lwm2m-cbor",
+        "application/vnd.oma.lwm2m+cbor",
+    ),
 ];
 
 impl ContentFormat {
@@ -41,6 +46,8 @@ impl ContentFormat {
     pub const SENML_CBOR: Self = Self(112);
     pub const TLV: Self = Self(11542);
     pub const LWM2M_JSON: Self = Self(11543);
+    /// LwM2M CBOR (LwM2M 1.2): nested maps from the root, decoded so such a response is judged.
+    pub const LWM2M_CBOR: Self = Self(11544);
 
     /// Pre-registration LwM2M 1.0 numbers (see module docs).
     pub const LEGACY_TEXT: Self = Self(1541);
@@ -127,7 +134,7 @@ mod tests {
     #[test]
     fn numbers_match_registry() {
         let nums: Vec<u16> = KNOWN.iter().map(|(f, _, _)| f.0).collect();
-        assert_eq!(nums, vec![0, 40, 42, 60, 110, 112, 11542, 11543]);
+        assert_eq!(nums, vec![0, 40, 42, 60, 110, 112, 11542, 11543, 11544]);
     }
 
     #[test]

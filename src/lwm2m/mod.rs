@@ -2,6 +2,7 @@
 //! and the TLV, plain text, opaque, CoRE link format and SenML formats.
 //! Everything here must treat device payloads as hostile: no panics.
 
+pub mod cbor;
 pub mod content_format;
 pub mod link_format;
 pub mod objects;
@@ -61,6 +62,8 @@ pub fn decode(format: Option<ContentFormat>, base: &Path, payload: &[u8]) -> Res
         ContentFormat::TLV => Ok(Content::Records(tlv::decode(base, payload)?)),
         ContentFormat::SENML_JSON => Ok(Content::Records(senml::decode_json(payload)?)),
         ContentFormat::SENML_CBOR => Ok(Content::Records(senml::decode_cbor(payload)?)),
+        ContentFormat::CBOR => Ok(Content::Records(cbor::decode_single(base, payload)?)),
+        ContentFormat::LWM2M_CBOR => Ok(Content::Records(cbor::decode_lwm2m_cbor(payload)?)),
         _ => Err(DecodeError::UnsupportedFormat(format)),
     }
 }
@@ -156,7 +159,10 @@ mod tests {
             Ok(Content::Links(vec![Link::new("/1/0"), Link::new("/3/0")]))
         );
         assert!(decode(Some(ContentFormat::LINK_FORMAT), &root, b"<\xff>").is_err());
-        for f in [ContentFormat::LWM2M_JSON, ContentFormat::CBOR, ContentFormat(9999)] {
+        // CBOR (60) and LwM2M CBOR (11544) are read (see `cbor`), not written.
+        assert!(decode(Some(ContentFormat::CBOR), &Path::resource(3, 0, 9), b"\x18\x50").is_ok());
+        assert!(encode(ContentFormat::CBOR, &root, &[]).is_err());
+        for f in [ContentFormat::LWM2M_JSON, ContentFormat(9999)] {
             assert_eq!(decode(Some(f), &root, b"x"), Err(DecodeError::UnsupportedFormat(f)));
             assert!(encode(f, &root, &[]).is_err());
         }
