@@ -1,6 +1,13 @@
 //! Conformant variants of the reference client (`--variant`): each takes one freedom the
 //! specification gives a client, so the self-test can prove that no case fails a conformant
 //! client for a choice the text leaves open. New variants are one row in the table below.
+//!
+//! No `connected-socket` row: the default client already behaves as one with a connected UDP
+//! socket per peer does — it takes datagrams only from the Bootstrap-Server it is bootstrapping
+//! with and the LwM2M Servers it registers with, and drops the rest (`Device::handle_datagram`),
+//! so the cases are proven against that habit by the default run (e.g.
+//! client-bootstrap-ignores-other-requests also probes from the Bootstrap-Server, which such a
+//! client does hear).
 
 use crate::reference::variant_table::variant_table;
 
