@@ -27,6 +27,10 @@ pub enum Start {
     Server,
     Bootstrap,
     ServerInitiatedBootstrap,
+    /// Configured with the LwM2M Server and a Bootstrap-Server Account it may use for a Client
+    /// Initiated Bootstrap later (e.g. when an LwM2M Server executes the Bootstrap-Request
+    /// Trigger): it registers first.
+    ServerAndBootstrap,
 }
 
 impl Start {
@@ -35,6 +39,7 @@ impl Start {
             Start::Server => "server",
             Start::Bootstrap => "bootstrap",
             Start::ServerInitiatedBootstrap => "server-initiated-bootstrap",
+            Start::ServerAndBootstrap => "server-and-bootstrap",
         }
     }
 }
@@ -115,8 +120,9 @@ pub struct Case {
     pub each_request: Vec<RequestRule>,
     /// How the DUT is started: `server` (default: configured with the harness's LwM2M Server),
     /// `bootstrap` (configured only with the harness's Bootstrap-Server: Client Initiated
-    /// Bootstrap) or `server-initiated-bootstrap` (registered with the LwM2M Server and listening
-    /// where the Bootstrap-Server can reach it).
+    /// Bootstrap), `server-initiated-bootstrap` (registered with the LwM2M Server and listening
+    /// where the Bootstrap-Server can reach it) or `server-and-bootstrap` (registered with the
+    /// LwM2M Server, holding a Bootstrap-Server Account it may initiate a bootstrap with).
     #[serde(default)]
     pub start: Start,
     pub steps: Vec<Step>,

@@ -30,6 +30,11 @@ pub struct Profile {
     /// listening on {client_host}:{client_port} so the Bootstrap-Server can reach it.
     #[serde(default)]
     pub server_initiated_launch: Option<Launch>,
+    /// How to start it configured with both {server_*} (where it registers first) and a
+    /// Bootstrap-Server Account for {bootstrap_*} that it may use for a Client Initiated
+    /// Bootstrap later (`start: server-and-bootstrap`).
+    #[serde(default)]
+    pub server_and_bootstrap_launch: Option<Launch>,
     /// An already-running DUT: trials run one at a time against it.
     #[serde(default)]
     pub attach: Option<Attach>,
@@ -217,6 +222,7 @@ impl Profile {
             Start::Server => self.launch.as_ref(),
             Start::Bootstrap => self.bootstrap_launch.as_ref(),
             Start::ServerInitiatedBootstrap => self.server_initiated_launch.as_ref(),
+            Start::ServerAndBootstrap => self.server_and_bootstrap_launch.as_ref(),
         }
     }
 

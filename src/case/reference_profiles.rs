@@ -105,6 +105,7 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
         launch: None,
         bootstrap_launch: None,
         server_initiated_launch: None,
+        server_and_bootstrap_launch: None,
         attach: None,
         endpoint: "urn:dev:lwm2m-conformance:{case}".into(),
         features: strings(&["launch"]),
@@ -132,6 +133,12 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
                 &[&[exe, "reference-client"][..], &bootstrap, &ep].concat(),
                 faults,
             ));
+            // Both accounts, no `--server-initiated`: it registers first and bootstraps when it
+            // decides to (Bootstrap-Request Trigger, Bootstrap on Registration Failure).
+            p.server_and_bootstrap_launch = Some(launch(
+                &[&[exe, "reference-client"][..], &server, &bootstrap, &ep].concat(),
+                faults,
+            ));
             let sib = ["--server-initiated", "--listen", "{client_host}:{client_port}"];
             p.server_initiated_launch = Some(launch(
                 &[&[exe, "reference-client"][..], &server, &bootstrap, &sib, &ep].concat(),
@@ -143,6 +150,7 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
                 "client-initiated-bootstrap",
                 "server-initiated-bootstrap",
                 "lwm2m-1.1",
+                "bootstrap-request-trigger",
             ]);
             "reference-client"
         }

@@ -139,6 +139,7 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
     {
         let key = match case.start {
             crate::case::model::Start::Bootstrap => "bootstrap_launch",
+            crate::case::model::Start::ServerAndBootstrap => "server_and_bootstrap_launch",
             _ => "server_initiated_launch",
         };
         return Some(format!(

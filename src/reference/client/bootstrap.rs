@@ -48,13 +48,14 @@ pub(crate) const SEQUENCE_IDLE_LIMIT: Duration = EXCHANGE_LIFETIME;
 /// 1.0 sessions of `tests/bootstrap/faults.rs` show them changing nothing; `tests/lwm2m_1_1.rs`
 /// shows what they do.
 #[cfg(test)]
-pub(crate) const FAULTS: [Fault; 10] = [
+pub(crate) const FAULTS: [Fault; 11] = [
     Fault::BsAnswerDuringBootstrap,
     Fault::BsWriteNeedsExistingInstance,
     Fault::BsDeleteRootRemovesBsAccount,
     Fault::BsDeleteRootKeepsServers,
     Fault::BsRegisterFirstServerOnly,
     Fault::BsNoFreshStart,
+    Fault::BsKeepsDeletedServerRegistration,
     Fault::SibAnswerDm,
     Fault::SibAnswerObserve,
     Fault::BsNoBootstrapRead,

@@ -48,6 +48,9 @@ pub struct ClientCore {
     unix_at_epoch: i64,
     /// The latest `now` handed in.
     now: Duration,
+    /// This server executed the Bootstrap-Request Trigger; the device, which owns the
+    /// Bootstrap-Server Account, takes it with `take_bootstrap_request`.
+    bootstrap_requested: bool,
 }
 
 impl ClientCore {
@@ -86,6 +89,7 @@ impl ClientCore {
             cfg,
             unix_at_epoch,
             now,
+            bootstrap_requested: false,
         }
     }
 
@@ -224,6 +228,8 @@ impl ClientCore {
             // Each core is one server's: another server's trigger is stored, not acted on here.
             Some(Effect::RegistrationUpdate(i)) if i == self.server_instance => self.reg.trigger_update(),
             Some(Effect::RegistrationUpdate(_)) => {}
+            // Answered first (the 2.04 is queued above); the device starts the bootstrap.
+            Some(Effect::BootstrapRequest) => self.bootstrap_requested = true,
             Some(Effect::Reboot) => {
                 // Answered first (2.04 is queued above), then behave as a fresh start.
                 self.reg.restart(&mut self.msg);
@@ -360,6 +366,11 @@ impl ClientCore {
     /// Asks for an Update at the next poll (as the Registration Update Trigger does).
     pub(crate) fn trigger_update(&mut self) {
         self.reg.trigger_update();
+    }
+
+    /// Whether this server executed the Bootstrap-Request Trigger since the last call.
+    pub(crate) fn take_bootstrap_request(&mut self) -> bool {
+        std::mem::take(&mut self.bootstrap_requested)
     }
 
     /// The LwM2M Server this core talks to.

@@ -118,6 +118,9 @@ pub struct Device {
     out: VecDeque<(SocketAddr, Vec<u8>)>,
     fault_attrs: AttributeStore,
     fault_mid: u16,
+    /// An LwM2M Server executed the Bootstrap-Request Trigger: the bootstrap starts at the next
+    /// timeout, so that the Execute's 2.04 goes out before the Bootstrap-Request.
+    bootstrap_triggered: bool,
     stopping: bool,
     now: Duration,
 }
@@ -139,6 +142,11 @@ impl Device {
         }
         let bootstrap = cfg.bootstrap.map(|bs| {
             store.add_bootstrap_account(bs, u16::from(other_ids));
+            // The Bootstrap-Request Trigger is LwM2M 1.1, and only a client that may send
+            // Bootstrap-Request has something to do when it is executed.
+            if cfg.version.is_1_1() && !cfg.server_initiated {
+                store.enable_bootstrap_request_trigger();
+            }
             if cfg.variants.contains(&Variant::BootstrapHoldOff) {
                 store.set_client_hold_off_time(HOLD_OFF_VARIANT_SECS);
             }
@@ -167,6 +175,7 @@ impl Device {
             out: VecDeque::new(),
             fault_attrs: AttributeStore::default(),
             fault_mid: (seed >> 8) as u16,
+            bootstrap_triggered: false,
             stopping: false,
             now,
         };
@@ -282,16 +291,22 @@ impl Device {
 
     pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
         self.sync_clock(now);
+        // Who began the sequence under way, if one is: the sequence is over once
+        // `handle_datagram` says Ended.
+        let initiator = self.bootstrap.as_ref().and_then(Bootstrap::initiator);
         if let Some(bs) = self.bootstrap.as_mut().filter(|b| b.peer() == from) {
             match bs.handle_datagram(now, bytes, &mut self.store) {
                 Outcome::Quiet => {}
                 Outcome::Foreign(req) if self.answers_despite_bootstrap(from, &req) => self.answer_directly(from, &req),
                 Outcome::Foreign(req) => tracing::debug!("ignoring {req} from the Bootstrap-Server"),
-                Outcome::Ended => self.start_fresh(now),
+                Outcome::Ended => self.start_fresh(now, initiator),
             }
         } else if let Some(core) = self.cores.iter().position(|c| c.server() == from) {
             if !self.frozen() {
                 self.cores[core].lend(&mut self.store, |c| c.handle_datagram(now, from, bytes));
+                if self.cores[core].take_bootstrap_request() {
+                    self.on_bootstrap_request_trigger();
+                }
             } else if Message::parse(bytes).is_ok_and(|m| m.is_request() && self.answers_despite_bootstrap(from, &m)) {
                 self.cores[core].lend(&mut self.store, |c| c.handle_datagram_quietly(now, bytes));
             } else {
@@ -360,23 +375,36 @@ impl Device {
         }
     }
 
-    /// After a bootstrap sequence: forget every registration and observation and Register with
-    /// each LwM2M Server now configured; with none, a Client Initiated client bootstraps again.
-    fn start_fresh(&mut self, now: Duration) {
+    /// An LwM2M Server executed the Bootstrap-Request Trigger /1/x/9 (LwM2M TS 1.1 Appendix
+    /// E.2): a Client Initiated Bootstrap with the Bootstrap-Server Account, from the next
+    /// timeout on. A client that may not initiate one has no such resource to execute.
+    fn on_bootstrap_request_trigger(&mut self) {
+        if self.bootstrap.as_ref().is_some_and(Bootstrap::is_client_initiated) {
+            tracing::info!("Bootstrap-Request Trigger executed: Client Initiated Bootstrap");
+            self.bootstrap_triggered = true;
+        }
+    }
+
+    /// After a bootstrap sequence (begun by `initiator`): forget every registration and
+    /// observation and Register with each LwM2M Server now configured; with none, a Client
+    /// Initiated client bootstraps again.
+    fn start_fresh(&mut self, now: Duration, initiator: Option<Initiator>) {
         let mut accounts = self.store.server_accounts();
         if self.faults.contains(&Fault::BsRegisterFirstServerOnly) {
             accounts.truncate(1);
         }
         let old = std::mem::take(&mut self.cores);
-        if self.faults.contains(&Fault::BsNoFreshStart) {
-            for mut core in old
-                .into_iter()
-                .filter(|c| accounts.iter().any(|a| a.address == c.server()))
-            {
-                core.trigger_update();
-                core.lend(&mut self.store, |c| c.handle_timeout(now));
-                self.cores.push(core);
-            }
+        let no_fresh_start = self.faults.contains(&Fault::BsNoFreshStart);
+        let keeps_deleted =
+            self.faults.contains(&Fault::BsKeepsDeletedServerRegistration) && initiator == Some(Initiator::Client);
+        for mut core in old.into_iter().filter(|c| {
+            let configured = accounts.iter().any(|a| a.address == c.server());
+            (configured && no_fresh_start) || (!configured && keeps_deleted && c.is_registered())
+        }) {
+            // The faults' old registration lives on: an Update, not a Register.
+            core.trigger_update();
+            core.lend(&mut self.store, |c| c.handle_timeout(now));
+            self.cores.push(core);
         }
         let fresh: Vec<ServerAccount> = accounts
             .into_iter()
@@ -399,10 +427,14 @@ impl Device {
     /// Retransmissions, deadlines and notifications due at `now`.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.sync_clock(now);
+        if std::mem::take(&mut self.bootstrap_triggered) && !self.stopping {
+            self.bootstrap_at(now);
+        }
+        let initiator = self.bootstrap.as_ref().and_then(Bootstrap::initiator);
         if let Some(bs) = self.bootstrap.as_mut().filter(|_| !self.stopping)
             && bs.on_timeout(now, &self.store) == Outcome::Ended
         {
-            self.start_fresh(now);
+            self.start_fresh(now, initiator);
         }
         if !self.frozen() {
             for core in &mut self.cores {
@@ -429,8 +461,10 @@ impl Device {
         let bs = self.bootstrap.as_ref().filter(|_| !self.stopping);
         let cores = self.cores.iter().filter(|_| !self.frozen());
         let order = self.order.next_deadline().filter(|_| !self.stopping && !self.frozen());
+        let triggered = Some(self.now).filter(|_| self.bootstrap_triggered && !self.stopping);
         bs.and_then(Bootstrap::next_deadline)
             .into_iter()
+            .chain(triggered)
             .chain(cores.filter_map(ClientCore::poll_timeout))
             .chain(order)
             .min()

@@ -65,6 +65,9 @@ pub(crate) enum Effect {
     RegistrationUpdate(u16),
     /// Reboot /3/0/4 was executed: restart (forget observations, Register again).
     Reboot,
+    /// Bootstrap-Request Trigger /1/x/9 was executed (LwM2M 1.1): the client initiates a Client
+    /// Initiated Bootstrap with its Bootstrap-Server Account.
+    BootstrapRequest,
 }
 
 /// The LwM2M path a request targets; 4.04 when the Uri-Path is not one.
@@ -216,6 +219,7 @@ fn execute(store: &ObjectStore, path: &Path) -> Result<Option<Effect>, Code> {
     let effect = match (path.object, path.instance, path.resource) {
         (Some(SERVER), Some(i), Some(rid::REGISTRATION_UPDATE_TRIGGER)) => Some(Effect::RegistrationUpdate(i)),
         (Some(DEVICE), Some(0), Some(rid::REBOOT)) => Some(Effect::Reboot),
+        (Some(SERVER), Some(_), Some(rid::BOOTSTRAP_REQUEST_TRIGGER)) => Some(Effect::BootstrapRequest),
         _ => None,
     };
     Ok(effect)

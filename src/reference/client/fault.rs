@@ -85,6 +85,8 @@ fault_table! {
         "After Bootstrap-Finish, only the first configured LwM2M Server gets a Register.";
     BsNoFreshStart => "bs-no-fresh-start",
         "After Bootstrap-Finish, a registration made before is kept and Updated instead of a new Register.";
+    BsKeepsDeletedServerRegistration => "bs-keeps-deleted-server-registration",
+        "After a Client Initiated Bootstrap, the registration made before with an LwM2M Server whose account the Bootstrap-Server deleted is kept and Updated.";
     SibAnswerDm => "sib-answer-dm",
         "During a Server Initiated Bootstrap, Device Management requests from an LwM2M Server are answered.";
     SibAnswerObserve => "sib-answer-observe",

@@ -34,6 +34,8 @@ pub(crate) mod rid {
     pub(crate) const DEFAULT_MAX_PERIOD: u16 = 3;
     pub(crate) const BINDING: u16 = 7;
     pub(crate) const REGISTRATION_UPDATE_TRIGGER: u16 = 8;
+    /// LwM2M 1.1, optional: executing it makes the client initiate a Client Initiated Bootstrap.
+    pub(crate) const BOOTSTRAP_REQUEST_TRIGGER: u16 = 9;
     pub(crate) const REBOOT: u16 = 4;
     pub(crate) const CURRENT_TIME: u16 = 13;
 }
@@ -77,6 +79,9 @@ pub(crate) struct ObjectStore {
     time_offset: i64,
     /// Whether the device speaks TLV (the `no-tlv` variant does not: SenML JSON instead).
     tlv: bool,
+    /// Whether every Server instance has the Bootstrap-Request Trigger /1/x/9 (a 1.1 client
+    /// that may initiate a bootstrap; see `enable_bootstrap_request_trigger`).
+    bootstrap_request_trigger: bool,
 }
 
 fn single(v: Value) -> Resource {
@@ -125,7 +130,32 @@ impl ObjectStore {
             unix_now: 0,
             time_offset: 0,
             tlv: true,
+            bootstrap_request_trigger: false,
         }
+    }
+
+    /// Gives every Server instance, present and future, the optional Bootstrap-Request Trigger
+    /// /1/x/9 (LwM2M TS 1.1 Appendix E.2): only a 1.1 client that holds a Bootstrap-Server
+    /// Account and may initiate a bootstrap has something to do when it is executed.
+    pub(crate) fn enable_bootstrap_request_trigger(&mut self) {
+        self.bootstrap_request_trigger = true;
+        for inst in self.objects.entry(SERVER).or_default().values_mut() {
+            inst.insert(rid::BOOTSTRAP_REQUEST_TRIGGER, Resource::Executable);
+        }
+    }
+
+    /// The executable resources every new instance of Object `o` gets: its mandatory ones, and
+    /// the Bootstrap-Request Trigger of a Server instance when the client has it.
+    pub(crate) fn executables(&self, o: u16) -> Vec<u16> {
+        let mut ids: Vec<u16> = resource_defs(o)
+            .iter()
+            .filter(|d| d.mandatory && d.ty == ResourceType::None)
+            .map(|d| d.id)
+            .collect();
+        if o == SERVER && self.bootstrap_request_trigger {
+            ids.push(rid::BOOTSTRAP_REQUEST_TRIGGER);
+        }
+        ids
     }
 
     /// `false`: the device has no TLV codec (the `no-tlv` variant).
@@ -389,11 +419,12 @@ impl ObjectStore {
         }
         let mut inst = validate::resources(&Path::instance(o, i), records, true)?;
         for def in resource_defs(o).iter().filter(|d| d.mandatory) {
-            if def.ty == ResourceType::None {
-                inst.insert(def.id, Resource::Executable);
-            } else if !inst.contains_key(&def.id) {
+            if def.ty != ResourceType::None && !inst.contains_key(&def.id) {
                 return Err(Code::BAD_REQUEST);
             }
+        }
+        for id in self.executables(o) {
+            inst.insert(id, Resource::Executable);
         }
         self.objects.entry(o).or_default().insert(i, inst);
         Ok(i)

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use crate::coap::Code;
-use crate::lwm2m::objects::{ResourceType, resource_defs};
 use crate::lwm2m::{Link, Path, Record, Value};
 
 use super::{BINDING_U, ObjectStore, Resource, SECURITY, SERVER, rid, validate};
@@ -329,17 +328,16 @@ impl ObjectStore {
             // access rights (Security resources have none; Short Server ID is read-only).
             typed.push((i, validate::resources(&scope, &recs, true)?));
         }
+        let executables = self.executables(o);
         let instances = self.objects.entry(o).or_default();
         for (i, values) in typed {
             let inst = instances.entry(i).or_default();
             inst.extend(values);
-            // An instance created here still needs its mandatory executables (the Server's
-            // Registration Update Trigger), as a Create would give it.
-            for def in resource_defs(o)
-                .iter()
-                .filter(|d| d.mandatory && d.ty == ResourceType::None)
-            {
-                inst.entry(def.id).or_insert(Resource::Executable);
+            // An instance created here still needs its executables (the Server's Registration
+            // Update Trigger, and Bootstrap-Request Trigger where the client has it), as a
+            // Create would give it.
+            for &id in &executables {
+                inst.entry(id).or_insert(Resource::Executable);
             }
         }
         Ok(())

@@ -112,6 +112,7 @@ fn expected_step(fault: Fault) -> &'static str {
         | Fault::BsDeleteRootKeepsServers
         | Fault::BsRegisterFirstServerOnly
         | Fault::BsNoFreshStart
+        | Fault::BsKeepsDeletedServerRegistration
         | Fault::SibAnswerDm
         | Fault::SibAnswerObserve => NOT_IN_SESSION,
         // Only visible when the Register goes unanswered: see `tests/registration.rs`.

@@ -162,13 +162,34 @@ fn sib_session(faults: &[Fault]) -> Steps {
     steps
 }
 
+/// LwM2M 1.1, registered with S1 and holding a Bootstrap-Server Account: S1 executes the
+/// Bootstrap-Request Trigger, the Bootstrap-Server deletes everything and writes S2.
+fn triggered_session(faults: &[Fault]) -> Steps {
+    let mut rig = super::trigger::registered_with_bootstrap_account(faults, crate::reference::client::Version::V1_1);
+    let mut steps = Steps::new();
+    step(&mut rig, &mut steps, "Execute /1/0/9 from S1", |r| {
+        let exec = r.request(Code::POST, "/1/0/9");
+        r.deliver(s1(), &exec);
+    });
+    rig.advance(secs(0));
+    let req = rig.accept_bootstrap_request();
+    steps.push(("next timeout: Bootstrap-Request", super::super::lines(&req)));
+    step(&mut rig, &mut steps, "Delete /", |r| {
+        bs_request(r, Code::DELETE, "/", None, vec![])
+    });
+    provision_s2_and_finish(&mut rig, &mut steps);
+    step(&mut rig, &mut steps, "then 5 s", |r| r.advance(secs(5)));
+    steps
+}
+
 type Session = fn(&[Fault]) -> Steps;
 
-const SESSIONS: [(&str, Session); 4] = [
+const SESSIONS: [(&str, Session); 5] = [
     ("client initiated", ci_session),
     ("client initiated, no server", ci_empty_session),
     ("client initiated, S1 then Delete / and S2", ci_reprovisioned_session),
     ("server initiated", sib_session),
+    ("client initiated by the Bootstrap-Request Trigger", triggered_session),
 ];
 
 /// The steps a fault may change in each session (none where it is not listed).
@@ -197,6 +218,13 @@ fn expected(fault: Fault, session: &str) -> Vec<&'static str> {
         (BsDeleteRootKeepsServers, "client initiated, S1 then Delete / and S2") => vec!["Finish"],
         (BsRegisterFirstServerOnly, "client initiated") => vec!["Finish"],
         (BsNoFreshStart, "server initiated") => vec!["Finish"],
+        (BsKeepsDeletedServerRegistration, "client initiated by the Bootstrap-Request Trigger") => vec!["Finish"],
+        // S1's account survives the Delete: a new Register with it too.
+        (BsDeleteRootKeepsServers, "client initiated by the Bootstrap-Request Trigger") => vec!["Finish"],
+        // S2's instances are new: its Writes fail, no server is left and the client asks again.
+        (BsWriteNeedsExistingInstance, "client initiated by the Bootstrap-Request Trigger") => {
+            vec!["provision S2", "Finish", "then 5 s"]
+        }
         (SibAnswerDm, "server initiated") => vec!["Read /3/0/0 from S1"],
         (SibAnswerObserve, "server initiated") => vec!["Observe /3/0/1 from S1"],
         _ => vec![],

@@ -6,6 +6,7 @@ mod e2e;
 mod faults;
 mod robustness;
 mod server_initiated;
+mod trigger;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
