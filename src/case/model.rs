@@ -652,6 +652,12 @@ pub struct ExpectNone {
     /// forbidding a Bootstrap-Request that another case judges.
     #[serde(default)]
     pub at: Option<String>,
+    /// Without `response_to`: the window opens at the harness's answer to the request taken as
+    /// this name (or at that request, unanswered) instead of at the start of the step, so
+    /// requests that arrived since then and no step took count too ("nothing since the
+    /// Bootstrap-Request" without counting what came before it).
+    #[serde(default)]
+    pub since: Option<String>,
     /// Only requests that break one of the case's `each_request` rules count (they fail the
     /// case as they arrive): a window in which the DUT may send whatever the rules allow.
     #[serde(default)]

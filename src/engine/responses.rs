@@ -227,11 +227,21 @@ impl Engine {
             for inc in self.incoming.iter().filter(|x| x.frame > after).filter(counts) {
                 violations.push((inc.frame, inc.msg.to_string()));
             }
-            if e.pending {
+            // `since: NAME`: earlier requests count from the answer to the request taken as
+            // NAME on; `pending`: all earlier requests no step took.
+            let since = match e.since.as_deref() {
+                Some(name) => match self.taken.get(name) {
+                    Some(&t) => Some(self.incoming[t].answered.unwrap_or(self.incoming[t].frame)),
+                    None => return Progress::Error(format!("`since: {name}` names no request an earlier step took")),
+                },
+                None => None,
+            };
+            if e.pending || since.is_some() {
+                let from = since.unwrap_or(0);
                 for inc in self
                     .incoming
                     .iter()
-                    .filter(|x| x.frame <= after && !x.consumed)
+                    .filter(|x| x.frame > from && x.frame <= after && !x.consumed)
                     .filter(counts)
                 {
                     violations.push((inc.frame, format!("{} (arrived earlier, not taken)", inc.msg)));

@@ -559,3 +559,25 @@ fn after_is_judged_on_arrival_order() {
     let ok = e.outcome().expect("finished").clone();
     assert_eq!(ok.judgement, Judgement::Pass, "{ok:?}");
 }
+
+#[test]
+fn expect_none_since_counts_from_the_named_answer_on() {
+    let steps = r#"
+  - expect: { as: first, method: POST, path: /bs, within: startup }
+  - respond: { to: first, code: "2.04" }
+  - expect_none: { name: nothing since the answer, since: first, request: true, within: 500ms }
+"#;
+    // A Register that came before the Bootstrap-Request is not counted...
+    let mut e = Engine::new(client_case("REG-X", steps), setup(), Duration::ZERO);
+    feed(&mut e, ms(100), register(0x100));
+    feed(&mut e, ms(110), bootstrap_request(0x101));
+    e.handle_timeout(ms(700));
+    let before = e.outcome().expect("finished").clone();
+    assert_eq!(before.judgement, Judgement::Pass, "{before:?}");
+    // ...one after the answer is.
+    let mut e = Engine::new(client_case("REG-X", steps), setup(), Duration::ZERO);
+    feed(&mut e, ms(110), bootstrap_request(0x101));
+    feed(&mut e, ms(200), register(0x100));
+    let after = e.outcome().expect("finished").clone();
+    assert_eq!(after.judgement, Judgement::Fail, "{after:?}");
+}
