@@ -258,8 +258,9 @@ pub fn load_profile(file: &Path) -> Result<Profile, LoadError> {
             file: file.to_path_buf(),
             line,
             column,
+            // The field is shown once, before the message.
+            message: m.strip_prefix(&format!("{field}: ")).unwrap_or(&m).to_string(),
             field,
-            message: m,
         }
     })?;
     Ok(p)

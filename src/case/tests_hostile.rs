@@ -146,25 +146,27 @@ fn a_bad_within_points_at_its_value() {
     assert_eq!((e.line, e.column), (10, 37), "{e}");
 }
 
+/// The error loading a profile written as `text`.
+fn profile_error(text: &str) -> super::LoadError {
+    let dir = tempfile::tempdir().unwrap();
+    load_profile(&write(dir.path(), "p.yaml", text)).unwrap_err()
+}
+
 #[test]
 fn profile_errors_point_at_the_offending_value() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        dir.path(),
-        "p.yaml",
-        "name: x\nrole: client\nattach:\n  server_bind: 10.0.0.1:5683\n",
-    );
-    let e = load_profile(&p).unwrap_err();
-    assert_eq!(
-        (e.line, e.column, e.field.as_str()),
-        (4, 16, "attach.server_bind"),
-        "{e}"
-    );
-    let p = write(
-        dir.path(),
-        "q.yaml",
-        "name: x\nrole: client\nlaunch: {command: [a]}\ncontent_formats:\n  - tlv\n  - morse\n",
-    );
-    let e = load_profile(&p).unwrap_err();
+    let e = profile_error("name: x\nrole: client\nattach:\n  server_bind: 10.0.0.1:5683\n");
+    let at = (e.line, e.column, e.field.as_str());
+    assert_eq!(at, (4, 16, "attach.server_bind"), "{e}");
+    let e = profile_error("name: x\nrole: client\nlaunch: {command: [a]}\ncontent_formats:\n  - tlv\n  - morse\n");
     assert_eq!((e.line, e.column), (6, 5), "{e}");
+}
+
+#[test]
+fn check_rejects_a_trigger_url_off_loopback_at_the_url() {
+    let e = profile_error(
+        "name: x\nrole: server\nlaunch: {command: [a]}\ntriggers:\n  read: { stdin: \"read\" }\n  write:\n    http: { url: \"http://10.1.2.3:8080/w\" }\n",
+    );
+    let at = (e.line, e.column, e.field.as_str());
+    assert_eq!(at, (7, 19, "triggers.write.http.url"), "{e}");
+    assert!(e.message.contains("not on a loopback host"), "{e}");
 }
