@@ -44,6 +44,17 @@ fn header(path: &Path, e: &Explained) -> String {
     )
 }
 
+/// A capture that stops early is said so in plain words, right under its header: what follows
+/// (the transcript, the findings) covers only the frames before the damage.
+fn damage(e: &Explained) -> Option<String> {
+    e.capture.stopped.as_ref().map(|why| {
+        format!(
+            "!! damaged capture: reading stopped {why}; only the {} frames before it are shown and judged",
+            e.capture.frames.len()
+        )
+    })
+}
+
 /// Writes lines to stdout; false once stdout is gone (`explain x.pcap | head`), which is no error.
 fn print(lines: &[String]) -> bool {
     use std::io::Write;
@@ -58,6 +69,11 @@ pub fn explain(a: ExplainArgs) -> ExitCode {
             Ok(c) => {
                 let e = c.explain();
                 let mut lines = vec![header(path, &e)];
+                if let Some(d) = damage(&e) {
+                    eprintln!("{}: {d}", path.display());
+                    lines.push(d);
+                    code = ExitCode::from(2);
+                }
                 lines.extend(e.transcript());
                 if !print(&lines) {
                     break;
@@ -80,15 +96,19 @@ pub fn findings(e: &Explained) -> Vec<Finding> {
     })
 }
 
-/// The analysis of one capture file as report lines, and whether it gates.
-pub fn analyze_file(
-    path: &Path,
-    catalogue: &Catalogue,
-    strict: bool,
-    transcript: bool,
-) -> Result<(Vec<String>, bool), String> {
+/// One file's analysis: its report lines (or one JSON line), whether it gates, and whether the
+/// capture stopped early (then the findings cover only what could be read).
+pub struct Analysis {
+    pub lines: Vec<String>,
+    pub gating: bool,
+    pub damaged: bool,
+}
+
+/// The analysis of one capture file as report lines.
+pub fn analyze_file(path: &Path, catalogue: &Catalogue, strict: bool, transcript: bool) -> Result<Analysis, String> {
     let e = Capture::read(path)?.explain();
     let mut lines = vec![header(path, &e)];
+    lines.extend(damage(&e));
     if transcript {
         lines.extend(e.transcript());
         lines.push(String::new());
@@ -97,8 +117,11 @@ pub fn analyze_file(
     }
     let f = findings(&e);
     lines.extend(report::render(&f, catalogue, strict));
-    let gating = f.iter().any(|f| report::gates(f, catalogue, strict));
-    Ok((lines, gating))
+    Ok(Analysis {
+        lines,
+        gating: f.iter().any(|f| report::gates(f, catalogue, strict)),
+        damaged: e.capture.stopped.is_some(),
+    })
 }
 
 /// One file's findings, machine-readable, with each requirement's level and whether it gates.
@@ -106,6 +129,8 @@ pub fn analyze_file(
 struct JsonReport<'a> {
     file: String,
     frames: usize,
+    /// Why reading stopped before the end of the file (null when it was read whole).
+    stopped: Option<&'a str>,
     findings: Vec<JsonFinding<'a>>,
 }
 
@@ -117,13 +142,14 @@ struct JsonFinding<'a> {
     gating: bool,
 }
 
-/// The analysis of one capture file as JSON, and whether it gates.
-pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Result<(String, bool), String> {
+/// The analysis of one capture file as one JSON line.
+pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Result<Analysis, String> {
     let e = Capture::read(path)?.explain();
     let f = findings(&e);
     let json = JsonReport {
         file: path.display().to_string(),
         frames: e.capture.frames.len(),
+        stopped: e.capture.stopped.as_deref(),
         findings: f
             .iter()
             .map(|finding| JsonFinding {
@@ -135,7 +161,11 @@ pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Re
     };
     let gating = json.findings.iter().any(|f| f.gating);
     let text = serde_json::to_string(&json).map_err(|e| format!("cannot render JSON: {e}"))?;
-    Ok((text, gating))
+    Ok(Analysis {
+        lines: vec![text],
+        gating,
+        damaged: json.stopped.is_some(),
+    })
 }
 
 pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
@@ -150,14 +180,19 @@ pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
     let (mut gating, mut unreadable) = (false, false);
     for path in &a.files {
         let analysis = if a.json {
-            analyze_file_json(path, &catalogue, a.strict).map(|(text, gates)| (vec![text], gates))
+            analyze_file_json(path, &catalogue, a.strict)
         } else {
             analyze_file(path, &catalogue, a.strict, a.transcript)
         };
         match analysis {
-            Ok((lines, gates)) => {
-                gating |= gates;
-                if !print(&lines) {
+            Ok(an) => {
+                gating |= an.gating;
+                // Not all of it could be read: the verdict cannot be trusted to be complete.
+                if an.damaged {
+                    eprintln!("{}: the capture stops early; exit status 2", path.display());
+                    unreadable = true;
+                }
+                if !print(&an.lines) {
                     break;
                 }
             }
@@ -191,7 +226,9 @@ mod tests {
 
     /// The report with the file's location cut to its name.
     fn report(path: &Path) -> (String, bool) {
-        let (lines, gating) = analyze_file(path, &catalogue(), false, true).expect("reads");
+        let an = analyze_file(path, &catalogue(), false, true).expect("reads");
+        assert!(!an.damaged, "{}", path.display());
+        let (lines, gating) = (an.lines, an.gating);
         let dir = format!(
             "{}/",
             path.parent().map(|p| p.display().to_string()).unwrap_or_default()
@@ -247,10 +284,10 @@ mod tests {
     #[test]
     fn json_findings_carry_level_and_gating() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capture/testdata");
-        let (text, gating) =
-            super::analyze_file_json(&data.join("lwm2m-node-lib-sll2.pcap"), &catalogue(), false).expect("reads");
-        assert!(gating);
-        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let an = super::analyze_file_json(&data.join("lwm2m-node-lib-sll2.pcap"), &catalogue(), false).expect("reads");
+        assert!(an.gating);
+        let v: serde_json::Value = serde_json::from_str(&an.lines[0]).expect("JSON");
+        assert_eq!(v["stopped"], serde_json::Value::Null);
         let failed: Vec<&serde_json::Value> = v["findings"]
             .as_array()
             .expect("findings")
@@ -262,5 +299,39 @@ mod tests {
         assert_eq!(failed[0]["level"], "must");
         assert_eq!(failed[0]["gating"], true);
         assert_eq!(failed[0]["frames"], serde_json::json!([4, 5]));
+    }
+
+    /// A copy of a capture cut inside its last frame: the frames before the cut are judged, the
+    /// damage is said in text and JSON, and `analyze` exits 2.
+    #[test]
+    fn a_capture_that_stops_early_is_reported_and_exits_2() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capture/testdata");
+        let whole = std::fs::read(data.join("lwm2m-node-lib-sll2.pcap")).expect("reads");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cut = dir.path().join("cut.pcap");
+        std::fs::write(&cut, &whole[..whole.len() - 10]).expect("writes");
+        let an = analyze_file(&cut, &catalogue(), false, false).expect("reads");
+        assert!(an.damaged);
+        assert!(
+            an.lines[1].starts_with("!! damaged capture: reading stopped after frame "),
+            "{:?}",
+            an.lines
+        );
+        let an = super::analyze_file_json(&cut, &catalogue(), false).expect("reads");
+        let v: serde_json::Value = serde_json::from_str(&an.lines[0]).expect("JSON");
+        assert!(
+            v["stopped"].as_str().is_some_and(|s| s.starts_with("after frame")),
+            "{v}"
+        );
+        for json in [false, true] {
+            let code = super::run_analyze(super::AnalyzeArgs {
+                files: vec![cut.clone()],
+                strict: false,
+                testcases: None,
+                transcript: false,
+                json,
+            });
+            assert_eq!(format!("{code:?}"), format!("{:?}", std::process::ExitCode::from(2)));
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::catalogue::Catalogue;
+use super::limits;
 use super::model::{Case, Operation, Step};
 use super::profile::Profile;
 
@@ -52,6 +53,7 @@ pub fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Loa
             None => full,
         };
         let (field, message) = split_field(&without_pos);
+        let (line, column, field) = to_value(text, (line, column), field, &message);
         LoadError {
             file: file.to_path_buf(),
             line,
@@ -60,6 +62,58 @@ pub fn parse_yaml<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Loa
             message,
         }
     })
+}
+
+/// serde_yaml places an error raised by a value's own check (a bad `within: soon`) at the start
+/// of the mapping holding it, with that mapping as the field. When the message quotes the value,
+/// find it written as a value inside that mapping and point there, naming its key.
+fn to_value(text: &str, (line, column): (usize, usize), field: String, message: &str) -> (usize, usize, String) {
+    let unchanged = (line, column, field.clone());
+    let Some(quoted) = message.split('`').nth(1).filter(|q| !q.is_empty()) else {
+        return unchanged;
+    };
+    let Some(start) = line_offset(text, line)
+        .map(|l| l + column.saturating_sub(1))
+        .filter(|&o| o <= text.len())
+    else {
+        return unchanged;
+    };
+    // The mapping ends at the first later line indented less than it starts.
+    let end = text[start..]
+        .match_indices('\n')
+        .map(|(i, _)| start + i + 1)
+        .find(|&l| {
+            let rest = &text[l..];
+            let indent = rest.len() - rest.trim_start_matches(' ').len();
+            !rest[indent..].starts_with(['\n', '#']) && indent < column.saturating_sub(1)
+        })
+        .unwrap_or(text.len());
+    let Some((at, key)) = text[start..end].match_indices(quoted).find_map(|(i, _)| {
+        let before = text[..start + i].trim_end_matches(['"', '\'']).trim_end_matches(' ');
+        let key_end = before.strip_suffix(':')?;
+        let key_start = key_end
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |k| k + 1);
+        let at = start + i;
+        let at = if text[..at].ends_with(['"', '\'']) { at - 1 } else { at };
+        Some((at, &key_end[key_start..]))
+    }) else {
+        return unchanged;
+    };
+    let (line, column) = offset_position(text, at);
+    let field = match field.as_str() {
+        "" => key.to_string(),
+        f if f.ends_with(key) => field,
+        f => format!("{f}.{key}"),
+    };
+    (line, column, field)
+}
+
+fn line_offset(text: &str, line: usize) -> Option<usize> {
+    if line <= 1 {
+        return Some(0);
+    }
+    text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)
 }
 
 fn split_field(s: &str) -> (String, String) {
@@ -74,14 +128,20 @@ fn split_field(s: &str) -> (String, String) {
     (String::new(), s.to_string())
 }
 
+/// The file's text, refused before parsing when it passes a limit (size, nesting depth).
 fn read(file: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(file).map_err(|e| LoadError {
+    let refusal = |(line, column, message): limits::Refusal| LoadError {
         file: file.to_path_buf(),
-        line: 1,
-        column: 1,
+        line,
+        column,
         field: String::new(),
-        message: format!("cannot read: {e}"),
-    })
+        message,
+    };
+    let text = limits::read_bounded(file).map_err(refusal)?;
+    match limits::too_deep(&text) {
+        Some(r) => Err(refusal(r)),
+        None => Ok(text),
+    }
 }
 
 /// Position of the first occurrence of `needle` at or after the line holding `after` (for checks made
@@ -96,6 +156,73 @@ fn locate(text: &str, needle: &str, after: Option<&str>) -> (usize, usize) {
             (line, column)
         }
         None => (1, 1),
+    }
+}
+
+/// Where the value of a dotted field (`attach.server_bind`, `id`) is written: each key is looked
+/// for after the previous one, as a whole key (`id:` does not match `ep_id:`); the position is the
+/// value's when it is on the key's line, else the key's. Indexes (`steps[2]`) are skipped.
+pub fn locate_field(text: &str, dotted: &str) -> Option<(usize, usize)> {
+    field_offset(text, dotted).map(|i| offset_position(text, i))
+}
+
+fn field_offset(text: &str, dotted: &str) -> Option<usize> {
+    let mut from = 0;
+    let mut at = None;
+    for key in dotted.split('.').map(|k| k.split('[').next().unwrap_or(k)) {
+        let needle = format!("{key}:");
+        let found = text[from..].match_indices(&needle).map(|(i, _)| from + i).find(|&i| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + needle.len()..].chars().next();
+            before.is_none_or(|c| " \t\n{,-".contains(c)) && after.is_none_or(|c| c == ' ' || c == '\n')
+        })?;
+        from = found + needle.len();
+        let rest = &text[from..];
+        let value = rest.len() - rest.trim_start_matches(' ').len();
+        at = Some(match rest[value..].chars().next() {
+            Some('\n' | '#') | None => found,
+            _ => from + value,
+        });
+    }
+    at
+}
+
+/// Where a check made after parsing points: the value of `field` (its first word, for messages
+/// such as `launch and attach: ...`), or the value quoted in the message (`x`) when it is written
+/// in that field's value (before the next top-level key).
+fn locate_problem(text: &str, field: &str, message: &str) -> (usize, usize) {
+    let key = field.split(' ').next().unwrap_or("");
+    let Some(at) = field_offset(text, key) else {
+        return (1, 1);
+    };
+    let quoted = message.split('`').nth(1).filter(|q| !q.is_empty());
+    let value = &text[at..];
+    let value = (1..value.len())
+        .find(|&i| value.as_bytes()[i - 1] == b'\n' && !b" #\n".contains(&value.as_bytes()[i]))
+        .map_or(value, |end| &value[..end]);
+    let at = quoted.and_then(|q| value.find(q)).map_or(at, |i| at + i);
+    offset_position(text, at)
+}
+
+fn offset_position(text: &str, at: usize) -> (usize, usize) {
+    let line = text[..at].matches('\n').count() + 1;
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    (line, text[start..at].chars().count() + 1)
+}
+
+/// Two case files with one `id` would write over each other's pcap and result file; each is
+/// refused, naming the other.
+pub fn duplicate_id(file: &Path, id: &str, other: &Path) -> LoadError {
+    let (line, column) = read(file).ok().and_then(|t| locate_field(&t, "id")).unwrap_or((1, 1));
+    LoadError {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field: "id".into(),
+        message: format!(
+            "case ID `{id}` is also the ID of {}; an ID names the case's evidence, so it must be unique",
+            other.display()
+        ),
     }
 }
 
@@ -126,13 +253,14 @@ pub fn load_profile(file: &Path) -> Result<Profile, LoadError> {
     let p: Profile = parse_yaml(file, &text)?;
     p.validate().map_err(|m| {
         let field = m.split(':').next().unwrap_or("").to_string();
-        let (line, column) = locate(&text, &field, None);
+        let (line, column) = locate_problem(&text, &field, &m);
         LoadError {
             file: file.to_path_buf(),
             line,
             column,
+            // The field is shown once, before the message.
+            message: m.strip_prefix(&format!("{field}: ")).unwrap_or(&m).to_string(),
             field,
-            message: m,
         }
     })?;
     Ok(p)
@@ -141,6 +269,20 @@ pub fn load_profile(file: &Path) -> Result<Profile, LoadError> {
 pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> {
     let text = read(file)?;
     let case: Case = parse_yaml(file, &text)?;
+    if case.steps.len() > limits::MAX_STEPS {
+        let (line, column) = limits::step_position(&text, limits::MAX_STEPS);
+        return Err(LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field: format!("steps[{}]", limits::MAX_STEPS),
+            message: format!(
+                "{} steps; a case may have at most {}",
+                case.steps.len(),
+                limits::MAX_STEPS
+            ),
+        });
+    }
     check_case(&case).map_err(|(field, needle, message)| {
         let (line, column) = locate(&text, &needle, None);
         LoadError {
@@ -348,23 +490,8 @@ fn check_case(case: &Case) -> Result<(), CaseProblem> {
     Ok(())
 }
 
-/// Every `*.yaml` under `dir` except the catalogue, sorted so trial order is stable.
+/// Every `*.yaml` under `dir` except the catalogue, sorted so trial order is stable; paths the
+/// walk refuses (symlink loops, limits) are left out; [`super::walk::walk`] reports them.
 pub fn case_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "yaml")
-                && p.file_name().is_some_and(|n| n != "requirements.yaml")
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    super::walk::walk(dir).files
 }

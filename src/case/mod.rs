@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod duration;
+pub mod limits;
 pub mod load;
 pub mod matcher;
 pub mod model;
@@ -11,6 +12,7 @@ pub mod reference_profiles;
 pub mod schema;
 pub mod template;
 pub mod version;
+pub mod walk;
 pub mod windows;
 
 pub use catalogue::{Catalogue, Requirement};
@@ -22,3 +24,5 @@ pub use version::LwM2mVersion;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;

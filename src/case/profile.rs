@@ -280,6 +280,15 @@ impl Profile {
         if let Some(a) = &self.attach {
             self.validate_attach(a)?;
         }
+        for (op, t) in &self.triggers {
+            if let Some(why) = t
+                .http
+                .as_ref()
+                .and_then(|h| crate::transport::http::not_loopback(&h.url))
+            {
+                return Err(format!("triggers.{op}.http.url: {why}"));
+            }
+        }
         for f in &self.content_formats {
             if crate::lwm2m::ContentFormat::from_name(f).is_none() {
                 return Err(format!("content_formats: unknown format `{f}`"));

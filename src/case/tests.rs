@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::load::{load_case, load_catalogue, load_profile};
 
-const CATALOGUE: &str = "requirements:
+pub(super) const CATALOGUE: &str = "requirements:
   - id: REG-X
     keyword: MUST
     level: must
@@ -16,7 +16,7 @@ const CATALOGUE: &str = "requirements:
     testable: true
 ";
 
-const GOOD: &str = "id: good
+pub(super) const GOOD: &str = "id: good
 title: t
 dut: client
 requirements: [REG-X]
@@ -29,14 +29,14 @@ steps:
       code: \"2.01\"
 ";
 
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+pub(super) fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, text).unwrap();
     p
 }
 
-fn setup() -> (tempfile::TempDir, super::Catalogue) {
+pub(super) fn setup() -> (tempfile::TempDir, super::Catalogue) {
     let dir = tempfile::tempdir().unwrap();
     let cat = load_catalogue(&write(dir.path(), "requirements.yaml", CATALOGUE)).unwrap();
     (dir, cat)

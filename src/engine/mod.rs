@@ -72,6 +72,12 @@ pub enum Event {
     DutLaunchFailed {
         error: String,
     },
+    /// A trigger could not be delivered (unreachable URL, a redirect, a shell command that could
+    /// not run or failed): the harness's or the profile's fault, never the DUT's.
+    TriggerFailed {
+        operation: String,
+        error: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,8 +89,12 @@ pub enum Action {
     },
     StopDut,
     RestartDut,
-    /// Make a server DUT perform an operation (rendered from the profile's trigger).
-    Trigger(TriggerAction),
+    /// Make a server DUT perform an operation (rendered from the profile's trigger named
+    /// `operation`).
+    Trigger {
+        operation: String,
+        action: TriggerAction,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -284,6 +294,15 @@ impl Engine {
                 self.finish(Outcome {
                     judgement: Judgement::Error,
                     message: format!("cannot start the DUT: {error}"),
+                    failure: None,
+                });
+            }
+            Event::TriggerFailed { operation, error } => {
+                self.transcript
+                    .note(now, format!("trigger {operation} not delivered: {error}"));
+                self.finish(Outcome {
+                    judgement: Judgement::Error,
+                    message: format!("trigger `{operation}` could not be delivered: {error}"),
                     failure: None,
                 });
             }

@@ -219,7 +219,10 @@ impl Engine {
             Ok(action) => {
                 self.transcript
                     .note(now, format!("trigger {} {}: {action:?}", t.operation, t.path));
-                self.actions.push_back(Action::Trigger(action));
+                self.actions.push_back(Action::Trigger {
+                    operation: t.operation.clone(),
+                    action,
+                });
                 Progress::Done
             }
             Err(e) => Progress::Error(e),

@@ -8,7 +8,7 @@ pub mod summary;
 
 use std::path::{Path, PathBuf};
 
-use crate::case::load::{case_files, load_case, load_catalogue, load_profile};
+use crate::case::load::{load_case, load_catalogue, load_profile};
 use crate::case::{Case, Catalogue, LoadError, Profile, Role};
 use crate::evidence::{CaseResult, Level, Verdict};
 pub use outcome::to_result;
@@ -75,32 +75,56 @@ pub fn default_root() -> PathBuf {
 
 pub fn load(root: &Path) -> Result<Suite, LoadError> {
     let catalogue = load_catalogue(&root.join("requirements.yaml"))?;
+    let walk = crate::case::walk::walk(root);
     // Cases live in testcases/<role>/<interface>/; files at the top (the catalogue) are not cases.
-    let entries = case_files(root)
-        .into_iter()
-        .filter(|f| f.parent() != Some(root))
-        .map(|file| {
-            let rel = file.strip_prefix(root).unwrap_or(&file).with_extension("");
-            let parts: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            let trial_name = parts.join("::");
-            let classname = parts[..parts.len().saturating_sub(1)].join(".");
-            let case = load_case(&file, &catalogue);
-            Entry {
-                file,
-                trial_name,
-                classname,
-                case,
-            }
-        })
+    let loaded = walk.files.into_iter().filter(|f| f.parent() != Some(root)).map(|file| {
+        let case = load_case(&file, &catalogue);
+        (file, case)
+    });
+    // A refused path (a symlink loop, a limit) is one error trial, like a file that fails to load.
+    let refused = walk.refused.into_iter().map(|e| (e.file.clone(), Err(e)));
+    let mut entries: Vec<Entry> = loaded
+        .chain(refused)
+        .map(|(file, case)| entry(root, file, case))
         .collect();
+    entries.sort_by(|a, b| a.file.cmp(&b.file));
+    refuse_duplicate_ids(&mut entries);
     Ok(Suite {
         root: root.to_path_buf(),
         catalogue,
         entries,
     })
+}
+
+fn entry(root: &Path, file: PathBuf, case: Result<Case, LoadError>) -> Entry {
+    let rel = file.strip_prefix(root).unwrap_or(&file).with_extension("");
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Entry {
+        trial_name: parts.join("::"),
+        classname: parts[..parts.len().saturating_sub(1)].join("."),
+        file,
+        case,
+    }
+}
+
+/// Cases sharing an `id` would overwrite each other's evidence: every one of them becomes an error
+/// naming another file with that ID.
+fn refuse_duplicate_ids(entries: &mut [Entry]) {
+    let mut by_id: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (i, e) in entries.iter().enumerate() {
+        if let Ok(c) = &e.case {
+            by_id.entry(c.id.clone()).or_default().push(i);
+        }
+    }
+    for (id, at) in by_id.into_iter().filter(|(_, at)| at.len() > 1) {
+        for (n, &i) in at.iter().enumerate() {
+            let other = entries[at[if n == 0 { 1 } else { 0 }]].file.clone();
+            entries[i].case = Err(crate::case::load::duplicate_id(&entries[i].file, &id, &other));
+        }
+    }
 }
 
 /// The profile named by `--dut` or `$LWM2M_DUT`, else the built-in reference client.

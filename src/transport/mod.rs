@@ -5,5 +5,6 @@ pub mod dut;
 pub mod http;
 pub mod ready;
 pub mod trial;
+mod trigger;
 
 pub use trial::{TrialOutput, TrialPaths, run_trial};

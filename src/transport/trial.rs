@@ -14,7 +14,7 @@ use super::bind::{COAP_PORT, bind_client, bind_server, candidates, fnv1a};
 use super::dut::{self, Dut};
 use crate::case::model::Start;
 use crate::case::{Case, Profile, Role, Vars};
-use crate::engine::{Action, Engine, Event, Outcome, TrialSetup, TriggerAction};
+use crate::engine::{Action, Engine, Event, Outcome, TrialSetup};
 use crate::evidence::PcapWriter;
 use crate::lwm2m::ContentFormat;
 
@@ -241,6 +241,8 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     };
     let mut stop_deadline: Option<Instant> = None;
     let mut restart_pending = false;
+    // Triggers run in the background; one that cannot be delivered reports back here.
+    let (trigger_failed, mut trigger_failures) = tokio::sync::mpsc::unbounded_channel();
 
     loop {
         while let Some(action) = engine.poll_action() {
@@ -249,8 +251,10 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
                     let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
                     endpoints.send(from, to, &bytes).await;
                 }
-                Action::Trigger(t) => {
-                    run_trigger(t, &mut dut, &paths.profile_dir, profile.timing.response_timeout).await
+                Action::Trigger { operation, action } => {
+                    let bound = profile.timing.response_timeout;
+                    let failed = trigger_failed.clone();
+                    super::trigger::run(operation, action, &mut dut, &paths.profile_dir, bound, failed).await
                 }
                 Action::StopDut | Action::RestartDut => {
                     restart_pending = action == Action::RestartDut;
@@ -273,6 +277,9 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             Some((from, to, bytes)) = endpoints.rx.recv() => {
                 let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
                 engine.handle(start.elapsed(), Event::Datagram { from, to, bytes });
+            }
+            Some((operation, error)) = trigger_failures.recv() => {
+                engine.handle(start.elapsed(), Event::TriggerFailed { operation, error });
             }
             status = wait_dut(&mut dut) => {
                 dut = None;
@@ -312,55 +319,6 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         server: Some(server_side),
         started_at,
         duration: start.elapsed(),
-    }
-}
-
-/// Make a server DUT act. A stdin line is written at once; a shell command or an HTTP request runs
-/// in the background, bounded by the response timeout, so the trial keeps receiving meanwhile.
-async fn run_trigger(t: TriggerAction, dut: &mut Option<Dut>, dir: &Path, bound: Duration) {
-    match t {
-        TriggerAction::Stdin(line) => {
-            if let Some(d) = dut.as_mut()
-                && let Err(e) = d.write_line(&line).await
-            {
-                tracing::warn!("cannot write a trigger to the DUT's stdin: {e}");
-            }
-        }
-        TriggerAction::Shell(cmd) => {
-            let mut c = tokio::process::Command::new("sh");
-            c.arg("-c")
-                .arg(cmd)
-                .current_dir(dir)
-                .stdin(std::process::Stdio::null())
-                .kill_on_drop(true);
-            tokio::spawn(async move {
-                match c.spawn() {
-                    Ok(mut child) => {
-                        if tokio::time::timeout(bound, child.wait()).await.is_err() {
-                            let _ = child.kill().await;
-                        }
-                    }
-                    Err(e) => tracing::warn!("cannot run a shell trigger: {e}"),
-                }
-            });
-        }
-        TriggerAction::Http {
-            method,
-            url,
-            body,
-            content_type,
-        } => {
-            tokio::spawn(async move {
-                if let Err(e) = tokio::time::timeout(
-                    bound,
-                    super::http::request(&method, &url, body.as_deref(), content_type.as_deref()),
-                )
-                .await
-                {
-                    tracing::warn!("HTTP trigger {method} {url} timed out: {e}");
-                }
-            });
-        }
     }
 }
 

@@ -150,3 +150,39 @@ fn created(reg: &Message, location: &str) -> Message {
     m.set_location_path(location);
     m
 }
+
+#[test]
+fn an_undelivered_trigger_is_a_harness_error_naming_it_not_a_dut_verdict() {
+    let yaml = "id: t\ntitle: t\ndut: server\nrequirements: [REG-X]\ncatches: f\nsteps:
+  - trigger: { operation: read, path: /3/0/0 }
+  - expect: { method: GET, path: /3/0/0 }
+";
+    let spec = parse_yaml(FsPath::new("p.yaml"), "http: { url: \"http://127.0.0.1:9/x\" }").expect("trigger parses");
+    let setup = TrialSetup {
+        dut_address: Some(addr(DUT)),
+        triggers: [("read".to_string(), spec)].into(),
+        ..setup()
+    };
+    let mut e = Engine::new(case(yaml), setup, Duration::ZERO);
+    let mut triggered = Vec::new();
+    while let Some(a) = e.poll_action() {
+        if let Action::Trigger { operation, .. } = a {
+            triggered.push(operation);
+        }
+    }
+    assert_eq!(triggered, ["read"]);
+    e.handle(
+        ms(10),
+        Event::TriggerFailed {
+            operation: "read".into(),
+            error: "POST http://127.0.0.1:9/x: connection refused".into(),
+        },
+    );
+    let o = e.outcome().expect("decided");
+    assert_eq!(o.judgement, Judgement::Error, "{o:?}");
+    assert!(
+        o.message.starts_with("trigger `read` could not be delivered: POST"),
+        "{}",
+        o.message
+    );
+}
