@@ -293,16 +293,24 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
             message,
         }
     })?;
+    // An error at the `i`th requirement ID of the case.
+    let at_requirement = |i: usize, id: &str, message: String| {
+        let (line, column) = locate(&text, id, Some("requirements:"));
+        LoadError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            field: format!("requirements[{i}]"),
+            message,
+        }
+    };
     for (i, id) in case.requirements.iter().enumerate() {
         if catalogue.get(id).is_none() {
-            let (line, column) = locate(&text, id, Some("requirements:"));
-            return Err(LoadError {
-                file: file.to_path_buf(),
-                line,
-                column,
-                field: format!("requirements[{i}]"),
-                message: format!("unknown requirement ID `{id}` (not in testcases/requirements.yaml)"),
-            });
+            return Err(at_requirement(
+                i,
+                id,
+                format!("unknown requirement ID `{id}` (not in testcases/requirements.yaml)"),
+            ));
         }
         // A statement of some versions only is judged on DUTs of those versions: the case must
         // say so, so that a DUT of another version is skipped rather than judged by it.
@@ -313,19 +321,16 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
             .copied()
             .collect();
         if !beyond.is_empty() {
-            let (line, column) = locate(&text, id, Some("requirements:"));
-            return Err(LoadError {
-                file: file.to_path_buf(),
-                line,
-                column,
-                field: format!("requirements[{i}]"),
-                message: format!(
+            return Err(at_requirement(
+                i,
+                id,
+                format!(
                     "`{id}` states a rule of LwM2M {} only; the case applies to {} too (add `versions: [{}]`)",
                     crate::case::version::list(stated),
                     crate::case::version::list(&beyond),
                     crate::case::version::list(stated)
                 ),
-            });
+            ));
         }
     }
     for (i, step) in case.steps.iter().enumerate() {

@@ -27,7 +27,7 @@ use super::client_model::ClientModel;
 use crate::case::Role;
 use crate::case::model::Step;
 use crate::coap::message::option;
-use crate::coap::{Code, Message, MessageType};
+use crate::coap::{Code, Message};
 
 /// The client model of a trial: none when the harness plays a server (client DUTs).
 pub(super) fn model_for(role: Role, dut: Option<std::net::SocketAddr>) -> Option<ClientModel> {
@@ -87,14 +87,12 @@ impl Engine {
             if code == Code::DELETED {
                 self.registrations.retain(|l| *l != path);
             }
-            let req = &self.incoming[i].msg;
-            let (t, mid) = if req.mtype == MessageType::Confirmable {
-                (MessageType::Acknowledgement, req.mid)
-            } else {
-                self.next_mid = self.next_mid.wrapping_add(1);
-                (MessageType::NonConfirmable, self.next_mid)
+            let (mtype, rmid, token) = {
+                let req = &self.incoming[i].msg;
+                (req.mtype, req.mid, req.token.clone())
             };
-            let m = Message::new(t, code, mid, req.token.clone());
+            let (t, mid) = self.answer_header(mtype, rmid);
+            let m = Message::new(t, code, mid, token);
             self.incoming[i].background = true;
             if let Ok(bytes) = m.to_bytes() {
                 self.transcript.note(
@@ -132,13 +130,9 @@ impl Engine {
         };
         let req = &self.incoming[i].msg;
         let answer = model.answer(req);
-        let (t, mid) = if req.mtype == MessageType::Confirmable {
-            (MessageType::Acknowledgement, req.mid)
-        } else {
-            self.next_mid = self.next_mid.wrapping_add(1);
-            (MessageType::NonConfirmable, self.next_mid)
-        };
-        let mut m = Message::new(t, answer.code, mid, req.token.clone());
+        let (mtype, rmid, token) = (req.mtype, req.mid, req.token.clone());
+        let (t, mid) = self.answer_header(mtype, rmid);
+        let mut m = Message::new(t, answer.code, mid, token);
         if let Some(l) = &answer.location {
             m.set_location_path(l);
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::Engine;
 use super::steps::Progress;
 use crate::case::model::{AcrossRequests, ExpectRequest};
-use crate::coap::{Message, MessageType};
+use crate::coap::Message;
 
 impl Engine {
     pub(super) fn gather_request(&mut self, e: &ExpectRequest, across: &AcrossRequests, now: Duration) -> Progress {
@@ -48,12 +48,7 @@ impl Engine {
                 return self.take(e, i);
             }
             // Part of the set: answered now, so the DUT can go on to send the rest.
-            let msg = &self.incoming[i].msg;
-            let (t, mid) = if msg.mtype == MessageType::Confirmable {
-                (MessageType::Acknowledgement, msg.mid)
-            } else {
-                (MessageType::NonConfirmable, self.take_mid())
-            };
+            let (t, mid) = self.answer_header(self.incoming[i].msg.mtype, self.incoming[i].msg.mid);
             let answer = Message::new(t, across.answer, mid, self.incoming[i].msg.token.clone());
             match answer.to_bytes() {
                 Ok(bytes) => self.send_answer(now, i, bytes),

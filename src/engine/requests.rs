@@ -5,8 +5,8 @@ use std::time::Duration;
 use super::Engine;
 use super::steps::{Progress, decode, split_default};
 use crate::case::model::{ExpectRequest, Respond};
+use crate::coap::Message;
 use crate::coap::message::option;
-use crate::coap::{Message, MessageType};
 use crate::lwm2m::{ContentFormat, Path};
 
 impl Engine {
@@ -210,11 +210,7 @@ impl Engine {
             let inc = &self.incoming[i];
             (inc.msg.mtype, inc.msg.mid, inc.msg.token.clone())
         };
-        let (t, rmid) = if req_type == MessageType::Confirmable {
-            (MessageType::Acknowledgement, mid)
-        } else {
-            (MessageType::NonConfirmable, self.take_mid())
-        };
+        let (t, rmid) = self.answer_header(req_type, mid);
         let mut m = Message::new(t, r.code, rmid, token);
         if let Some(loc) = &r.location {
             let loc = match self.vars.render(loc) {

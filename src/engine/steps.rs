@@ -128,6 +128,17 @@ impl Engine {
         self.next_mid
     }
 
+    /// The type and Message ID of an answer to a request of type `mtype` and Message ID `mid`:
+    /// piggybacked in the ACK of a Confirmable one, a new Non-confirmable message otherwise
+    /// (RFC 7252 §5.2).
+    pub(super) fn answer_header(&mut self, mtype: MessageType, mid: u16) -> (MessageType, u16) {
+        if mtype == MessageType::Confirmable {
+            (MessageType::Acknowledgement, mid)
+        } else {
+            (MessageType::NonConfirmable, self.take_mid())
+        }
+    }
+
     pub(super) fn send(&mut self, s: &SendRequest, now: Duration) -> Progress {
         let Some(dut) = self.dut else {
             return Progress::Fail {
