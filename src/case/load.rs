@@ -159,6 +159,22 @@ fn locate(text: &str, needle: &str, after: Option<&str>) -> (usize, usize) {
     }
 }
 
+/// `needle` in the step a field such as `steps[3].send.via` names (the first step when the field
+/// names none).
+fn locate_in_step(text: &str, field: &str, needle: &str) -> (usize, usize) {
+    let index = field
+        .strip_prefix("steps[")
+        .and_then(|r| r.split(']').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let (line, _) = limits::step_position(text, index);
+    let from = line_offset(text, line).unwrap_or(0);
+    match text[from..].find(needle) {
+        Some(i) => offset_position(text, from + i),
+        None => locate(text, needle, Some("steps:")),
+    }
+}
+
 /// Where the value of a dotted field (`attach.server_bind`, `id`) is written: each key is looked
 /// for after the previous one, as a whole key (`id:` does not match `ep_id:`); the position is the
 /// value's when it is on the key's line, else the key's. Indexes (`steps[2]`) are skipped.
@@ -226,6 +242,25 @@ pub fn duplicate_id(file: &Path, id: &str, other: &Path) -> LoadError {
     }
 }
 
+/// A case whose `catches` names no fault of the reference DUT of its role.
+pub fn unknown_fault(file: &Path, catches: &str, role: super::Role, faults: &[&str]) -> LoadError {
+    let (line, column) = read(file)
+        .ok()
+        .and_then(|t| locate_field(&t, "catches"))
+        .unwrap_or((1, 1));
+    LoadError {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field: "catches".into(),
+        message: format!(
+            "`{catches}` is no fault of the reference {} DUT (known: {})",
+            role.as_str(),
+            faults.join(", ")
+        ),
+    }
+}
+
 pub fn load_catalogue(file: &Path) -> Result<Catalogue, LoadError> {
     let text = read(file)?;
     let cat: Catalogue = parse_yaml(file, &text)?;
@@ -283,16 +318,22 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
             ),
         });
     }
-    check_case(&case).map_err(|(field, needle, message)| {
-        let (line, column) = locate(&text, &needle, None);
-        LoadError {
-            file: file.to_path_buf(),
-            line,
-            column,
-            field,
-            message,
-        }
-    })?;
+    let error_at = |(line, column): (usize, usize), field: String, message: String| LoadError {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field,
+        message,
+    };
+    check_case(&case).map_err(|(field, needle, message)| error_at(locate(&text, &needle, None), field, message))?;
+    // Names the steps refer to (placeholders, capture sources, endpoints, triggers), shown at
+    // the value in the step that names it.
+    let steps_yaml = serde_yaml::from_str::<serde_yaml::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("steps").and_then(|s| s.as_sequence()).cloned())
+        .unwrap_or_default();
+    super::names::check(&case, &steps_yaml)
+        .map_err(|(field, needle, message)| error_at(locate_in_step(&text, &field, &needle), field, message))?;
     // An error at the `i`th requirement ID of the case.
     let at_requirement = |i: usize, id: &str, message: String| {
         let (line, column) = locate(&text, id, Some("requirements:"));
@@ -331,6 +372,12 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
                     crate::case::version::list(stated)
                 ),
             ));
+        }
+    }
+    for (i, need) in case.needs.iter().enumerate() {
+        if super::feature::get(need).is_none() {
+            let at = locate(&text, need, Some("needs:"));
+            return Err(error_at(at, format!("needs[{i}]"), super::feature::unknown(need)));
         }
     }
     for (i, step) in case.steps.iter().enumerate() {

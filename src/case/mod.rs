@@ -2,10 +2,12 @@
 
 pub mod catalogue;
 pub mod duration;
+pub mod feature;
 pub mod limits;
 pub mod load;
 pub mod matcher;
 pub mod model;
+pub mod names;
 pub mod path_matcher;
 pub mod profile;
 pub mod reference_profiles;
@@ -26,3 +28,5 @@ pub use version::LwM2mVersion;
 mod tests;
 #[cfg(test)]
 mod tests_hostile;
+#[cfg(test)]
+mod tests_names;

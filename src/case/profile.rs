@@ -46,7 +46,8 @@ pub struct Profile {
     pub features: Vec<String>,
     /// The LwM2M version the DUT implements in its role ("1.0" or "1.1"; default "1.0"). Rules
     /// that differ between versions judge it by its own: a case or an `each_request` rule with
-    /// `versions` not naming it is skipped. "1.1" also declares the feature `lwm2m-1.1`.
+    /// `versions` not naming it is skipped. The optional 1.1 mechanisms are features of their own
+    /// (`features`; `lwm2m-1.1` declares them all).
     #[serde(default)]
     pub lwm2m_version: super::version::LwM2mVersion,
     /// Content formats the DUT can produce, most preferred first (names as in testcases/README.md).
@@ -265,6 +266,66 @@ impl Profile {
         Ok(())
     }
 
+    /// Every `{placeholder}` of the profile's templates must be one the harness fills, and every
+    /// trigger must name an operation a case can trigger.
+    fn validate_templates(&self) -> Result<(), String> {
+        let role = self.role;
+        // `{server_uri}`, `{client_host}`, `{dut_port}`, ...: an endpoint of the trial.
+        let endpoint = |name: &str| {
+            name.rsplit_once('_').is_some_and(|(ep, part)| {
+                ["host", "port", "uri"].contains(&part)
+                    && (super::names::endpoint_allowed(role, ep) || ep == "dut" || ep == "client")
+            })
+        };
+        let check = |field: String, template: &str, extra: &[&str]| -> Result<(), String> {
+            for name in super::names::placeholders(template) {
+                if !(extra.contains(&name) || endpoint(name)) {
+                    return Err(format!(
+                        "{field}: unknown placeholder `{{{name}}}` (known: {}, and {{NAME_host}}, {{NAME_port}}, {{NAME_uri}} of the trial's endpoints)",
+                        extra.join(", ")
+                    ));
+                }
+            }
+            Ok(())
+        };
+        for name in super::names::placeholders(&self.endpoint) {
+            if !["case", "pid"].contains(&name) {
+                return Err(format!("endpoint: unknown placeholder `{{{name}}}` (known: case, pid)"));
+            }
+        }
+        const LAUNCH: &[&str] = &["exe", "endpoint", "case"];
+        let launches = [
+            ("launch", &self.launch),
+            ("bootstrap_launch", &self.bootstrap_launch),
+            ("server_initiated_launch", &self.server_initiated_launch),
+            ("server_and_bootstrap_launch", &self.server_and_bootstrap_launch),
+        ];
+        for (key, launch) in launches {
+            let Some(l) = launch else { continue };
+            for t in l.command.iter().chain(&l.shell) {
+                check(key.to_string(), t, LAUNCH)?;
+            }
+            for (var, t) in &l.env {
+                check(format!("{key}.env.{var}"), t, LAUNCH)?;
+            }
+        }
+        const TRIGGER: &[&str] = &["exe", "endpoint", "case", "path", "value", "attributes"];
+        for (op, t) in &self.triggers {
+            if !super::names::TRIGGER_OPERATIONS.iter().any(|o| o.name() == op) {
+                let known: Vec<&str> = super::names::TRIGGER_OPERATIONS.iter().map(|o| o.name()).collect();
+                return Err(format!(
+                    "triggers: unknown trigger `{op}` (known: {})",
+                    known.join(", ")
+                ));
+            }
+            let http = t.http.iter().flat_map(|h| std::iter::once(&h.url).chain(&h.body));
+            for template in t.stdin.iter().chain(&t.shell).chain(http) {
+                check(format!("triggers.{op}"), template, TRIGGER)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Check what serde cannot: exactly one of launch/attach, and a usable launch.
     pub fn validate(&self) -> Result<(), String> {
         match (&self.launch, &self.attach) {
@@ -287,6 +348,17 @@ impl Profile {
                 .and_then(|h| crate::transport::http::not_loopback(&h.url))
             {
                 return Err(format!("triggers.{op}.http.url: {why}"));
+            }
+        }
+        self.validate_templates()?;
+        for f in &self.features {
+            if super::feature::get(f).is_none() {
+                return Err(format!("features: {}", super::feature::unknown(f)));
+            }
+            if f == super::feature::LWM2M_1_1 && self.lwm2m_version < super::LwM2mVersion::V1_1 {
+                return Err(format!(
+                    "features: `{f}` declares the LwM2M 1.1 mechanisms; the profile must also say `lwm2m_version: \"1.1\"`"
+                ));
             }
         }
         for f in &self.content_formats {

@@ -150,8 +150,8 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
                 "client-initiated-bootstrap",
                 "server-initiated-bootstrap",
                 "lwm2m-1.1",
-                "bootstrap-request-trigger",
             ]);
+            p.lwm2m_version = super::LwM2mVersion::V1_1;
             "reference-client"
         }
         Role::Server => {

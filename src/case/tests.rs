@@ -251,6 +251,7 @@ fn a_case_citing_a_one_version_requirement_must_be_limited_to_that_version() {
     assert_eq!(case.versions, [LwM2mVersion::V1_0]);
     // A DUT of the other version skips it, with the reason.
     let mut profile = super::Profile::reference(super::Role::Client, &[]);
+    profile.lwm2m_version = LwM2mVersion::V1_0;
     assert_eq!(crate::suite::not_applicable(&case, &profile), None);
     profile.lwm2m_version = LwM2mVersion::V1_1;
     let why = crate::suite::not_applicable(&case, &profile).unwrap_or_default();

@@ -168,8 +168,8 @@ impl Engine {
                     Some(v) => v,
                     None => {
                         return Err(format!(
-                            "capture `{var}`: unknown source `{other}` (use query.NAME, path, token, source, \
-                             payload, instance./O, free_instance./O)"
+                            "capture `{var}`: unknown source `{other}` (use {})",
+                            crate::case::names::REQUEST_SOURCES
                         ));
                     }
                 },

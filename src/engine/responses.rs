@@ -190,8 +190,8 @@ impl Engine {
                     Some(v) => v,
                     None => {
                         return Err(format!(
-                            "capture `{var}`: unknown source `{other}` (use location, payload, resource.PATH, \
-                             instance./O, free_instance./O)"
+                            "capture `{var}`: unknown source `{other}` (use {})",
+                            crate::case::names::RESPONSE_SOURCES
                         ));
                     }
                 },

@@ -422,12 +422,7 @@ fn waits(step: &Step) -> Option<Wait> {
     }
 }
 
-pub(super) fn split_default(source: &str) -> (&str, Option<&str>) {
-    match source.split_once("??") {
-        Some((s, d)) => (s.trim(), Some(d.trim())),
-        None => (source.trim(), None),
-    }
-}
+pub(super) use crate::case::names::split_default;
 
 /// Decodes a payload; one without a Content-Format option is read as `fallback` when the exchange
 /// fixes the format (the Accept sent, or the one format the step expects).

@@ -42,3 +42,13 @@ pub fn variants() -> Vec<VariantInfo> {
         .chain(infos!(Role::BootstrapServer, bootstrap_server::Variant))
         .collect()
 }
+
+/// The `--fault` ids of the reference DUT of `role`: what a case of that role may name in
+/// `catches`.
+pub fn fault_ids(role: Role) -> Vec<&'static str> {
+    match role {
+        Role::Client => client::Fault::ALL.iter().map(|f| f.id()).collect(),
+        Role::Server => server::Fault::ALL.iter().map(|f| f.id()).collect(),
+        Role::BootstrapServer => bootstrap_server::Fault::ALL.iter().map(|f| f.id()).collect(),
+    }
+}

@@ -89,6 +89,7 @@ pub fn load(root: &Path) -> Result<Suite, LoadError> {
         .collect();
     entries.sort_by(|a, b| a.file.cmp(&b.file));
     refuse_duplicate_ids(&mut entries);
+    refuse_unknown_catches(&mut entries);
     Ok(Suite {
         root: root.to_path_buf(),
         catalogue,
@@ -123,6 +124,23 @@ fn refuse_duplicate_ids(entries: &mut [Entry]) {
         for (n, &i) in at.iter().enumerate() {
             let other = entries[at[if n == 0 { 1 } else { 0 }]].file.clone();
             entries[i].case = Err(crate::case::load::duplicate_id(&entries[i].file, &id, &other));
+        }
+    }
+}
+
+/// A case's `catches` names the reference DUT fault its fault self-test runs: a name that is no
+/// fault of the case's role would make that self-test fail for the wrong reason.
+fn refuse_unknown_catches(entries: &mut [Entry]) {
+    for e in entries.iter_mut() {
+        let Ok(case) = &e.case else { continue };
+        let faults = crate::reference::fault_ids(case.dut);
+        if !faults.contains(&case.catches.as_str()) {
+            e.case = Err(crate::case::load::unknown_fault(
+                &e.file,
+                &case.catches,
+                case.dut,
+                &faults,
+            ));
         }
     }
 }
@@ -191,12 +209,10 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
             profile.lwm2m_version
         ));
     }
-    // `lwm2m_version: "1.1"` declares the 1.1 mechanisms the `lwm2m-1.1` cases need.
-    let implied = (profile.lwm2m_version >= crate::case::LwM2mVersion::V1_1).then_some("lwm2m-1.1");
     let missing: Vec<&str> = case
         .needs
         .iter()
-        .filter(|n| !profile.features.contains(n) && implied != Some(n.as_str()))
+        .filter(|n| !crate::case::feature::declares(&profile.features, n))
         .map(String::as_str)
         .collect();
     if missing.is_empty() {

@@ -380,8 +380,24 @@ pub fn decode_as_hint(server: Option<SocketAddr>) -> Option<u16> {
 }
 
 pub fn profile_dir(profile_file: Option<&Path>) -> PathBuf {
+    // `--dut name.yaml` has the empty path as its parent: that is the working directory.
     profile_file
         .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_profile_named_without_a_folder_runs_in_the_working_directory() {
+        use std::path::{Path, PathBuf};
+        assert_eq!(super::profile_dir(Some(Path::new("dut.yaml"))), PathBuf::from("."));
+        assert_eq!(
+            super::profile_dir(Some(Path::new("duts/dut.yaml"))),
+            PathBuf::from("duts")
+        );
+        assert_eq!(super::profile_dir(None), PathBuf::from("."));
+    }
 }
