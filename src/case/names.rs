@@ -52,6 +52,12 @@ pub fn endpoint_allowed(role: Role, name: &str) -> bool {
     }
 }
 
+/// The Write-Attributes parameters a trigger template may use one by one (`{pmin}`, ...).
+pub const ATTRIBUTE_PLACEHOLDERS: &[&str] = &["pmin", "pmax", "gt", "lt", "st", "epmin", "epmax"];
+
+/// What a trigger template may use besides the trial's endpoints (`{dut_host}`, ...).
+pub const TRIGGER_PLACEHOLDERS: &[&str] = &["exe", "endpoint", "case", "path", "value", "senml", "attributes"];
+
 /// The operations a `trigger` step may ask a server DUT to perform.
 pub const TRIGGER_OPERATIONS: &[Operation] = &[
     Operation::Read,

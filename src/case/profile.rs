@@ -309,7 +309,11 @@ impl Profile {
                 check(format!("{key}.env.{var}"), t, LAUNCH)?;
             }
         }
-        const TRIGGER: &[&str] = &["exe", "endpoint", "case", "path", "value", "attributes"];
+        let trigger: Vec<&str> = super::names::TRIGGER_PLACEHOLDERS
+            .iter()
+            .chain(super::names::ATTRIBUTE_PLACEHOLDERS)
+            .copied()
+            .collect();
         for (op, t) in &self.triggers {
             if !super::names::TRIGGER_OPERATIONS.iter().any(|o| o.name() == op) {
                 let known: Vec<&str> = super::names::TRIGGER_OPERATIONS.iter().map(|o| o.name()).collect();
@@ -320,7 +324,7 @@ impl Profile {
             }
             let http = t.http.iter().flat_map(|h| std::iter::once(&h.url).chain(&h.body));
             for template in t.stdin.iter().chain(&t.shell).chain(http) {
-                check(format!("triggers.{op}"), template, TRIGGER)?;
+                check(format!("triggers.{op}"), template, &trigger)?;
             }
         }
         Ok(())

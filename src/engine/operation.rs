@@ -5,8 +5,8 @@ use crate::case::Vars;
 use crate::case::model::{Operation, SendRequest};
 use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
-use crate::lwm2m::objects::{ResourceType, resource_def};
-use crate::lwm2m::{ContentFormat, Path, Record, Value};
+use crate::lwm2m::objects::resource_def;
+use crate::lwm2m::{ContentFormat, Path, Record};
 
 /// What the engine needs to remember about a request it built.
 pub struct Built {
@@ -173,28 +173,4 @@ fn records(values: &std::collections::BTreeMap<String, String>, vars: &Vars) -> 
     Ok(out)
 }
 
-pub(crate) fn typed(text: &str, ty: Option<ResourceType>) -> Result<Value, String> {
-    Ok(match ty {
-        Some(ResourceType::Integer) => Value::Integer(text.parse().map_err(|_| format!("`{text}` is not an integer"))?),
-        Some(ResourceType::UnsignedInteger) => Value::Integer(
-            text.parse::<u64>()
-                .ok()
-                .and_then(|u| i64::try_from(u).ok())
-                .ok_or_else(|| format!("`{text}` is not an unsigned integer"))?,
-        ),
-        Some(ResourceType::Time) => Value::Time(text.parse().map_err(|_| format!("`{text}` is not a time"))?),
-        Some(ResourceType::Float) => Value::Float(text.parse().map_err(|_| format!("`{text}` is not a float"))?),
-        Some(ResourceType::Boolean) => Value::Boolean(matches!(text, "1" | "true")),
-        Some(ResourceType::Opaque) => Value::Opaque(text.as_bytes().to_vec()),
-        Some(ResourceType::ObjLnk) => {
-            let (a, b) = text
-                .split_once(':')
-                .ok_or_else(|| format!("`{text}` is not an object link o:i"))?;
-            Value::ObjLnk(
-                a.parse().map_err(|_| "bad object id".to_string())?,
-                b.parse().map_err(|_| "bad instance id".to_string())?,
-            )
-        }
-        _ => Value::String(text.to_string()),
-    })
-}
+pub(crate) use crate::lwm2m::assignment::typed;

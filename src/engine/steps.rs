@@ -205,9 +205,20 @@ impl Engine {
             return Progress::Error(format!("the profile has no trigger `{}`", t.operation));
         };
         let mut vars = self.vars.clone();
-        vars.set("path", t.path.clone());
-        vars.set("value", t.value.clone());
-        vars.set("attributes", t.attributes.clone());
+        // A value that has no SenML form matters only to a profile whose template asks for it.
+        if let Err(e) = trigger_vars(&mut vars, t) {
+            let templates = [
+                &spec.stdin,
+                &spec.shell,
+                &spec.http.as_ref().map(|h| format!("{} {:?}", h.url, h.body)),
+            ];
+            if templates
+                .iter()
+                .any(|t| t.as_deref().is_some_and(|t| t.contains("{senml}")))
+            {
+                return Progress::Error(format!("trigger {} {}: {{senml}}: {e}", t.operation, t.path));
+            }
+        }
         let rendered = (|| -> Result<super::TriggerAction, String> {
             Ok(match (&spec.stdin, &spec.shell, &spec.http) {
                 (Some(line), None, None) => super::TriggerAction::Stdin(vars.render(line)?),
@@ -423,6 +434,34 @@ fn waits(step: &Step) -> Option<Wait> {
 }
 
 pub(super) use crate::case::names::split_default;
+
+/// The placeholders a trigger template sees besides the trial's: `{path}`, `{value}` as the case
+/// wrote it, `{senml}` (the value as SenML JSON), `{attributes}` as a query (`pmin=1&pmax=5`) and
+/// each attribute on its own (`{pmin}` ... `{st}`, empty when the case does not set it).
+/// Err: the value has no SenML form (every other placeholder is set).
+pub(super) fn trigger_vars(vars: &mut super::Vars, t: &crate::case::model::Trigger) -> Result<(), String> {
+    vars.set("path", t.path.clone());
+    vars.set("value", t.value.clone());
+    vars.set("attributes", t.attributes.clone());
+    let pairs: Vec<(&str, &str)> = t
+        .attributes
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    for name in crate::case::names::ATTRIBUTE_PLACEHOLDERS {
+        let value = pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v);
+        vars.set(name, value);
+    }
+    let senml = if t.value.is_empty() {
+        String::new()
+    } else {
+        let path: Path = t.path.parse().map_err(|e| format!("{e}"))?;
+        crate::lwm2m::assignment::senml_json(&path, &t.value, t.operation == "create")?
+    };
+    vars.set("senml", senml);
+    Ok(())
+}
 
 /// Decodes a payload; one without a Content-Format option is read as `fallback` when the exchange
 /// fixes the format (the Accept sent, or the one format the step expects).

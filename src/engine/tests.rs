@@ -581,3 +581,22 @@ fn expect_none_since_counts_from_the_named_answer_on() {
     let after = e.outcome().expect("finished").clone();
     assert_eq!(after.judgement, Judgement::Fail, "{after:?}");
 }
+
+/// A console that takes Write-Attributes parameters one by one, or values as SenML JSON.
+#[test]
+fn trigger_templates_see_each_attribute_and_the_senml_value() {
+    let t: crate::case::model::Trigger =
+        serde_yaml::from_str("{ operation: write-attributes, path: /3/0/9, attributes: \"pmin=1&pmax=5&gt=50\" }")
+            .expect("trigger");
+    let mut vars = crate::case::Vars::default();
+    super::steps::trigger_vars(&mut vars, &t).expect("vars");
+    let line = vars.render("attr {path} pmin={pmin} pmax={pmax} gt={gt} lt={lt} [{attributes}]");
+    assert_eq!(
+        line.as_deref(),
+        Ok("attr /3/0/9 pmin=1 pmax=5 gt=50 lt= [pmin=1&pmax=5&gt=50]")
+    );
+    let w: crate::case::model::Trigger =
+        serde_yaml::from_str("{ operation: write, path: /3/0/14, value: \"+02:00\" }").expect("trigger");
+    super::steps::trigger_vars(&mut vars, &w).expect("vars");
+    assert_eq!(vars.get("senml"), Some(r#"[{"bn":"/3/0/14","vs":"+02:00"}]"#));
+}

@@ -2,6 +2,7 @@
 //! and the TLV, plain text, opaque, CoRE link format and SenML formats.
 //! Everything here must treat device payloads as hostile: no panics.
 
+pub mod assignment;
 pub mod cbor;
 pub mod content_format;
 pub mod link_format;

@@ -54,18 +54,25 @@ struct Endpoints {
     /// arrives there is captured and shown to the engine (which takes it for no step), so a server
     /// that sends to the CoAP default port instead of the Register's source port is seen doing it.
     witnesses: Vec<(SocketAddr, Arc<UdpSocket>)>,
-    rx: mpsc::Receiver<(SocketAddr, SocketAddr, Vec<u8>)>,
+    rx: mpsc::Receiver<Arrival>,
     readers: Vec<tokio::task::JoinHandle<()>>,
 }
 
-type Inbox = mpsc::Sender<(SocketAddr, SocketAddr, Vec<u8>)>;
+/// A datagram as it arrived: (from, to, bytes, when). The time is taken at arrival, not when the
+/// trial gets to it, so the pcap shows when the DUT sent it.
+type Arrival = (SocketAddr, SocketAddr, Vec<u8>, SystemTime);
+type Inbox = mpsc::Sender<Arrival>;
 
 /// Forwards every datagram `socket` (bound at `local`) receives to the trial's inbox.
 fn spawn_reader(socket: Arc<UdpSocket>, local: SocketAddr, tx: Inbox) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut buf = vec![0u8; 65_536];
         while let Ok((n, from)) = socket.recv_from(&mut buf).await {
-            if tx.send((from, local, buf[..n].to_vec())).await.is_err() {
+            if tx
+                .send((from, local, buf[..n].to_vec(), SystemTime::now()))
+                .await
+                .is_err()
+            {
                 break;
             }
         }
@@ -274,8 +281,8 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             .unwrap_or(start + TRIAL_CEILING);
         let wake = stop_deadline.map_or(wake, |s| s.min(wake));
         tokio::select! {
-            Some((from, to, bytes)) = endpoints.rx.recv() => {
-                let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
+            Some((from, to, bytes, at)) = endpoints.rx.recv() => {
+                let _ = pcap.write_udp(at, from, to, &bytes);
                 engine.handle(start.elapsed(), Event::Datagram { from, to, bytes });
             }
             Some((operation, error)) = trigger_failures.recv() => {
@@ -348,8 +355,8 @@ async fn teardown(dut: &mut Option<Dut>, endpoints: &mut Endpoints, pcap: &mut P
     loop {
         tokio::select! {
             _ = d.wait() => break,
-            Some((from, to, bytes)) = endpoints.rx.recv() => {
-                let _ = pcap.write_udp(SystemTime::now(), from, to, &bytes);
+            Some((from, to, bytes, at)) = endpoints.rx.recv() => {
+                let _ = pcap.write_udp(at, from, to, &bytes);
                 // Acknowledge a De-register as any LwM2M Server would, so a conformant
                 // client exits at once instead of retransmitting until SIGKILL.
                 if let Some(ack) = deregister_ack(&bytes) {

@@ -10,9 +10,7 @@ use super::command::Command;
 use crate::case::model::Operation;
 use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
-use crate::engine::operation::typed;
-use crate::lwm2m::objects::resource_def;
-use crate::lwm2m::{ContentFormat, Path, Record};
+use crate::lwm2m::{ContentFormat, Path};
 
 /// Table 9: the Write-Attributes parameters.
 const ATTRIBUTES: [&str; 5] = ["pmin", "pmax", "gt", "lt", "st"];
@@ -145,22 +143,15 @@ fn attributes(arg: &str, allow_pmax_le_pmin: bool) -> Result<Vec<(String, Option
 /// Plain text for one Resource; TLV for an Object Instance (`RES=VALUE,...`), whose resources a
 /// Create on an Object carries bare so that the client picks the instance ID.
 fn payload(path: &Path, arg: &str, create: bool) -> Result<(ContentFormat, Vec<u8>), String> {
-    let object = path.object.unwrap_or_default();
-    if let Some(resource) = path.resource {
-        let value = typed(arg, resource_def(object, resource).map(|d| d.ty))?;
-        return Ok((ContentFormat::TEXT, crate::lwm2m::text::encode_text(&value)));
+    let records = crate::lwm2m::assignment::records(path, arg, create)?;
+    if let ([one], Some(_)) = (records.as_slice(), path.resource) {
+        return Ok((ContentFormat::TEXT, crate::lwm2m::text::encode_text(&one.value)));
     }
-    let base = if create { Path::instance(object, 0) } else { *path };
-    let instance = base.instance.unwrap_or_default();
-    let mut records = Vec::new();
-    for pair in arg.split(',').filter(|p| !p.trim().is_empty()) {
-        let (r, v) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("`{pair}` is not RESOURCE=VALUE"))?;
-        let r: u16 = r.trim().parse().map_err(|_| format!("`{r}` is not a Resource ID"))?;
-        let value = typed(v.trim(), resource_def(object, r).map(|d| d.ty))?;
-        records.push(Record::new(Path::resource(object, instance, r), value));
-    }
+    let base = if create {
+        Path::instance(path.object.unwrap_or_default(), 0)
+    } else {
+        *path
+    };
     let bytes = crate::lwm2m::tlv::encode(&base, &records).map_err(|e| format!("cannot encode the value: {e}"))?;
     Ok((ContentFormat::TLV, bytes))
 }
