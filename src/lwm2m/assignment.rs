@@ -96,9 +96,14 @@ mod tests {
             senml_json(&p("/3/0"), "15=Europe/Berlin", false).unwrap(),
             r#"[{"bn":"/3/0/15","vs":"Europe/Berlin"}]"#
         );
+        // 3303 is not in the harness's registry: its Resources are strings.
         assert_eq!(
             senml_json(&p("/3303"), "5700=21.5", true).unwrap(),
-            r#"[{"n":"5700","v":21.5}]"#
+            r#"[{"n":"5700","vs":"21.5"}]"#
+        );
+        assert_eq!(
+            senml_json(&p("/1"), "0=2,1=300", true).unwrap(),
+            r#"[{"n":"0","v":2},{"n":"1","v":300}]"#
         );
         assert!(senml_json(&p("/3/0"), "nonsense", false).is_err());
     }
