@@ -138,3 +138,43 @@ fn an_attached_server_cannot_take_stdin_triggers() {
         "{err}"
     );
 }
+
+/// A launched server that binds an address of its own choosing (profile `binds`), as stacks with
+/// a fixed listening port do: the harness reaches it there, keeps its own sockets off the port,
+/// and runs its trials one at a time; every case passes as against a server told where to listen.
+#[test]
+fn a_launched_server_on_a_fixed_port_of_its_own_is_judged_like_any() {
+    let at = free_address();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut yaml = format!(
+        "name: fixed-port-reference-server\nrole: server\nbinds: \"{at}\"\n\
+         launch:\n  command: [\"{exe}\", reference-server, --listen, \"{at}\"]\n\
+         features: [launch, queue-mode]\ntriggers:\n",
+        exe = env!("CARGO_BIN_EXE_lwm2m-conformance")
+    );
+    for (op, line) in SERVER_TRIGGER_LINES {
+        yaml.push_str(&format!("  {op}: {{ stdin: \"{line}\" }}\n"));
+    }
+    let profile_file = dir.path().join("fixed.yaml");
+    std::fs::write(&profile_file, yaml).expect("profile written");
+    let profile = load_profile(&profile_file).expect("a profile with binds loads");
+    assert!(
+        !profile.parallel(),
+        "every instance takes the same port: one trial at a time"
+    );
+    let suite = Arc::new(suite::load(&project().join("testcases")).expect("suite loads"));
+    let out = Outputs::under(&project().join("target").join("fixed-port-server"));
+    let keep = |t: &str| t.starts_with("server::registration::");
+    let results = common::run_cases(&suite, keep, profile, &profile_file, out, 1);
+    let problems: Vec<String> = results
+        .iter()
+        .filter(|r| r.verdict != Verdict::Pass)
+        .map(|r| format!("{}: {:?}\n{}", r.trial_name, r.verdict, r.failure_text()))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(results.len() >= 3, "registration cases ran: {}", results.len());
+    assert!(
+        results.iter().all(|r| r.coap_port == Some(at.port())),
+        "decode-as hint names the DUT's port"
+    );
+}

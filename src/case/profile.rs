@@ -35,6 +35,14 @@ pub struct Profile {
     /// Bootstrap later (`start: server-and-bootstrap`).
     #[serde(default)]
     pub server_and_bootstrap_launch: Option<Launch>,
+    /// Where a launched DUT binds its own UDP socket when it does not take the address from a
+    /// placeholder: the wildcard address (`0.0.0.0:56830`, `[::]:5683`) or a fixed loopback
+    /// address. The harness then tells it {dut_host}/{client_host} = 127.0.0.1 (::1 for `[::]`)
+    /// and that port, binds none of its own sockets on the port, and, when the port is fixed
+    /// (not 0), runs its trials one at a time, as every instance takes the same port.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub binds: Option<SocketAddr>,
     /// An already-running DUT: trials run one at a time against it.
     #[serde(default)]
     pub attach: Option<Attach>,
@@ -212,7 +220,22 @@ fn default_formats() -> Vec<String> {
 impl Profile {
     /// Trials can run in parallel only when each gets its own DUT instance.
     pub fn parallel(&self) -> bool {
-        self.launch.is_some()
+        self.launch.is_some() && self.fixed_port().is_none()
+    }
+
+    /// The port a DUT with `binds` always takes (none for an ephemeral port): the harness keeps
+    /// off it.
+    pub fn fixed_port(&self) -> Option<u16> {
+        self.binds.map(|b| b.port()).filter(|p| *p != 0)
+    }
+
+    /// Where the harness reaches a DUT with `binds`: its address, or loopback for the wildcard.
+    pub fn bound_address(&self) -> Option<SocketAddr> {
+        self.binds.map(|b| match b.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => (std::net::Ipv4Addr::LOCALHOST, b.port()).into(),
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => (std::net::Ipv6Addr::LOCALHOST, b.port()).into(),
+            _ => b,
+        })
     }
 
     /// The built-in reference DUT for a role, with faults injected for the self-test.
@@ -355,6 +378,13 @@ impl Profile {
             }
         }
         self.validate_templates()?;
+        if let Some(b) = self.binds
+            && !(b.ip().is_loopback() || b.ip().is_unspecified())
+        {
+            return Err(format!(
+                "binds: {b} is neither a loopback nor the wildcard address; the harness only uses loopback"
+            ));
+        }
         for f in &self.features {
             if super::feature::get(f).is_none() {
                 return Err(format!("features: {}", super::feature::unknown(f)));

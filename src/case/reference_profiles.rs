@@ -107,6 +107,7 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
         server_initiated_launch: None,
         server_and_bootstrap_launch: None,
         attach: None,
+        binds: None,
         endpoint: "urn:dev:lwm2m-conformance:{case}".into(),
         features: strings(&["launch"]),
         lwm2m_version: Default::default(),

@@ -11,12 +11,18 @@ use tokio::net::UdpSocket;
 
 pub const COAP_PORT: u16 = 5683;
 
-pub async fn bind_server(key: &str, fixed: Option<SocketAddr>) -> std::io::Result<UdpSocket> {
+/// `avoid`: a port the DUT binds itself (profile `binds`), on any address: when it is 5683 the
+/// server takes an ephemeral port on its loopback address instead (`decode_as_hint` then tells
+/// tshark which port is CoAP).
+pub async fn bind_server(key: &str, fixed: Option<SocketAddr>, avoid: Option<u16>) -> std::io::Result<UdpSocket> {
     if let Some(addr) = fixed {
         if !addr.ip().is_loopback() {
             return Err(std::io::Error::other(format!("{addr} is not a loopback address")));
         }
         return UdpSocket::bind(addr).await;
+    }
+    if avoid == Some(COAP_PORT) {
+        return bind_client(key, avoid).await;
     }
     for candidate in candidates(key) {
         if let Ok(sock) = UdpSocket::bind(candidate).await {
@@ -30,13 +36,21 @@ pub async fn bind_server(key: &str, fixed: Option<SocketAddr>) -> std::io::Resul
 /// loopback address of its own. Not 5683, so a server that sends to the CoAP default port instead
 /// of the Register's source port misses it; the DUT's side keeps 5683, so captures still decode
 /// as CoAP.
-pub async fn bind_client(key: &str) -> std::io::Result<UdpSocket> {
-    for candidate in candidates(key) {
-        if let Ok(sock) = UdpSocket::bind(SocketAddr::new(candidate.ip(), 0)).await {
+/// An ephemeral port is never `avoid` (the port a DUT binds itself, which the kernel might
+/// otherwise hand out before the DUT has bound it).
+pub async fn bind_client(key: &str, avoid: Option<u16>) -> std::io::Result<UdpSocket> {
+    let fallback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+    for ip in candidates(key)
+        .map(|c| c.ip())
+        .chain(std::iter::repeat_n(fallback.ip(), 4))
+    {
+        if let Ok(sock) = UdpSocket::bind(SocketAddr::new(ip, 0)).await
+            && sock.local_addr().map(|a| Some(a.port()) != avoid).unwrap_or(true)
+        {
             return Ok(sock);
         }
     }
-    UdpSocket::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await
+    UdpSocket::bind(fallback).await
 }
 
 /// Up to 32 addresses 127.x.y.z:5683 derived from `key` and the process ID, in a stable order:
@@ -68,8 +82,8 @@ mod tests {
 
     #[tokio::test]
     async fn two_trials_get_port_5683_on_different_loopback_addresses() {
-        let a = bind_server("case-a", None).await.expect("bind a");
-        let b = bind_server("case-a", None)
+        let a = bind_server("case-a", None, None).await.expect("bind a");
+        let b = bind_server("case-a", None, None)
             .await
             .expect("bind b (same key collides, moves on)");
         let (a, b) = (a.local_addr().expect("addr"), b.local_addr().expect("addr"));
@@ -80,8 +94,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_harness_client_takes_an_ephemeral_port_on_an_address_of_its_own() {
-        let a = bind_client("case-b#client").await.expect("bind");
-        let b = bind_client("case-b#client2").await.expect("bind");
+        let a = bind_client("case-b#client", None).await.expect("bind");
+        let b = bind_client("case-b#client2", None).await.expect("bind");
         let (a, b) = (a.local_addr().expect("addr"), b.local_addr().expect("addr"));
         assert!(a.ip().is_loopback() && b.ip().is_loopback());
         assert_ne!(a.ip(), b.ip(), "two clients, two addresses");
@@ -89,8 +103,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_dut_binding_5683_itself_moves_the_harness_server_off_it() {
+        let s = bind_server("case-c", None, Some(COAP_PORT)).await.expect("bind");
+        let a = s.local_addr().expect("addr");
+        assert!(a.ip().is_loopback() && a.port() != COAP_PORT, "{a}");
+    }
+
+    #[tokio::test]
     async fn refuses_a_non_loopback_fixed_address() {
-        let err = bind_server("x", Some("192.0.2.1:5683".parse().expect("literal")))
+        let err = bind_server("x", Some("192.0.2.1:5683".parse().expect("literal")), None)
             .await
             .expect_err("refused");
         assert!(err.to_string().contains("not a loopback"));

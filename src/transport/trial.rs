@@ -95,10 +95,13 @@ impl Endpoints {
             let key = format!("{}#{name}", case.id);
             // The harness's LwM2M Clients (the DUT is a server) send from ephemeral ports, as
             // real clients do; its LwM2M Servers sit on 5683, as the DUT's peers expect.
+            // A DUT that binds a fixed port of its own (profile `binds`, maybe the wildcard
+            // address) keeps it: the harness's sockets stay off that port.
+            let avoid = profile.fixed_port();
             let bound = if case.dut == Role::Client {
-                bind_server(&key, fixed).await
+                bind_server(&key, fixed, avoid).await
             } else {
-                bind_client(&key).await
+                bind_client(&key, avoid).await
             };
             let socket = bound.map_err(|e| format!("cannot bind the harness's {name} endpoint: {e}"))?;
             let local = socket.local_addr().map_err(|e| format!("socket has no address: {e}"))?;
@@ -106,7 +109,7 @@ impl Endpoints {
             readers.push(spawn_reader(socket.clone(), local, tx.clone()));
             sockets.push((name, local, socket));
             let witness = SocketAddr::new(local.ip(), COAP_PORT);
-            if case.dut != Role::Client && local.port() != COAP_PORT {
+            if case.dut != Role::Client && local.port() != COAP_PORT && profile.fixed_port() != Some(COAP_PORT) {
                 // Best effort: without it a misdirected request is simply not seen.
                 match UdpSocket::bind(witness).await {
                     Ok(w) => {
@@ -194,6 +197,8 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     let listens = case.start == Start::ServerInitiatedBootstrap || case.dut != Role::Client;
     // An attached server DUT listens where its profile says.
     let attached = profile.attach.as_ref().and_then(|a| a.dut_address);
+    // A DUT that binds where it decides (profile `binds`) is reached there.
+    let attached = attached.or_else(|| profile.bound_address());
     let client_addr =
         listens.then(|| attached.unwrap_or_else(|| client_address(&format!("{}#{}", case.id, profile.name))));
     let mut vars = Vars::default();
