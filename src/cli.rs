@@ -26,6 +26,20 @@ pub struct RunArgs {
     /// Where captures/ and reports/ go (default: the current directory).
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+    /// An extra argument for the DUT's launch (repeatable; after those of $LWM2M_DUT_ARGS): put
+    /// where a launch says `{dut_args}`, else at the end.
+    #[arg(long = "dut-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub dut_args: Vec<String>,
+    /// An extra environment variable for the DUT's launch, NAME=VALUE (repeatable).
+    #[arg(long = "dut-env", value_name = "NAME=VALUE", value_parser = parse_env)]
+    pub dut_env: Vec<(String, String)>,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
 }
 
 /// The suite under `testcases` (default: $LWM2M_TESTCASES, else ./testcases); a catalogue or
@@ -54,7 +68,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let (profile, profile_file) = match suite::select_profile(a.dut.as_deref()) {
+    let (profile, profile_file) = match suite::select_profile(a.dut.as_deref(), &a.dut_args, &a.dut_env) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
             return libtest_mimic::run(&args, vec![t]).exit_code();
         }
     };
-    let (profile, profile_file) = match suite::select_profile(None) {
+    let (profile, profile_file) = match suite::select_profile(None, &[], &[]) {
         Ok(p) => p,
         Err(e) => {
             let msg = e.to_string();

@@ -201,6 +201,9 @@ impl Default for Timing {
     }
 }
 
+/// Where a launch template takes the per-run arguments (`--dut-arg`).
+const DUT_ARGS: &str = "{dut_args}";
+
 fn five_s() -> Duration {
     Duration::from_secs(5)
 }
@@ -218,6 +221,50 @@ fn default_formats() -> Vec<String> {
 }
 
 impl Profile {
+    /// Per-run additions to every launch without editing the profile (`--dut-arg`,
+    /// `LWM2M_DUT_ARGS`, `--dut-env`): each argument goes where a launch says `{dut_args}` (a
+    /// `command` item of its own, or inside a `shell` line, shell-quoted), else at the end; each
+    /// variable joins the launch's `env`. Both are taken literally, not as templates.
+    pub fn with_run_additions(mut self, args: &[String], env: &[(String, String)]) -> Result<Profile, String> {
+        let literal = |s: &str| s.replace('{', "{{").replace('}', "}}");
+        let quoted = args
+            .iter()
+            .map(|a| shlex::try_quote(a).map(|q| literal(&q)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("--dut-arg: {e}"))?
+            .join(" ");
+        for launch in [
+            &mut self.launch,
+            &mut self.bootstrap_launch,
+            &mut self.server_initiated_launch,
+            &mut self.server_and_bootstrap_launch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(line) = &mut launch.shell {
+                *line = match line.contains(DUT_ARGS) {
+                    true => line.replace(DUT_ARGS, &quoted),
+                    false if quoted.is_empty() => line.clone(),
+                    false => format!("{line} {quoted}"),
+                };
+            }
+            let at = launch.command.iter().position(|c| c == DUT_ARGS);
+            let added = args.iter().map(|a| literal(a));
+            match at {
+                Some(i) => {
+                    launch.command.splice(i..=i, added);
+                }
+                None if !launch.command.is_empty() => launch.command.extend(added),
+                None => {}
+            }
+            for (k, v) in env {
+                launch.env.insert(k.clone(), literal(v));
+            }
+        }
+        Ok(self)
+    }
+
     /// Trials can run in parallel only when each gets its own DUT instance.
     pub fn parallel(&self) -> bool {
         self.launch.is_some() && self.fixed_port().is_none()
@@ -316,7 +363,7 @@ impl Profile {
                 return Err(format!("endpoint: unknown placeholder `{{{name}}}` (known: case, pid)"));
             }
         }
-        const LAUNCH: &[&str] = &["exe", "endpoint", "case"];
+        const LAUNCH: &[&str] = &["exe", "endpoint", "case", "dut_args"];
         let launches = [
             ("launch", &self.launch),
             ("bootstrap_launch", &self.bootstrap_launch),

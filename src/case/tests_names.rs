@@ -145,3 +145,25 @@ fn profile_templates_and_trigger_names_are_checked() {
     let ok = format!("{server}  read: {{ stdin: \"read {{endpoint}} {{path}} {{client_port}}\" }}\n");
     load("d.yaml", &ok).unwrap();
 }
+
+#[test]
+fn run_additions_go_where_a_launch_says_or_at_the_end_taken_literally() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name: d\nrole: client\nlaunch: { command: [./c, \"{dut_args}\", -n, \"{endpoint}\"] }\n\
+                bootstrap_launch: { shell: \"./c -b {bootstrap_uri}\" }\n";
+    let p = load_profile(&write(dir.path(), "d.yaml", text)).unwrap();
+    let args = vec!["--psk".to_string(), "a b{x}".to_string()];
+    let env = vec![("KEY".to_string(), "v{1}".to_string())];
+    let p = p.with_run_additions(&args, &env).unwrap();
+    let launch = p.launch.as_ref().unwrap();
+    assert_eq!(launch.command, ["./c", "--psk", "a b{{x}}", "-n", "{endpoint}"]);
+    assert_eq!(launch.env.get("KEY").map(String::as_str), Some("v{{1}}"));
+    let shell = p.bootstrap_launch.as_ref().unwrap().shell.as_deref().unwrap();
+    assert_eq!(shell, "./c -b {bootstrap_uri} --psk 'a b{{x}}'");
+    let mut vars = crate::case::Vars::default();
+    vars.set("bootstrap_uri", "coap://127.0.0.1:5683");
+    assert_eq!(
+        vars.render(shell).unwrap(),
+        "./c -b coap://127.0.0.1:5683 --psk 'a b{x}'"
+    );
+}

@@ -145,15 +145,37 @@ fn refuse_unknown_catches(entries: &mut [Entry]) {
     }
 }
 
-/// The profile named by `--dut` or `$LWM2M_DUT`, else the built-in reference client.
-pub fn select_profile(file: Option<&Path>) -> Result<(Profile, Option<PathBuf>), LoadError> {
+/// The profile named by `--dut` or `$LWM2M_DUT`, else the built-in reference client, with the
+/// run's additions to its launches: `args` (`--dut-arg`) after those of `$LWM2M_DUT_ARGS` (split as
+/// a shell would), and `env` (`--dut-env`).
+pub fn select_profile(
+    file: Option<&Path>,
+    args: &[String],
+    env: &[(String, String)],
+) -> Result<(Profile, Option<PathBuf>), LoadError> {
     let file = file
         .map(Path::to_path_buf)
         .or_else(|| std::env::var_os("LWM2M_DUT").map(PathBuf::from));
-    match file {
-        Some(f) => Ok((load_profile(&f)?, Some(f))),
-        None => Ok((Profile::reference(Role::Client, &[]), None)),
-    }
+    let (profile, file) = match file {
+        Some(f) => (load_profile(&f)?, Some(f)),
+        None => (Profile::reference(Role::Client, &[]), None),
+    };
+    let problem = |message: String| LoadError {
+        file: file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("(built-in reference client)")),
+        line: 1,
+        column: 1,
+        field: "launch".into(),
+        message,
+    };
+    let mut all: Vec<String> = match std::env::var("LWM2M_DUT_ARGS") {
+        Ok(text) => shlex::split(&text).ok_or_else(|| problem(format!("LWM2M_DUT_ARGS: cannot split `{text}`")))?,
+        Err(_) => Vec::new(),
+    };
+    all.extend_from_slice(args);
+    let profile = profile.with_run_additions(&all, env).map_err(problem)?;
+    Ok((profile, file))
 }
 
 /// The profile a case runs against: with no profile named, every case runs against the
