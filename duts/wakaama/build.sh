@@ -9,7 +9,7 @@
 # The source is the Eclipse Wakaama tree that the npm package node-red-contrib-lwm2m ships
 # (deps/wakatiwai/deps/wakaama), installed exactly as package-lock.json pins it. npm's install
 # scripts are skipped (--ignore-scripts): they would build the package's Node.js addon, which the
-# harness does not use, and try to download a prebuilt binary first. Needs npm, cc and make-free
+# harness does not use, and try to download a prebuilt binary first. Needs npm and a C
 # compiler (cc). Idempotent: does nothing when build/ is newer than package-lock.json and loopback.c.
 set -euo pipefail
 cd "$(dirname "$0")"
