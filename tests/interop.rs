@@ -5,8 +5,14 @@
 //! `reports/interop/lwm2m-node-lib.md` and `lwm2m-node-lib-server.md` explain every verdict that
 //! is not a pass. Each run's checklist and matrix go to `target/interop/<peer>/reports/`.
 //!
+//! A second, independent peer: Eclipse Wakaama (C), whose example client and Bootstrap-Server
+//! are built from the Wakaama tree inside the npm package node-red-contrib-lwm2m 2.12.3
+//! (`duts/wakaama/build.sh`), through `duts/wakaama.yaml` and `duts/wakaama-bootstrap-server.yaml`;
+//! `reports/interop/wakaama.md` explains its verdicts that are not a pass.
+//!
 //! Set-up is part of the test: the client's npm dependencies are installed (`npm ci`) when missing,
-//! so `cargo test` on a machine with Node.js needs nothing else.
+//! so `cargo test` on a machine with Node.js needs nothing else; Wakaama is built the same way
+//! (`build.sh`, which needs npm and a C compiler).
 
 mod common;
 
@@ -64,6 +70,19 @@ fn setup() {
         // SAFETY: the other test, if started, waits in call_once; no trial runs yet.
         unsafe { std::env::set_var("LWM2M_CONFORMANCE_EXE", env!("CARGO_BIN_EXE_lwm2m-conformance")) };
         ensure_npm_deps(&project().join("duts").join("lwm2m-node-lib"));
+    });
+}
+
+/// Build the Wakaama programs once (npm ci of the pinned package, then cc); idempotent.
+fn ensure_wakaama() {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let script = project().join("duts").join("wakaama").join("build.sh");
+        let status = Command::new("bash")
+            .arg(&script)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {} (bash, npm and cc are needed): {e}", script.display()));
+        assert!(status.success(), "{} failed: {status}", script.display());
     });
 }
 
@@ -144,12 +163,43 @@ fn lwm2m_node_lib_server_verdicts() {
         "lwm2m-node-lib-server",
     );
     assert!(!results.is_empty(), "no server cases found");
-    let table: Vec<String> = results
+    insta::assert_yaml_snapshot!(table_with_reasons(&results));
+}
+
+/// One line per trial: the verdict, and for a non-pass its short reason.
+fn table_with_reasons(results: &[CaseResult]) -> Vec<String> {
+    results
         .iter()
         .map(|r| match short_reason(r) {
             why if why.is_empty() => format!("{:<13} {}", verdict_word(r), r.trial_name),
             why => format!("{:<13} {}: {why}", verdict_word(r), r.trial_name),
         })
-        .collect();
-    insta::assert_yaml_snapshot!(table);
+        .collect()
+}
+
+/// The client cases against the Wakaama example client (duts/wakaama.yaml).
+#[test]
+fn wakaama_client_verdicts() {
+    setup();
+    ensure_wakaama();
+    let suite = suite::load(&project().join("testcases")).expect("suite loads");
+    let results = run_against("wakaama.yaml", suite, |t| t.starts_with("client::"), "wakaama");
+    insta::assert_yaml_snapshot!(table_with_reasons(&results));
+}
+
+/// The Bootstrap-Server cases against the Wakaama example Bootstrap-Server
+/// (duts/wakaama-bootstrap-server.yaml).
+#[test]
+fn wakaama_bootstrap_server_verdicts() {
+    setup();
+    ensure_wakaama();
+    let suite = suite::load(&project().join("testcases")).expect("suite loads");
+    let results = run_against(
+        "wakaama-bootstrap-server.yaml",
+        suite,
+        |t| t.starts_with("bootstrap-server::"),
+        "wakaama-bootstrap-server",
+    );
+    assert!(!results.is_empty(), "no bootstrap-server cases found");
+    insta::assert_yaml_snapshot!(table_with_reasons(&results));
 }
