@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::case::load::{case_files, load_profile};
+use crate::case::load::load_profile;
 use crate::suite::{self, Outputs, summary};
 
 #[derive(clap::Args, Default)]
@@ -236,9 +236,19 @@ pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
     }
 }
 
+/// The profiles `duts/*.yaml` next to the testcases folder: the files directly in it, not what
+/// its subfolders hold (a peer's launcher files, its node_modules).
 fn default_profiles(testcases: &Path) -> Vec<PathBuf> {
     let duts = testcases.parent().unwrap_or(Path::new(".")).join("duts");
-    case_files(&duts)
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&duts)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
 }
 
 #[derive(clap::Args)]

@@ -509,6 +509,13 @@ fn check_case(case: &Case) -> Result<(), CaseProblem> {
                 )?;
             }
             Step::ExpectNone(e) => {
+                if e.tolerate_codes.is_some() && e.response_to.is_none() {
+                    return Err((
+                        format!("steps[{i}].expect_none.tolerate_codes"),
+                        "tolerate_codes".into(),
+                        "`tolerate_codes` applies to the responses to `response_to`; give that too".into(),
+                    ));
+                }
                 if let Some(to) = &e.response_to {
                     let names: Vec<String> = sent.iter().map(|(n, _)| n.clone()).collect();
                     if !names.contains(to) {

@@ -641,6 +641,10 @@ pub struct ExpectNone {
     /// (every non-empty message; empty ACK/RST are CoAP message-layer and tolerated).
     #[serde(default)]
     pub response_to: Option<String>,
+    /// With `response_to`: responses with these codes do not count (e.g. an error a client may
+    /// answer a request it takes for a malformed one of its current interface).
+    #[serde(default)]
+    pub tolerate_codes: Option<super::matcher::CodeSet>,
     #[serde(default)]
     pub request: bool,
     /// Without `response_to`: also count requests that arrived before this step and that no

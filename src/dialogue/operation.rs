@@ -168,6 +168,9 @@ pub fn classify(m: &Message, ctx: Context<'_>) -> Op {
     let accept_links = m.accept() == Some(ContentFormat::LINK_FORMAT.0);
     if ctx.sender == Some(Role::BootstrapServer) {
         return match m.code {
+            // A PUT with a query and no payload is a Write-Attributes whoever sends it: a
+            // Bootstrap-Write always carries the value (TS 1.0.2 §5.2.7.2, §8.2.4).
+            Code::PUT if m.payload.is_empty() && !m.uri_query().is_empty() => Op::WriteAttributes,
             Code::PUT => Op::BootstrapWrite,
             Code::DELETE => Op::BootstrapDelete,
             Code::GET if accept_links => Op::BootstrapDiscover,

@@ -210,6 +210,9 @@ impl Engine {
                 // violations; everything after them is.
                 let o = &self.outgoing[i];
                 for r in o.responses.iter().skip(o.consumed) {
+                    if e.tolerate_codes.as_ref().is_some_and(|c| c.check(r.msg.code).is_ok()) {
+                        continue;
+                    }
                     violations.push((r.frame, format!("{} (a response to `{to}`)", r.msg)));
                 }
             }
