@@ -1,71 +1,35 @@
-//! Minimal base64 (RFC 4648) so the crate needs no extra dependency.
-//! Plain text carries Opaque values as standard base64 (LwM2M 1.1) and
-//! SenML `vd` uses base64url without padding (RFC 8428 section 4.3).
+//! Base64 (RFC 4648) as LwM2M uses it, on the `base64` crate: plain text carries Opaque values
+//! as standard base64 (LwM2M 1.1), SenML `vd` uses base64url without padding (RFC 8428 §4.3).
+//! Decoding takes either alphabet, padded or not, since a peer may send either.
 
-const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+use base64::Engine;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-fn encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let symbols = chunk.len() + 1;
-        for i in 0..4 {
-            if i < symbols {
-                let idx = ((n >> (18 - 6 * i)) & 0x3f) as usize;
-                out.push(char::from(alphabet[idx]));
-            } else if pad {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
 
 pub fn encode(bytes: &[u8]) -> String {
-    encode_with(bytes, STD, true)
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 pub fn encode_url(bytes: &[u8]) -> String {
-    encode_with(bytes, URL, false)
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Decodes either alphabet, padded or not. Returns the offset of the first
-/// offending character on failure.
+/// Decodes either alphabet, padded or not. Returns the offset of the first offending character
+/// on failure.
 pub fn decode(s: &str) -> Result<Vec<u8>, usize> {
-    let trimmed = s.trim_end_matches('=');
-    if s.len() - trimmed.len() > 2 {
-        return Err(trimmed.len());
-    }
-    let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for (i, c) in trimmed.bytes().enumerate() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return Err(i),
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
+    let url = s.contains(['-', '_']);
+    let engine = if url { &URL_SAFE } else { &STANDARD };
+    engine.decode(s).map_err(|e| match e {
+        base64::DecodeError::InvalidByte(at, _) => at,
+        base64::DecodeError::InvalidLastSymbol { offset, .. } => offset,
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidPadding => {
+            s.trim_end_matches('=').len().saturating_sub(1)
         }
-    }
-    // A lone trailing symbol (6 bits) cannot encode a byte.
-    if trimmed.len() % 4 == 1 {
-        return Err(trimmed.len().saturating_sub(1));
-    }
-    Ok(out)
+    })
 }
 
 #[cfg(test)]
