@@ -98,6 +98,10 @@ pub fn run(a: RunArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    if let Err(e) = on_interrupt(&rt) {
+        eprintln!("cannot handle SIGINT/SIGTERM: {e}");
+        return ExitCode::from(2);
+    }
     let start = std::time::Instant::now();
     let info = crate::evidence::RunInfo::new(&profile, profile_file.as_deref());
     if let Err(e) = info.write(&outputs.results) {
@@ -107,6 +111,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         );
     }
     let suite = Arc::new(suite);
+    let planned = entries.len();
     let results = rt.block_on(suite::run_all(
         suite.clone(),
         entries,
@@ -132,11 +137,55 @@ pub fn run(a: RunArgs) -> ExitCode {
         a.out.join("reports").join("checklist.html").display(),
         outputs.captures.display()
     );
+    if let Some(why) = crate::transport::interrupt::requested() {
+        let cut = results
+            .iter()
+            .filter(|r| r.verdict == crate::evidence::Verdict::Interrupted)
+            .count();
+        eprintln!(
+            "interrupted by {why}: {} cases finished, {cut} interrupted, {} not run",
+            results.len() - cut,
+            planned - results.len()
+        );
+        return ExitCode::from(interrupted_status(why));
+    }
     if results.iter().any(|r| r.gating) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The shell's status for a run ended by `why`: 128 + the signal number.
+fn interrupted_status(why: &str) -> u8 {
+    if why == "SIGTERM" { 143 } else { 130 }
+}
+
+/// SIGINT or SIGTERM interrupt the run: running trials stop their DUTs and end as
+/// `interrupted`, no further trial starts, the reports are written from what there is and `run`
+/// exits 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once (the DUTs' guards still
+/// kill every DUT process when the harness ends).
+fn on_interrupt(rt: &tokio::runtime::Runtime) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Registered now, so a signal arriving before the task first runs is not lost.
+    let _entered = rt.enter();
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    rt.spawn(async move {
+        loop {
+            let why = tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+            if crate::transport::interrupt::requested().is_some() {
+                eprintln!("{why} again: exiting now");
+                std::process::exit(interrupted_status(why).into());
+            }
+            eprintln!("{why}: stopping the running DUTs and writing what finished (again to exit at once)");
+            crate::transport::interrupt::request(why);
+        }
+    });
+    Ok(())
 }
 
 pub fn list(testcases: Option<PathBuf>) -> ExitCode {

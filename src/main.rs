@@ -56,6 +56,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A DUT's guard (see `transport::guard`): before anything else, so it starts no thread.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv
+        .get(1)
+        .is_some_and(|a| a == lwm2m_conformance::transport::guard::SUBCOMMAND)
+    {
+        return lwm2m_conformance::transport::guard::main(&argv[2..]);
+    }
     let args = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("LWM2M_LOG").unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt()

@@ -116,6 +116,9 @@ pub enum Judgement {
     Fail,
     Inconclusive,
     Error,
+    /// The run was interrupted (SIGINT/SIGTERM to the harness) before the case ended; given by
+    /// the transport, never by the engine.
+    Interrupted,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -345,6 +348,14 @@ impl Engine {
 
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()
+    }
+
+    /// The step the case is at, as a message names it: `3 (expect_none)`, 1-based.
+    pub fn current_step(&self) -> String {
+        match self.case.steps.get(self.step) {
+            Some(s) => format!("{} ({})", self.step + 1, self.step_name(s)),
+            None => format!("{} (after the last)", self.step + 1),
+        }
     }
 
     pub fn transcript(&self) -> Vec<String> {

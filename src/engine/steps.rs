@@ -113,14 +113,20 @@ impl Engine {
     }
 
     pub(super) fn seen_instead(&self, now: Duration) -> (String, Vec<u32>) {
-        let mut observed = format!("nothing matching within {}", self.waited(now));
+        let observed = format!("nothing matching within {}{}", self.waited(now), self.unmatched_list());
+        (observed, self.unmatched.iter().map(|(f, _)| *f).collect())
+    }
+
+    /// `; seen instead:` and the frames that arrived during the step without satisfying it.
+    fn unmatched_list(&self) -> String {
+        let mut list = String::new();
         if !self.unmatched.is_empty() {
-            observed.push_str("; seen instead:");
+            list.push_str("; seen instead:");
             for (f, why) in &self.unmatched {
-                observed.push_str(&format!("\n  frame {f}: {why}"));
+                list.push_str(&format!("\n  frame {f}: {why}"));
             }
         }
-        (observed, self.unmatched.iter().map(|(f, _)| *f).collect())
+        list
     }
 
     pub(super) fn take_mid(&mut self) -> u16 {
@@ -317,25 +323,18 @@ impl Engine {
         Progress::Done
     }
 
-    /// The DUT process ended on its own: a step waiting for it can never be satisfied.
+    /// The DUT process ended on its own (no `stop_dut`/`restart_dut` asked for it): whatever step
+    /// the case is at can no longer be judged, so the trial ends at once as inconclusive, naming
+    /// the exit status and the step, rather than running out a window and blaming a requirement.
     pub(super) fn dut_died(&mut self, now: Duration, status: &str) {
-        let Some(step) = self.case.steps.get(self.step) else {
-            return;
-        };
-        if matches!(
-            step,
-            Step::Expect(_) | Step::ExpectResponse(_) | Step::ExpectNotification(_)
-        ) {
-            let (observed, frames) = self.seen_instead(now);
-            self.fail_step(
-                "the DUT to keep running".into(),
-                format!(
-                    "the DUT process exited ({status}) after {}; {observed}",
-                    self.waited(now)
-                ),
-                frames,
-            );
-        }
+        let observed = format!(
+            "the DUT process exited ({status}) {:.3}s into the trial, {} into this step{}",
+            now.as_secs_f64(),
+            self.waited(now),
+            self.unmatched_list()
+        );
+        let frames = self.unmatched.iter().map(|(f, _)| *f).collect();
+        self.end_step(true, "the DUT to keep running".into(), observed, frames);
     }
 
     pub(super) fn step_name(&self, step: &Step) -> String {

@@ -206,21 +206,58 @@ fn malformed_and_unexpected_datagrams_never_panic_and_are_reported() {
     assert!(f.observed.contains("malformed"), "{}", f.observed);
 }
 
+fn dut_exits(e: &mut Engine, at: Duration, status: &str) {
+    e.handle(at, Event::DutExited { status: status.into() });
+}
+
 #[test]
 fn the_dut_exiting_ends_a_wait_at_once() {
     let yaml = r#"
   - expect: { method: POST, path: /rd, within: 60s }
 "#;
     let mut e = Engine::new(client_case("REG-X", yaml), setup(), Duration::ZERO);
-    e.handle(
-        ms(50),
-        Event::DutExited {
-            status: "exit status 3".into(),
-        },
-    );
+    dut_exits(&mut e, ms(50), "exit status 3");
     let o = e.outcome().expect("no need to wait 60 s for a dead process");
-    assert_eq!(o.judgement, Judgement::Fail);
-    assert!(o.message.contains("exit status 3"));
+    assert_eq!(o.judgement, Judgement::Inconclusive, "{}", o.message);
+    assert!(o.message.contains("exit status 3"), "{}", o.message);
+    assert!(o.message.contains("step 1 (expect POST /rd)"), "{}", o.message);
+}
+
+/// A DUT that exits on its own during a quiet window (or any other step) ends the trial at once,
+/// as inconclusive: the window is not run out and its requirement (or a later step's) not
+/// blamed. A `stop_dut` step expects the exit, and the case goes on.
+#[test]
+fn an_unexpected_exit_during_any_step_is_inconclusive_at_once_and_an_asked_one_is_not() {
+    let quiet = r#"
+  - expect: { as: register, method: POST, path: /rd }
+  - respond: { code: "2.01", location: "/rd/{reg_id}" }
+  - expect_none: { within: 10s }
+  - expect: { method: DELETE, path: "/rd/{reg_id}" }
+"#;
+    let mut e = Engine::new(client_case("REG-X", quiet), setup(), Duration::ZERO);
+    feed(&mut e, ms(10), register(1));
+    let _ = sent(&mut e);
+    dut_exits(&mut e, ms(100), "killed by signal 11");
+    let o = e.outcome().expect("ends at the exit, not after the 10 s window");
+    assert_eq!(o.judgement, Judgement::Inconclusive, "{}", o.message);
+    assert!(o.message.contains("killed by signal 11"), "{}", o.message);
+    assert!(o.message.contains("step 3 (expect_none)"), "{}", o.message);
+    let f = o.failure.as_ref().expect("details");
+    assert_eq!(f.step, 3);
+    assert!(f.observed.contains("0.100s into the trial"), "{}", f.observed);
+
+    let stopped = r#"
+  - expect: { as: register, method: POST, path: /rd }
+  - respond: { code: "2.01", location: "/rd/{reg_id}" }
+  - stop_dut: {}
+  - expect: { method: DELETE, path: "/rd/{reg_id}", within: 10s }
+"#;
+    let mut e = Engine::new(client_case("REG-X", stopped), setup(), Duration::ZERO);
+    feed(&mut e, ms(10), register(1));
+    assert!(e.poll_action().is_some(), "the 2.01");
+    assert_eq!(e.poll_action(), Some(Action::StopDut));
+    dut_exits(&mut e, ms(100), "exit status 0");
+    assert_eq!(e.outcome(), None, "the exit was asked for");
 }
 
 const CANCEL_BY_RST: &str = r#"

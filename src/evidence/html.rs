@@ -26,11 +26,11 @@ pre { white-space: pre-wrap; word-break: break-all; font-size: 0.85em; margin: 0
 .badge { display: inline-block; min-width: 7.5em; font-weight: bold; padding: 2px 6px; border-radius: 3px; color: #ffffff; white-space: nowrap; }
 tr.pass td { background: #e3f4e6; }
 tr.expected-fail td { background: #fff1d6; }
-tr.fail td, tr.inconclusive td, tr.error td, tr.unexpected-pass td { background: #fbdada; }
+tr.fail td, tr.inconclusive td, tr.error td, tr.unexpected-pass td, tr.interrupted td { background: #fbdada; }
 tr.skipped td, tr.not-run td { background: #f2f2f2; color: #555555; }
 .badge.pass { background: #1e7b34; }
 .badge.expected-fail { background: #8a5a00; }
-.badge.fail, .badge.inconclusive, .badge.error, .badge.unexpected-pass { background: #b3161b; }
+.badge.fail, .badge.inconclusive, .badge.error, .badge.unexpected-pass, .badge.interrupted { background: #b3161b; }
 .badge.skipped, .badge.not-run { background: #6b6b6b; }
 #problems ul { list-style: none; padding-left: 0; } #problems li { margin: 3px 0; }
 ";

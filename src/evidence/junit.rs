@@ -21,9 +21,10 @@ fn status(r: &CaseResult) -> TestCaseStatus {
         // A non-gating problem (SHOULD-level) must not turn CI red, but must be visible: it is
         // reported as a success with the finding in system-out and the `verdict` property.
         _ if !r.gating => TestCaseStatus::success(),
-        Verdict::Error => {
+        // Interrupted: the harness did not finish the case, an error (never a green skip).
+        Verdict::Error | Verdict::Interrupted => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-            s.set_message(message).set_type("error").set_description(text);
+            s.set_message(message).set_type(r.verdict.name()).set_description(text);
             s
         }
         Verdict::Fail | Verdict::Inconclusive | Verdict::UnexpectedPass => {

@@ -6,13 +6,13 @@
 //! any Wireshark/tshark can open and decode as CoAP.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use etherparse::{IpHeaders, Ipv4Header, Ipv6Header, PacketBuilder};
-use pcap_file::pcap::{PcapHeader, PcapPacket};
+use pcap_file::pcap::PcapHeader;
 use pcap_file::{DataLink, Endianness, PcapError, TsResolution};
 
 /// Classic pcap default; a frame larger than this is stored truncated.
@@ -27,9 +27,10 @@ const MAX_UDP_PAYLOAD_V6: usize = 65535 - 8;
 /// Appends synthesized UDP frames to a pcap file, one per datagram.
 #[derive(Debug)]
 pub struct PcapWriter {
-    // `File` has no user-space buffer: each record reaches the OS as soon as
-    // `write_packet` returns, so a crash of the harness loses nothing.
-    inner: pcap_file::pcap::PcapWriter<File>,
+    // `File` has no user-space buffer, and each record (header and data) goes
+    // to the OS in one write: a harness killed at any instant (even SIGKILL)
+    // leaves whole records only, so the file always opens.
+    file: File,
     frames: u32,
     ipv4_id: u16,
 }
@@ -42,7 +43,7 @@ impl PcapWriter {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        let file = File::create(path)?;
+        let mut file = File::create(path)?;
         let header = PcapHeader {
             snaplen: SNAPLEN,
             datalink: DataLink::ETHERNET,
@@ -51,9 +52,12 @@ impl PcapWriter {
             endianness: Endianness::native(),
             ..PcapHeader::default()
         };
-        let inner = pcap_file::pcap::PcapWriter::with_header(file, header).map_err(pcap_err)?;
+        let bytes = pcap_file::pcap::PcapWriter::with_header(Vec::new(), header)
+            .map_err(pcap_err)?
+            .into_writer();
+        file.write_all(&bytes)?;
         Ok(Self {
-            inner,
+            file,
             frames: 0,
             ipv4_id: 0,
         })
@@ -129,9 +133,15 @@ impl PcapWriter {
         // Frames over the snaplen are stored cut, with the true length kept
         // in orig_len, exactly as libpcap does; Wireshark flags them.
         let stored = frame.get(..SNAPLEN as usize).unwrap_or(frame);
-        let packet = PcapPacket::new(timestamp, orig_len, stored);
-        self.inner.write_packet(&packet).map_err(pcap_err)?;
-        Ok(())
+        let ts_sec = u32::try_from(timestamp.as_secs()).map_err(|_| invalid("timestamp after 2106"))?;
+        // The record header in the file's (native) byte order: seconds, microseconds, stored
+        // length, original length; then the frame, all in one write.
+        let mut record = Vec::with_capacity(16 + stored.len());
+        for field in [ts_sec, timestamp.subsec_micros(), stored.len() as u32, orig_len] {
+            record.extend_from_slice(&field.to_ne_bytes());
+        }
+        record.extend_from_slice(stored);
+        self.file.write_all(&record)
     }
 }
 

@@ -38,6 +38,10 @@ pub enum Verdict {
     ExpectedFail,
     /// Passed, although the DUT profile lists it as a known failure.
     UnexpectedPass,
+    /// The run was interrupted (SIGINT/SIGTERM) while the case ran: its DUT was stopped, its
+    /// evidence is what was captured until then. Not a verdict on the DUT; it gates, since the
+    /// run did not finish.
+    Interrupted,
 }
 
 impl Verdict {
@@ -52,6 +56,7 @@ impl Verdict {
             Verdict::Error => "error",
             Verdict::ExpectedFail => "expected-fail",
             Verdict::UnexpectedPass => "unexpected-pass",
+            Verdict::Interrupted => "interrupted",
         }
     }
 
@@ -59,7 +64,7 @@ impl Verdict {
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            Verdict::Fail | Verdict::Inconclusive | Verdict::Error | Verdict::UnexpectedPass
+            Verdict::Fail | Verdict::Inconclusive | Verdict::Error | Verdict::UnexpectedPass | Verdict::Interrupted
         )
     }
 }

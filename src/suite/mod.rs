@@ -246,6 +246,10 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
 
 /// Run entries in parallel (at most `jobs` at once), each writing its evidence as it ends; the
 /// results come back sorted by trial name. `progress` sees each result as it arrives.
+///
+/// When the run is interrupted ([`crate::transport::interrupt`]) no further entry starts (it gets
+/// no result: reports list it as not run) and the running ones stop their DUTs and end as
+/// `interrupted`.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_all(
     suite: std::sync::Arc<Suite>,
@@ -268,17 +272,24 @@ pub async fn run_all(
             sem.clone(),
         );
         set.spawn(async move {
-            let _permit = sem.acquire().await;
-            run_entry(&suite, &entry, &profile, pf.as_deref(), &out, strict).await
+            let _permit = tokio::select! {
+                p = sem.acquire() => p,
+                _ = crate::transport::interrupt::wait() => return None,
+            };
+            if crate::transport::interrupt::requested().is_some() {
+                return None;
+            }
+            Some(run_entry(&suite, &entry, &profile, pf.as_deref(), &out, strict).await)
         });
     }
     let mut results = Vec::new();
     while let Some(r) = set.join_next().await {
         match r {
-            Ok(r) => {
+            Ok(Some(r)) => {
                 progress(&r);
                 results.push(r);
             }
+            Ok(None) => {}
             Err(e) => tracing::error!("a trial task failed: {e}"),
         }
     }
@@ -329,7 +340,8 @@ async fn run_entry_inner(
     to_result(entry, &case, profile, level, strict, &paths, output)
 }
 
-/// Whether a result must fail the run: MUST-level problems always, others only with `--strict`.
+/// Whether a result must fail the run: MUST-level problems always, others only with `--strict`;
+/// an interrupted case always (the run did not finish).
 pub fn gates(level: Level, verdict: Verdict, strict: bool) -> bool {
-    verdict.is_problem() && (level == Level::Must || strict)
+    verdict.is_problem() && (level == Level::Must || strict || verdict == Verdict::Interrupted)
 }

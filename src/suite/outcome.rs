@@ -82,6 +82,7 @@ pub fn to_result(
         (Judgement::Inconclusive, None) => Verdict::Inconclusive,
         (Judgement::Fail | Judgement::Inconclusive, Some(_)) => Verdict::ExpectedFail,
         (Judgement::Error, _) => Verdict::Error,
+        (Judgement::Interrupted, _) => Verdict::Interrupted,
     };
     let mut message = out.outcome.message;
     if let Some(reason) = known {

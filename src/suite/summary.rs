@@ -11,6 +11,7 @@ pub fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Error => "ERROR",
         Verdict::ExpectedFail => "XFAIL",
         Verdict::UnexpectedPass => "XPASS",
+        Verdict::Interrupted => "INTERRUPTED",
     }
 }
 
@@ -49,7 +50,7 @@ pub fn counts(results: &[CaseResult]) -> String {
     let n = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
     let gating = results.iter().filter(|r| r.gating).count();
     format!(
-        "{} cases: {} passed, {} failed, {} inconclusive, {} errors, {} skipped, {} expected failures, {} unexpected passes; {} gating\n",
+        "{} cases: {} passed, {} failed, {} inconclusive, {} errors, {} skipped, {} expected failures, {} unexpected passes{}; {} gating\n",
         results.len(),
         n(Verdict::Pass),
         n(Verdict::Fail),
@@ -58,6 +59,10 @@ pub fn counts(results: &[CaseResult]) -> String {
         n(Verdict::Skipped),
         n(Verdict::ExpectedFail),
         n(Verdict::UnexpectedPass),
+        match n(Verdict::Interrupted) {
+            0 => String::new(),
+            i => format!(", {i} interrupted"),
+        },
         gating
     )
 }

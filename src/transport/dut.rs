@@ -1,68 +1,166 @@
-//! Starting and stopping a launched DUT. Each instance runs in its own process group so that a
-//! wrapper script and everything it started are signalled together; output goes to a log file
-//! beside the case's pcap, so it survives a crash.
+//! Starting and stopping a launched DUT. Each instance runs under a guard process (see
+//! [`super::guard`]) that keeps every descendant of the DUT in its subtree and kills them all when
+//! the trial ends or the harness dies; output goes to a log file beside the case's pcap, so it
+//! survives a crash.
+//!
+//! When the harness executable cannot guard (a library user's own test binary: it does not answer
+//! `__guard --probe`), the DUT is started directly in a process group of its own with SIGKILL as
+//! its parent-death signal: the DUT's main process dies with the harness, but descendants that
+//! leave its process group (`setsid`, a double fork) are not followed.
 
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use std::collections::BTreeMap;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
 use tokio::process::{Child, Command};
 
+use super::guard;
 use crate::case::Vars;
 use crate::case::profile::Launch;
 
+/// Every process the harness launches carries this variable (the run's ID), so a leftover can be
+/// recognised (`/proc/PID/environ`).
+pub const RUN_MARKER: &str = "LWM2M_CONFORMANCE_RUN";
+
+/// This run's ID: `$LWM2M_CONFORMANCE_RUN` when set (a run started by a test that looks for its
+/// leftovers), else the harness's PID and start time.
+pub fn run_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        std::env::var(RUN_MARKER).unwrap_or_else(|_| {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            format!("{}-{t}", std::process::id())
+        })
+    })
+}
+
+/// Whether DUTs run under a guard: the harness executable answers the guard probe (checked once).
+fn guarded() -> bool {
+    static CAN: OnceLock<bool> = OnceLock::new();
+    *CAN.get_or_init(|| {
+        let can = guard::can_guard(&super::trial::harness_exe());
+        if !can {
+            tracing::warn!(
+                "{} cannot guard DUTs: DUT descendants that leave its process group are not cleaned up",
+                super::trial::harness_exe().display()
+            );
+        }
+        can
+    })
+}
+
 pub struct Dut {
+    /// The guard (or, unguarded, the DUT itself).
     child: Child,
+    /// Unguarded: the DUT's process group.
     pgid: Option<Pid>,
     /// Server DUTs can be driven by lines on stdin (profile `triggers`).
     stdin: Option<tokio::process::ChildStdin>,
 }
 
-/// Render the launch template and start the process.
-pub fn spawn(launch: &Launch, vars: &Vars, profile_dir: &Path, log: &Path) -> Result<Dut, String> {
-    let mut cmd = match (&launch.shell, launch.command.as_slice()) {
-        (Some(line), _) => {
-            let mut c = Command::new("sh");
-            c.arg("-c").arg(vars.render(line)?);
-            c
-        }
-        (None, [program, args @ ..]) => {
-            let mut c = Command::new(vars.render(program)?);
-            for a in args {
-                c.arg(vars.render(a)?);
-            }
-            c
-        }
-        (None, []) => return Err("launch.command is empty".into()),
-    };
+/// The program and arguments a launch template renders to.
+fn argv(launch: &Launch, vars: &Vars) -> Result<Vec<String>, String> {
+    match (&launch.shell, launch.command.as_slice()) {
+        (Some(line), _) => Ok(vec!["sh".into(), "-c".into(), vars.render(line)?]),
+        (None, []) => Err("launch.command is empty".into()),
+        (None, parts) => parts.iter().map(|a| vars.render(a)).collect(),
+    }
+}
+
+/// Render the launch template and start the process (under its guard).
+pub async fn spawn(launch: &Launch, vars: &Vars, profile_dir: &Path, log: &Path) -> Result<Dut, String> {
+    let argv = argv(launch, vars)?;
     let env: BTreeMap<String, String> = launch
         .env
         .iter()
         .map(|(k, v)| Ok((k.clone(), vars.render(v)?)))
         .collect::<Result<_, String>>()?;
-    cmd.envs(env);
     let dir: PathBuf = match &launch.workdir {
         Some(w) => profile_dir.join(w),
         None => profile_dir.to_path_buf(),
     };
-    cmd.current_dir(dir);
     if let Some(parent) = log.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     let out = std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
-    cmd.stdin(Stdio::piped())
+    let cannot = |e: &dyn std::fmt::Display| format!("cannot start `{}`: {e}", describe(launch));
+    let guarded = guarded();
+    let status = if guarded {
+        Some(std::io::pipe().map_err(|e| cannot(&e))?)
+    } else {
+        None
+    };
+    let mut cmd = if let Some((_, writer)) = &status {
+        let mut c = Command::new(super::trial::harness_exe());
+        let fd = writer.as_raw_fd();
+        c.arg(guard::SUBCOMMAND)
+            .arg("--parent")
+            .arg(std::process::id().to_string())
+            .arg("--status-fd")
+            .arg(fd.to_string())
+            .arg("--")
+            .args(&argv);
+        // SAFETY: `fcntl` only, between fork and exec; `writer` outlives the spawn.
+        unsafe { c.pre_exec(move || guard::inherit(fd)) };
+        c
+    } else {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        // SAFETY: `prctl` only, between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+                Ok(())
+            })
+        };
+        c
+    };
+    cmd.envs(env)
+        .env(RUN_MARKER, run_id())
+        .current_dir(dir)
+        .stdin(Stdio::piped())
         .stdout(out)
         .stderr(err)
-        .process_group(0)
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start `{}`: {e}", describe(launch)))?;
-    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+        .process_group(0);
+    let mut child = cmd.spawn().map_err(|e| cannot(&e))?;
     let stdin = child.stdin.take();
-    Ok(Dut { child, pgid, stdin })
+    let pgid = if guarded {
+        None
+    } else {
+        child.id().map(|id| Pid::from_raw(id as i32))
+    };
+    let dut = Dut { child, pgid, stdin };
+    if let Some((reader, writer)) = status {
+        drop(writer);
+        let line = read_status(reader.into()).await;
+        match line.strip_prefix("ok ") {
+            Some(_) => {}
+            None => {
+                let why = line.strip_prefix("error ").unwrap_or("the guard did not start the DUT");
+                return Err(cannot(&why));
+            }
+        }
+    }
+    Ok(dut)
+}
+
+/// The guard's one status line (`ok PID` or `error ...`), bounded.
+async fn read_status(reader: OwnedFd) -> String {
+    use tokio::io::AsyncReadExt;
+    let Ok(mut rx) = tokio::net::unix::pipe::Receiver::from_owned_fd(reader) else {
+        return String::new();
+    };
+    let mut line = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), rx.read_to_string(&mut line)).await;
+    line.trim().to_string()
 }
 
 fn describe(l: &Launch) -> String {
@@ -70,16 +168,28 @@ fn describe(l: &Launch) -> String {
 }
 
 impl Dut {
-    /// Ask the whole process group to terminate (the DUT may De-register meanwhile).
+    /// Ask the DUT to terminate (the guard passes SIGTERM to everything under it; the DUT may
+    /// De-register meanwhile).
     pub fn terminate(&self) {
-        if let Some(g) = self.pgid {
-            let _ = killpg(g, Signal::SIGTERM);
-        }
+        self.signal(Signal::SIGTERM, Signal::SIGTERM);
     }
 
+    /// End the DUT and every process it started, at once.
     pub fn kill(&self) {
-        if let Some(g) = self.pgid {
-            let _ = killpg(g, Signal::SIGKILL);
+        self.signal(guard::KILL_ALL, Signal::SIGKILL);
+    }
+
+    fn signal(&self, to_guard: Signal, to_group: Signal) {
+        match self.pgid {
+            Some(g) => {
+                let _ = killpg(g, to_group);
+            }
+            // Once reaped the guard has no ID, so a reused PID is never signalled.
+            None => {
+                if let Some(id) = self.child.id() {
+                    let _ = kill(Pid::from_raw(id as i32), to_guard);
+                }
+            }
         }
     }
 

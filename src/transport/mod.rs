@@ -2,7 +2,9 @@
 
 pub mod bind;
 pub mod dut;
+pub mod guard;
 pub mod http;
+pub mod interrupt;
 pub mod ready;
 pub mod trial;
 mod trigger;

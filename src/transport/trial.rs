@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::bind::{COAP_PORT, bind_client, bind_server, candidates, fnv1a};
 use super::dut::{self, Dut};
 use crate::case::model::Start;
+use crate::case::profile::Launch;
 use crate::case::{Case, Profile, Role, Vars};
 use crate::engine::{Action, Engine, Event, Outcome, TrialSetup};
 use crate::evidence::PcapWriter;
@@ -228,20 +229,18 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             .collect(),
         seed: fnv1a(case.id.as_bytes()),
     };
-    let launch = profile.launch_for(case.start).cloned();
-    let start_dut = |vars: &Vars| -> Result<Option<Dut>, String> {
-        match &launch {
-            Some(l) => dut::spawn(l, vars, &paths.profile_dir, &paths.dut_log).map(Some),
-            None => Ok(None),
-        }
-    };
-    let mut launched = start_dut(&vars);
+    let launch = profile.launch_for(case.start);
+    let mut launched = start_dut(launch, &vars, paths).await;
     // A DUT that listens (a server DUT, or a client awaiting a Server Initiated Bootstrap) is
     // spoken to first: the first step waits (within the start-up timeout) until the DUT has
     // bound its address, so neither its first request nor a quiet window is spent before it runs.
     if let (Ok(Some(d)), Some(at)) = (&mut launched, client_addr) {
-        let ready = super::ready::until_listening(at, profile.timing.startup_timeout, || d.has_exited()).await;
-        tracing::debug!("server DUT at {at}: {ready:?} after {:?}", start.elapsed());
+        tokio::select! {
+            ready = super::ready::until_listening(at, profile.timing.startup_timeout, || d.has_exited()) => {
+                tracing::debug!("server DUT at {at}: {ready:?} after {:?}", start.elapsed());
+            }
+            _ = super::interrupt::wait() => {}
+        }
     }
     let mut engine = Engine::new(case, setup, start.elapsed());
     let mut dut = match launched {
@@ -251,6 +250,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             None
         }
     };
+    let mut interrupted: Option<&'static str> = None;
     let mut stop_deadline: Option<Instant> = None;
     let mut restart_pending = false;
     // Triggers run in the background; one that cannot be delivered reports back here.
@@ -277,7 +277,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
                 }
             }
         }
-        if engine.outcome().is_some() || start.elapsed() > TRIAL_CEILING {
+        if engine.outcome().is_some() || interrupted.is_some() || start.elapsed() > TRIAL_CEILING {
             break;
         }
         let wake = engine
@@ -286,19 +286,24 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             .unwrap_or(start + TRIAL_CEILING);
         let wake = stop_deadline.map_or(wake, |s| s.min(wake));
         tokio::select! {
+            why = super::interrupt::wait() => interrupted = Some(why),
             Some((from, to, bytes, at)) = endpoints.rx.recv() => {
                 let _ = pcap.write_udp(at, from, to, &bytes);
                 engine.handle(start.elapsed(), Event::Datagram { from, to, bytes });
             }
             Some((operation, error)) = trigger_failures.recv() => {
-                engine.handle(start.elapsed(), Event::TriggerFailed { operation, error });
+                // A DUT that has ended explains an undelivered trigger: its exit is reported
+                // (by the arm below, next time round) instead of a harness error.
+                if !dut.as_mut().is_some_and(Dut::has_exited) {
+                    engine.handle(start.elapsed(), Event::TriggerFailed { operation, error });
+                }
             }
             status = wait_dut(&mut dut) => {
                 dut = None;
                 stop_deadline = None;
                 engine.handle(start.elapsed(), Event::DutExited { status });
                 if std::mem::take(&mut restart_pending) {
-                    match start_dut(&vars) {
+                    match start_dut(launch, &vars, paths).await {
                         Ok(d) => { dut = d; engine.handle(start.elapsed(), Event::DutStarted); }
                         Err(e) => engine.handle(start.elapsed(), Event::DutLaunchFailed { error: e }),
                     }
@@ -313,11 +318,23 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             }
         }
     }
-    let outcome = engine.outcome().cloned().unwrap_or_else(|| Outcome {
-        judgement: crate::engine::Judgement::Error,
-        message: format!("trial exceeded the harness ceiling of {}s", TRIAL_CEILING.as_secs()),
-        failure: None,
-    });
+    let outcome = match (engine.outcome().cloned(), interrupted) {
+        (Some(o), _) => o,
+        (None, Some(why)) => Outcome {
+            judgement: crate::engine::Judgement::Interrupted,
+            message: format!(
+                "interrupted by {why} {:.1}s into the trial, at step {}; the DUT was stopped",
+                start.elapsed().as_secs_f64(),
+                engine.current_step()
+            ),
+            failure: None,
+        },
+        (None, None) => Outcome {
+            judgement: crate::engine::Judgement::Error,
+            message: format!("trial exceeded the harness ceiling of {}s", TRIAL_CEILING.as_secs()),
+            failure: None,
+        },
+    };
     teardown(&mut dut, &mut endpoints, &mut pcap).await;
     // The LwM2M Server side of the capture, whose port decides how tshark decodes it: the harness's
     // server endpoint for a client DUT, the DUT itself for a server or Bootstrap-Server DUT.
@@ -331,6 +348,14 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         server: Some(server_side),
         started_at,
         duration: start.elapsed(),
+    }
+}
+
+/// Starts the profile's launch (none: an attached DUT) for this trial.
+async fn start_dut(launch: Option<&Launch>, vars: &Vars, paths: &TrialPaths) -> Result<Option<Dut>, String> {
+    match launch {
+        Some(l) => dut::spawn(l, vars, &paths.profile_dir, &paths.dut_log).await.map(Some),
+        None => Ok(None),
     }
 }
 

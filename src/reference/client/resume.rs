@@ -3,22 +3,20 @@
 //! Update. A restarted client has forgotten every observation, so it MUST send a new Register
 //! instead (LwM2M 1.0.2 §5.5.1). Only this fault touches the file system.
 //!
-//! The file is keyed by the Endpoint Client Name and the parent process (the harness run that
-//! launched the client), so a file an earlier run left behind is never picked up, and it is
-//! removed when read.
+//! The file is keyed by the Endpoint Client Name and the harness run that launched the client
+//! (`LWM2M_CONFORMANCE_RUN`, which the harness gives every DUT; else the parent process), so a
+//! file an earlier run left behind is never picked up, and it is removed when read.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 fn file(endpoint: &str) -> PathBuf {
+    let run = std::env::var(crate::transport::dut::RUN_MARKER)
+        .unwrap_or_else(|_| std::os::unix::process::parent_id().to_string());
     let mut h = DefaultHasher::new();
-    endpoint.hash(&mut h);
-    std::env::temp_dir().join(format!(
-        "lwm2m-reference-client-{:016x}-{}.location",
-        h.finish(),
-        std::os::unix::process::parent_id()
-    ))
+    (endpoint, run).hash(&mut h);
+    std::env::temp_dir().join(format!("lwm2m-reference-client-{:016x}.location", h.finish()))
 }
 
 /// Remembers the Location-Path segments of a successful Register.
