@@ -285,19 +285,9 @@ pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
     }
 }
 
-/// The profiles `duts/*.yaml` next to the testcases folder: the files directly in it, not what
-/// its subfolders hold (a peer's launcher files, its node_modules).
+/// The profiles next to the testcases folder: `duts/*.yaml`.
 fn default_profiles(testcases: &Path) -> Vec<PathBuf> {
-    let duts = testcases.parent().unwrap_or(Path::new(".")).join("duts");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&duts)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
-    files
+    crate::case::load::profile_files(&testcases.parent().unwrap_or(Path::new(".")).join("duts"))
 }
 
 #[derive(clap::Args)]

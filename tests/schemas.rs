@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lwm2m_conformance::case::load::case_files;
+use lwm2m_conformance::case::load::{case_files, profile_files};
 use lwm2m_conformance::schema_cmd::rendered;
 
 fn project() -> PathBuf {
@@ -55,7 +55,7 @@ fn every_shipped_case_and_profile_validates() {
         }
     }
     let profiles = validator("profile.schema.json");
-    for f in case_files(&project().join("duts")) {
+    for f in profile_files(&project().join("duts")) {
         for e in errors(&profiles, &as_json(&f)) {
             problems.push(format!("{}: {e}", f.display()));
         }

@@ -554,3 +554,17 @@ fn check_case(case: &Case) -> Result<(), CaseProblem> {
 pub fn case_files(dir: &Path) -> Vec<PathBuf> {
     super::walk::walk(dir).files
 }
+
+/// The DUT profiles in `dir`: the `*.yaml` files directly in it, not what its subfolders hold (a
+/// peer's launcher files, its node_modules).
+pub fn profile_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
