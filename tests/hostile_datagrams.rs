@@ -12,7 +12,8 @@ use lwm2m_conformance::coap::{Code, Message, MessageType};
 use lwm2m_conformance::fuzz::{corpus, mutate};
 
 const SPRAY: usize = 3000;
-const WAIT: Duration = Duration::from_secs(10);
+/// Generous: a debug build of the DUT may work through the spray on a loaded machine.
+const WAIT: Duration = Duration::from_secs(30);
 
 /// The DUT process; killed when the test ends, whatever happens.
 struct Running(Child);
@@ -29,7 +30,7 @@ fn start(args: &[String]) -> Running {
         .args(args)
         .stdin(Stdio::piped()) // kept open: the servers read triggers from stdin
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("the reference DUT starts");
     Running(child)
