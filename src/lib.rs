@@ -18,6 +18,8 @@ pub mod dialogue;
 pub mod engine;
 pub mod evidence;
 pub mod explain_cmd;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod lwm2m;
 pub mod reference;
 pub mod report_cmd;

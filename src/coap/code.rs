@@ -20,6 +20,7 @@ impl Code {
     pub const CONTENT: Code = Code(0x45);
     pub const BAD_REQUEST: Code = Code(0x80);
     pub const UNAUTHORIZED: Code = Code(0x81);
+    pub const BAD_OPTION: Code = Code(0x82);
     pub const NOT_FOUND: Code = Code(0x84);
     pub const METHOD_NOT_ALLOWED: Code = Code(0x85);
     pub const NOT_ACCEPTABLE: Code = Code(0x86);

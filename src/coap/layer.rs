@@ -121,17 +121,14 @@ impl Layer {
         self.send_as_is(peer, &Message::new(mtype, Code::EMPTY, mid, Vec::new()))
     }
 
-    /// Answers the peer's request `req` with `code` (options and payload added by `fill`):
-    /// piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable one
-    /// (RFC 7252 §5.2); remembered for duplicates either way.
-    /// The message in a datagram from `peer`; None for one that does not parse, which is
-    /// rejected with RST when it looks Confirmable (RFC 7252 §4.2) and otherwise dropped.
+    /// The message in a datagram from `peer`; None for one [`accept`] rejects, which is answered
+    /// with RST when it is Confirmable (RFC 7252 §4.2) and otherwise dropped.
     pub fn parse_or_reset(&mut self, peer: SocketAddr, bytes: &[u8]) -> Option<Message> {
-        match Message::parse(bytes) {
+        match accept(bytes) {
             Ok(m) => Some(m),
-            Err(e) => {
-                tracing::debug!("malformed datagram from {peer}: {e}");
-                if let Some(mid) = confirmable_mid(bytes) {
+            Err(r) => {
+                tracing::debug!("datagram from {peer} rejected: {}", r.why);
+                if let Some(mid) = r.reset {
                     let _ = self.send_empty(peer, MessageType::Reset, mid);
                 }
                 None
@@ -139,6 +136,9 @@ impl Layer {
         }
     }
 
+    /// Answers the peer's request `req` with `code` (options and payload added by `fill`):
+    /// piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable one
+    /// (RFC 7252 §5.2); remembered for duplicates either way.
     pub fn respond(&mut self, peer: SocketAddr, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {
         let con = req.mtype == MessageType::Confirmable;
         let mtype = if con {
@@ -227,6 +227,39 @@ fn encode(msg: &Message) -> Option<Vec<u8>> {
     }
 }
 
+/// A datagram an endpoint rejects (RFC 7252 §4.2, §4.3): why, and the Message ID to answer
+/// with RST when it was Confirmable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub reset: Option<u16>,
+    pub why: String,
+}
+
+/// The message in a datagram, unless RFC 7252 says to reject it: a message format error (§3,
+/// §4.1), or an unrecognized critical option anywhere but in a Confirmable request, which is
+/// answered 4.02 Bad Option instead (§5.4.1). A rejected Confirmable message is answered with
+/// RST; anything else rejected is silently ignored.
+pub fn accept(bytes: &[u8]) -> Result<Message, Rejected> {
+    let m = Message::parse(bytes).map_err(|e| Rejected {
+        reset: confirmable_mid(bytes),
+        why: match e {
+            super::WireError::Parse(why) | super::WireError::Encode(why) => why,
+        },
+    })?;
+    let con = m.mtype == MessageType::Confirmable;
+    match m.unknown_critical_option() {
+        Some(n) if !(con && m.is_request()) => Err(Rejected {
+            reset: con.then_some(m.mid),
+            why: format!(
+                "unrecognized critical option {n} in a {} {} (RFC 7252 §5.4.1)",
+                m.mtype.short(),
+                if m.is_request() { "request" } else { "message" }
+            ),
+        }),
+        _ => Ok(m),
+    }
+}
+
 /// The Message ID of something that looks like a Confirmable CoAP message, for the RST that
 /// rejects it when it cannot be parsed (RFC 7252 §4.2).
 pub fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
@@ -259,5 +292,46 @@ mod tests {
         let ping = Message::new(MessageType::Confirmable, Code::EMPTY, 7, Vec::new());
         let bytes = ping.to_bytes().expect("encodes");
         assert_eq!(layer.parse_or_reset(peer, &bytes).map(|m| m.mid), Some(7));
+    }
+
+    #[test]
+    fn accept_follows_rfc_7252_on_critical_options_and_format_errors() {
+        let with = |mtype, code, option: u16| {
+            let mut m = Message::new(mtype, code, 0x42, vec![1]);
+            m.add_option(option, vec![1]);
+            m.to_bytes().expect("encodes")
+        };
+        // A Confirmable request passes: its answer is 4.02 Bad Option, the application's to give.
+        let m = accept(&with(MessageType::Confirmable, Code::GET, 9)).expect("a CON request");
+        assert_eq!(m.unknown_critical_option(), Some(9));
+        // Anything else with one is rejected: RST for a Confirmable response, silence otherwise.
+        let reset = |b: &[u8]| accept(b).map(|_| ()).map_err(|r| r.reset);
+        assert_eq!(reset(&with(MessageType::NonConfirmable, Code::GET, 9)), Err(None));
+        assert_eq!(
+            reset(&with(MessageType::Confirmable, Code::CONTENT, 9)),
+            Err(Some(0x42))
+        );
+        assert_eq!(
+            reset(&with(MessageType::Acknowledgement, Code::CONTENT, 2049)),
+            Err(None)
+        );
+        // Elective options (even numbers) and the known critical ones are fine anywhere.
+        assert!(accept(&with(MessageType::NonConfirmable, Code::GET, 2048)).is_ok());
+        assert!(accept(&with(MessageType::Acknowledgement, Code::CONTENT, option_uri_query())).is_ok());
+        // Format errors say which rule they break.
+        let why = |b: &[u8]| accept(b).err().map(|r| r.why).unwrap_or_default();
+        assert!(
+            why(&[0x49, 1, 0, 1]).contains("token length over 8"),
+            "{}",
+            why(&[0x49, 1, 0, 1])
+        );
+        assert!(why(&[0x40, 1, 0, 1, 0xff]).contains("payload marker with no payload"));
+        assert!(why(&[0x40, 1, 0, 1, 0xf0]).contains("option delta of 15"));
+        assert!(why(&[0x40, 1, 0, 1, 0x0f]).contains("option length of 15"));
+        assert!(why(&[0x60, 0, 0, 1, 0xff, 1]).contains("Empty message"));
+    }
+
+    fn option_uri_query() -> u16 {
+        crate::coap::message::option::URI_QUERY
     }
 }

@@ -79,7 +79,19 @@ impl Message {
         if bytes.first().map(|b| b >> 6) != Some(1) {
             return Err(WireError::Parse("not CoAP version 1".into()));
         }
-        let packet = Packet::from_bytes(bytes).map_err(|e| WireError::Parse(format!("{e:?}")))?;
+        let packet = Packet::from_bytes(bytes).map_err(|e| WireError::Parse(format_error(bytes, e)))?;
+        // coap-lite takes a payload marker with nothing after it as an empty payload.
+        if packet.payload.is_empty() && bytes.len() > 4 && options_end(bytes) == Some(bytes.len() - 1) {
+            return Err(WireError::Parse(
+                "message format error: a payload marker with no payload (RFC 7252 §3)".into(),
+            ));
+        }
+        if bytes[1] == 0 && bytes.len() > 4 {
+            return Err(WireError::Parse(
+                "message format error: an Empty message (code 0.00) with bytes after the Message ID (RFC 7252 §4.1)"
+                    .into(),
+            ));
+        }
         let mtype = match packet.header.get_type() {
             coap_lite::MessageType::Confirmable => MessageType::Confirmable,
             coap_lite::MessageType::NonConfirmable => MessageType::NonConfirmable,
@@ -238,6 +250,74 @@ impl Message {
             self.add_option(option::LOCATION_PATH, seg);
         }
     }
+}
+
+/// Critical options (odd numbers, RFC 7252 §5.4.1) every endpoint of this crate understands in
+/// a request: Uri-Host, Uri-Port, Uri-Path, Uri-Query and Accept. Observe, Location-Path and
+/// Content-Format are elective.
+pub const KNOWN_CRITICAL: [u16; 5] = [3, 7, option::URI_PATH, option::URI_QUERY, option::ACCEPT];
+
+impl Message {
+    /// The first critical option (odd number) not in [`KNOWN_CRITICAL`]: a request carrying
+    /// one is answered 4.02 Bad Option when Confirmable, and any other message carrying one is
+    /// rejected (RFC 7252 §5.4.1).
+    pub fn unknown_critical_option(&self) -> Option<u16> {
+        self.options
+            .iter()
+            .map(|(n, _)| *n)
+            .find(|n| n % 2 == 1 && !KNOWN_CRITICAL.contains(n))
+    }
+}
+
+/// Why coap-lite refused `bytes`, in RFC 7252's words where it can be said.
+fn format_error(bytes: &[u8], e: coap_lite::error::MessageError) -> String {
+    use coap_lite::error::MessageError as E;
+    let why = match e {
+        E::InvalidTokenLength if bytes.first().is_some_and(|b| b & 0x0f > 8) => {
+            "a token length over 8 (RFC 7252 §3)".to_string()
+        }
+        E::InvalidTokenLength => "the datagram ends inside the token".to_string(),
+        E::InvalidOptionDelta => "an option delta of 15 or past 65535 (RFC 7252 §3.1)".to_string(),
+        E::InvalidOptionLength => {
+            "an option length of 15 or an option that runs past the datagram (RFC 7252 §3.1)".to_string()
+        }
+        E::InvalidPacketLength | E::InvalidHeader => "shorter than the 4-byte header".to_string(),
+    };
+    format!("message format error: {why}")
+}
+
+/// Where the options of a well-formed message end: the index of the payload marker, or the
+/// datagram's length when there is none. None when the options do not parse.
+fn options_end(bytes: &[u8]) -> Option<usize> {
+    let mut i = 4 + usize::from(bytes.first()? & 0x0f);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == 0xff {
+            return Some(i);
+        }
+        i += 1;
+        // Delta, then length: each nibble 13 or 14 takes one or two more bytes (RFC 7252 §3.1).
+        let mut length = 0;
+        for (nibble, is_length) in [(b >> 4, false), (b & 0x0f, true)] {
+            let value = match nibble {
+                13 => {
+                    i += 1;
+                    usize::from(*bytes.get(i - 1)?) + 13
+                }
+                14 => {
+                    i += 2;
+                    usize::from(u16::from_be_bytes([*bytes.get(i - 2)?, *bytes.get(i - 1)?])) + 269
+                }
+                15 => return None,
+                n => usize::from(n),
+            };
+            if is_length {
+                length = value;
+            }
+        }
+        i += length;
+    }
+    (i == bytes.len()).then_some(i)
 }
 
 /// CoAP uint option encoding: big-endian, shortest form, zero is the empty string (RFC 7252 §3.2).

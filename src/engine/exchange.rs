@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::transcript::Direction;
 use super::{Engine, Incoming, Reply};
+use crate::coap::layer::Rejected;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
 
@@ -14,17 +15,12 @@ impl Engine {
     pub(super) fn on_datagram(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
         self.frames += 1;
         let frame = self.frames;
-        let msg = match Message::parse(bytes) {
-            Ok(m) => m,
-            Err(_) => {
-                self.transcript
-                    .datagram(now, frame, Direction::FromDut, from, to, bytes);
-                self.unmatched.push((frame, "malformed datagram (not CoAP)".into()));
-                return;
-            }
-        };
         self.transcript
             .datagram(now, frame, Direction::FromDut, from, to, bytes);
+        let msg = match crate::coap::layer::accept(bytes) {
+            Ok(m) => m,
+            Err(rejected) => return self.reject(now, frame, from, to, rejected),
+        };
 
         match msg.mtype {
             MessageType::Acknowledgement | MessageType::Reset => {
@@ -64,7 +60,10 @@ impl Engine {
                     }
                     Seen::New => {}
                 }
-                if msg.is_empty() {
+                if let Some(n) = msg.unknown_critical_option().filter(|_| msg.is_request()) {
+                    // Only a Confirmable request gets here with one (`accept` rejects the rest).
+                    self.bad_option(now, frame, from, to, &msg, n);
+                } else if msg.is_empty() {
                     // CoAP ping (RFC 7252 §4.3): answer with RST.
                     if con {
                         self.reply_empty(now, to, from, msg.mid, MessageType::Reset);
@@ -171,6 +170,44 @@ impl Engine {
             self.transcript.note(now, format!("answered automatically ({code})"));
             self.apply_to_model(i, code);
             self.answer(now, i, bytes, delay);
+        }
+    }
+
+    /// A datagram RFC 7252 says to reject (§4.2, §4.3, §5.4.1): never taken as a message, said
+    /// so in the transcript, answered with RST when it was Confirmable. The RST is not kept for
+    /// duplicate detection: a later well-formed message under the same Message ID is new.
+    fn reject(&mut self, now: Duration, frame: u32, from: SocketAddr, to: SocketAddr, r: Rejected) {
+        let answer = if r.reset.is_some() {
+            "rejected with RST"
+        } else {
+            "ignored"
+        };
+        self.transcript.note(now, format!("frame {frame} {answer}: {}", r.why));
+        self.unmatched.push((frame, format!("a datagram {answer} ({})", r.why)));
+        if let Some(mid) = r.reset
+            && let Ok(bytes) = Message::new(MessageType::Reset, Code::EMPTY, mid, Vec::new()).to_bytes()
+        {
+            self.emit(now, to, from, bytes);
+        }
+    }
+
+    /// A Confirmable request with an unrecognized critical option: 4.02 Bad Option, and not
+    /// taken as a request (RFC 7252 §5.4.1).
+    fn bad_option(&mut self, now: Duration, frame: u32, from: SocketAddr, to: SocketAddr, msg: &Message, option: u16) {
+        let why = format!("unrecognized critical option {option} in a CON request (RFC 7252 §5.4.1)");
+        self.transcript
+            .note(now, format!("frame {frame} answered 4.02 Bad Option: {why}"));
+        self.unmatched
+            .push((frame, format!("a request answered 4.02 Bad Option ({why})")));
+        let answer = Message::new(
+            MessageType::Acknowledgement,
+            Code::BAD_OPTION,
+            msg.mid,
+            msg.token.clone(),
+        );
+        if let Ok(bytes) = answer.to_bytes() {
+            self.dedup.answered(from, msg.mid, bytes.clone());
+            self.emit(now, to, from, bytes);
         }
     }
 

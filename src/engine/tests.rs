@@ -203,7 +203,11 @@ fn malformed_and_unexpected_datagrams_never_panic_and_are_reported() {
     assert_eq!(o.judgement, Judgement::Fail);
     let f = o.failure.as_ref().expect("details");
     assert!(f.observed.contains("path is /reg, expected /rd"), "{}", f.observed);
-    assert!(f.observed.contains("malformed"), "{}", f.observed);
+    assert!(
+        f.observed.contains("rejected with RST (message format error"),
+        "{}",
+        f.observed
+    );
 }
 
 fn dut_exits(e: &mut Engine, at: Duration, status: &str) {
@@ -636,4 +640,82 @@ fn trigger_templates_see_each_attribute_and_the_senml_value() {
         serde_yaml::from_str("{ operation: write, path: /3/0/14, value: \"+02:00\" }").expect("trigger");
     super::steps::trigger_vars(&mut vars, &w).expect("vars");
     assert_eq!(vars.get("senml"), Some(r#"[{"bn":"/3/0/14","vs":"+02:00"}]"#));
+}
+
+/// The harness's endpoint under hostile datagrams (RFC 7252 §3, §4.2, §4.3, §5.4.1): a format
+/// error is answered with RST when Confirmable and otherwise ignored, a Confirmable request with
+/// an unrecognized critical option gets 4.02 Bad Option, a Non-confirmable one is ignored; none
+/// is taken as the Register the case waits for, the transcript says why, and the valid Register
+/// that follows is.
+#[test]
+fn hostile_datagrams_are_rejected_and_the_case_proceeds() {
+    const REGISTER: &str = r#"
+  - expect: { as: register, method: POST, path: /rd, query: { ep: "{endpoint}" }, within: startup }
+  - respond: { to: register, code: "2.01", location: "/rd/{reg_id}" }
+"#;
+    let mut e = Engine::new(client_case("REG-X", REGISTER), setup(), Duration::ZERO);
+    assert!(sent(&mut e).is_empty());
+    let mut critical = Message::parse(&register(0x0200)).expect("parses");
+    critical.add_option(9, vec![1]);
+    let mut critical_non = critical.clone();
+    critical_non.mtype = MessageType::NonConfirmable;
+    critical_non.mid = 0x0201;
+    type Answer = Option<(MessageType, Code)>;
+    let cases: Vec<(Vec<u8>, Answer)> = vec![
+        (vec![0x49, 0x02, 0x00, 0x10], Some((MessageType::Reset, Code::EMPTY))),
+        (
+            vec![0x40, 0x02, 0x00, 0x11, 0xb2, b'r', b'd', 0xff],
+            Some((MessageType::Reset, Code::EMPTY)),
+        ),
+        (vec![0x50, 0x02, 0x00, 0x12, 0xf0], None),
+        (
+            critical.to_bytes().expect("encodes"),
+            Some((MessageType::Acknowledgement, Code::BAD_OPTION)),
+        ),
+        (critical_non.to_bytes().expect("encodes"), None),
+    ];
+    for (i, (bytes, answer)) in cases.into_iter().enumerate() {
+        feed(&mut e, ms(10 + i as u64), bytes.clone());
+        let got: Vec<_> = sent(&mut e).iter().map(|m| (m.mtype, m.code)).collect();
+        assert_eq!(
+            got,
+            answer.into_iter().collect::<Vec<_>>(),
+            "{}",
+            crate::coap::message::hex(&bytes)
+        );
+    }
+    // Thousands of random datagrams (none under the Register's Message ID).
+    let mut rng = crate::fuzz::mutate::Rng::new(11);
+    for i in 0..3000u64 {
+        let len = rng.below(64);
+        let bytes: Vec<u8> = (0..len).map(|_| rng.byte()).collect();
+        if bytes.get(2..4) == Some(&[0x01, 0x00]) {
+            continue;
+        }
+        feed(&mut e, ms(100 + i / 100), bytes);
+        let _ = sent(&mut e);
+    }
+    assert!(
+        e.outcome().is_none(),
+        "still waiting for the Register: {:?}",
+        e.outcome()
+    );
+    feed(&mut e, ms(200), register(0x100));
+    let answers = sent(&mut e);
+    assert!(
+        answers.iter().any(|m| m.code == Code::CREATED && m.mid == 0x100),
+        "{answers:?}"
+    );
+    let outcome = e.outcome().expect("finished");
+    assert_eq!(outcome.judgement, Judgement::Pass, "{outcome:?}");
+    let transcript = e.transcript().join("\n");
+    for why in [
+        "rejected with RST: message format error: a token length over 8 (RFC 7252 §3)",
+        "rejected with RST: message format error: a payload marker with no payload (RFC 7252 §3)",
+        "ignored: message format error: an option delta of 15",
+        "answered 4.02 Bad Option: unrecognized critical option 9 in a CON request (RFC 7252 §5.4.1)",
+        "ignored: unrecognized critical option 9 in a NON request (RFC 7252 §5.4.1)",
+    ] {
+        assert!(transcript.contains(why), "transcript lacks {why:?}");
+    }
 }

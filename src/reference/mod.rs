@@ -7,7 +7,7 @@ pub mod client;
 mod fault_table;
 pub mod server;
 mod triggers;
-mod udp;
+pub(crate) mod udp;
 mod variant_table;
 
 use crate::case::Role;

@@ -10,20 +10,13 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::coap::layer::confirmable_mid;
-use crate::coap::message::option;
+use crate::coap::layer::accept;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
 
 use super::plan::{Initiator, sequence};
 use super::session::{Session, State};
 use super::{BootstrapServerConfig, Fault};
-
-/// Critical options (odd numbers, RFC 7252 §5.4.1) understood in a request: Uri-Host,
-/// Uri-Port, Uri-Path, Uri-Query, Accept. Any other is answered 4.02 Bad Option.
-const KNOWN_CRITICAL: [u16; 5] = [3, 7, option::URI_PATH, option::URI_QUERY, option::ACCEPT];
-
-const BAD_OPTION: Code = Code(0x82);
 
 #[derive(Debug)]
 pub struct BootstrapServerCore {
@@ -75,12 +68,12 @@ impl BootstrapServerCore {
     }
 
     pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
-        let m = match Message::parse(bytes) {
+        let m = match accept(bytes) {
             Ok(m) => m,
-            Err(e) => {
-                tracing::debug!("malformed datagram from {from}: {e}");
-                // A Confirmable message that cannot be parsed is rejected (RFC 7252 §4.2).
-                if let Some(mid) = confirmable_mid(bytes) {
+            Err(r) => {
+                tracing::debug!("datagram from {from} rejected: {}", r.why);
+                // A rejected Confirmable message is answered with RST (RFC 7252 §4.2).
+                if let Some(mid) = r.reset {
                     let _ = self.session(from).msg.send_empty(MessageType::Reset, mid);
                 }
                 return;
@@ -121,13 +114,10 @@ impl BootstrapServerCore {
             .find(|(k, _)| k == "ep")
             .and_then(|(_, v)| v)
             .filter(|v| !v.is_empty());
-        let unknown_critical = req
-            .options
-            .iter()
-            .any(|(n, _)| n % 2 == 1 && !KNOWN_CRITICAL.contains(n));
+        let unknown_critical = req.unknown_critical_option().is_some();
         // Bootstrap-Request: POST /bs?ep={Endpoint Client Name} (LwM2M 1.0.2 §8.2.2).
         let code = match (req.code, req.uri_path().as_str()) {
-            _ if unknown_critical => BAD_OPTION,
+            _ if unknown_critical => Code::BAD_OPTION,
             (Code::POST, "/bs") if reject => Code::NOT_FOUND,
             (Code::POST, "/bs") if endpoint.is_none() => Code::BAD_REQUEST,
             (Code::POST, "/bs") => Code::CHANGED,

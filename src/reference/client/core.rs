@@ -24,15 +24,6 @@ use super::registration::{Registration, Snapshot};
 use super::registration_policy::Policy;
 use super::{ClientConfig, Fault, Variant, Version};
 
-/// Uri-Host and Uri-Port (RFC 7252 §5.10.1), which `crate::coap::message::option` does not name.
-/// Both are accepted and ignored: the client has one endpoint.
-const URI_HOST: u16 = 3;
-const URI_PORT: u16 = 7;
-
-/// Critical options (odd numbers, RFC 7252 §5.4.1) this client understands in a request.
-/// Any other critical option is answered 4.02 Bad Option.
-const KNOWN_CRITICAL: [u16; 5] = [URI_HOST, URI_PORT, option::URI_PATH, option::URI_QUERY, option::ACCEPT];
-
 #[derive(Debug)]
 pub struct ClientCore {
     cfg: ClientConfig,
@@ -203,11 +194,7 @@ impl ClientCore {
             tracing::debug!("ignoring {req}: the registration is not acknowledged");
             return;
         }
-        let (reply, effect) = if req
-            .options
-            .iter()
-            .any(|(n, _)| n % 2 == 1 && !KNOWN_CRITICAL.contains(n))
-        {
+        let (reply, effect) = if req.unknown_critical_option().is_some() {
             (Reply::code(BAD_OPTION), None)
         } else if observe && req.observe() == Some(0) {
             (self.obs.observe(now, &self.store, req), None)

@@ -17,7 +17,7 @@ use super::objects::{DEVICE, ObjectStore, Resource, SERVER, WriteMode, rid};
 /// 4.15 Unsupported Content-Format and 4.02 Bad Option (RFC 7252 §12.1.2), which
 /// `crate::coap::Code` has no names for.
 pub(crate) const UNSUPPORTED_CONTENT_FORMAT: Code = Code(0x8f);
-pub(crate) const BAD_OPTION: Code = Code(0x82);
+pub(crate) const BAD_OPTION: Code = Code::BAD_OPTION;
 
 /// What a DM request answers.
 #[derive(Clone, Debug, PartialEq)]

@@ -17,6 +17,8 @@ impl ServerCore {
     pub(super) fn on_request(&mut self, now: Duration, from: SocketAddr, m: &Message) {
         let path = m.uri_path();
         match (m.code, path.as_str()) {
+            // RFC 7252 §5.4.1 (a Non-confirmable one never gets here: the layer rejects it).
+            _ if m.unknown_critical_option().is_some() => self.msg.respond(from, m, Code::BAD_OPTION, |_| {}),
             _ if is_register(m) => self.register(now, from, m),
             (Code::POST, _) => self.update(now, from, m, &path),
             (Code::DELETE, _) => match self.regs.deregister(&path) {

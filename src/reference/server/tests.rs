@@ -364,3 +364,67 @@ fn the_downlink_fault_sends_requests_to_port_5683() {
     register(&mut conformant, 0, 1, "U");
     assert_eq!(trigger(&mut conformant, 1, &format!("read {EP} /3/0/0"))[0].0, client());
 }
+
+/// RFC 7252 §3, §4.2, §4.3, §5.4.1: a message format error is answered with RST when it is
+/// Confirmable and otherwise ignored; an unrecognized critical option gets 4.02 Bad Option in a
+/// Confirmable request, is ignored in a Non-confirmable one, and makes a Confirmable response
+/// rejected with RST. None of them registers anything; a valid Register afterwards does.
+#[test]
+fn hostile_datagrams_are_rejected_as_rfc_7252_says_and_a_register_still_works() {
+    let mut c = core(&[]);
+    let at = Duration::from_secs(0);
+    let send = |c: &mut ServerCore, bytes: &[u8]| {
+        c.handle_datagram(at, client(), bytes);
+        out(c)
+    };
+    // Token length 9 (CON), an option delta nibble 15, a payload marker with no payload, an
+    // Empty message with a token: message format errors, RST for the Confirmable ones only.
+    for (bytes, rst) in [
+        (&[0x49, 0x02, 0x00, 0x10][..], true),
+        (&[0x40, 0x02, 0x00, 0x11, 0xf1, 0x00][..], true),
+        (&[0x40, 0x02, 0x00, 0x12, 0xb2, b'r', b'd', 0xff][..], true),
+        (&[0x41, 0x00, 0x00, 0x13, 0x01][..], true),
+        (&[0x59, 0x02, 0x00, 0x14][..], false),
+        (&[0x50, 0x02, 0x00, 0x15, 0xb2, b'r', b'd', 0xff][..], false),
+        (&[0x60, 0x45, 0x00, 0x16, 0xff][..], false),
+    ] {
+        let sent = send(&mut c, bytes);
+        let expected: Vec<(MessageType, Code, u16)> = if rst {
+            vec![(
+                MessageType::Reset,
+                Code::EMPTY,
+                u16::from_be_bytes([bytes[2], bytes[3]]),
+            )]
+        } else {
+            vec![]
+        };
+        let seen: Vec<_> = sent.iter().map(|(_, m)| (m.mtype, m.code, m.mid)).collect();
+        assert_eq!(seen, expected, "{}", crate::coap::message::hex(bytes));
+    }
+    // An unknown critical option (9) in a CON Register: 4.02, not a registration.
+    let mut reg = request(Code::POST, 0x20, "/rd", &[("ep", EP), ("lt", "60")]);
+    reg.add_option(9, vec![1]);
+    let sent = feed(&mut c, 0, client(), &reg);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].1.mtype, sent[0].1.code),
+        (MessageType::Acknowledgement, Code::BAD_OPTION)
+    );
+    // The same as NON: rejected, silently.
+    reg.mtype = MessageType::NonConfirmable;
+    reg.mid = 0x21;
+    assert!(feed(&mut c, 0, client(), &reg).is_empty());
+    // A CON response with one: rejected with RST; an ACK with one: ignored.
+    let mut resp = Message::new(MessageType::Confirmable, Code::CONTENT, 0x22, vec![7]);
+    resp.add_option(2049, vec![]);
+    let sent = feed(&mut c, 0, client(), &resp);
+    assert_eq!(
+        sent.iter().map(|(_, m)| (m.mtype, m.mid)).collect::<Vec<_>>(),
+        [(MessageType::Reset, 0x22)]
+    );
+    resp.mtype = MessageType::Acknowledgement;
+    assert!(feed(&mut c, 0, client(), &resp).is_empty());
+    assert!(c.regs.by_endpoint(EP).is_none(), "nothing registered");
+    let (location, _) = register(&mut c, 1, 0x30, "U");
+    assert!(location.starts_with("/rd/"));
+}

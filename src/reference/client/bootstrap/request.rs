@@ -13,10 +13,6 @@ use super::super::objects::ObjectStore;
 use super::super::{Fault, Version};
 use super::read;
 
-/// Critical options a bootstrap request may carry (Uri-Host, Uri-Port, Uri-Path, Uri-Query,
-/// Accept); any other critical option is 4.02 Bad Option (RFC 7252 §5.4.1).
-const KNOWN_CRITICAL: [u16; 5] = [3, 7, option::URI_PATH, option::URI_QUERY, option::ACCEPT];
-
 /// A request of the Bootstrap Interface (§8.2.2), or why it cannot be carried out.
 pub(super) enum Op {
     Write(Path),
@@ -53,10 +49,7 @@ pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
         Code::GET => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
         _ => return None,
     };
-    let unknown_critical = req
-        .options
-        .iter()
-        .any(|(n, _)| n % 2 == 1 && !KNOWN_CRITICAL.contains(n));
+    let unknown_critical = req.unknown_critical_option().is_some();
     Some(if unknown_critical { Op::Refused(BAD_OPTION) } else { op })
 }
 

@@ -180,7 +180,14 @@ impl DeviceRig {
 
     /// Piggybacked answer from `from` to a Confirmable request of the device.
     pub(crate) fn answer(&mut self, from: SocketAddr, req: &Message, code: Code, f: impl FnOnce(&mut Message)) {
-        let mut resp = Message::new(MessageType::Acknowledgement, code, req.mid, req.token.clone());
+        // An Empty ACK carries no token (RFC 7252 §4.1: anything after the Message ID is a
+        // message format error).
+        let token = if code == Code::EMPTY {
+            Vec::new()
+        } else {
+            req.token.clone()
+        };
+        let mut resp = Message::new(MessageType::Acknowledgement, code, req.mid, token);
         f(&mut resp);
         self.deliver(from, &resp);
     }
