@@ -7,7 +7,8 @@
 //!
 //! A second, independent peer: Eclipse Wakaama (C), whose example client and Bootstrap-Server
 //! are built from the Wakaama tree inside the npm package node-red-contrib-lwm2m 2.12.3
-//! (`duts/wakaama/build.sh`), through `duts/wakaama.yaml` and `duts/wakaama-bootstrap-server.yaml`;
+//! (`duts/wakaama/build.sh`), through `duts/wakaama.yaml`, `duts/wakaama-bootstrap-server.yaml` and
+//! `duts/wakaama-server.yaml` (its console server);
 //! `reports/interop/wakaama.md` explains its verdicts that are not a pass.
 //!
 //! Set-up is part of the test: the client's npm dependencies are installed (`npm ci`) when missing,
@@ -187,19 +188,33 @@ fn wakaama_client_verdicts() {
     insta::assert_yaml_snapshot!(table_with_reasons(&results));
 }
 
+/// The cases of one role (trial names starting `prefix`) against a Wakaama profile: the table.
+fn wakaama_role(profile: &str, prefix: &str, out: &str) -> Vec<String> {
+    setup();
+    ensure_wakaama();
+    let suite = suite::load(&project().join("testcases")).expect("suite loads");
+    let results = run_against(profile, suite, |t| t.starts_with(prefix), out);
+    assert!(!results.is_empty(), "no {prefix} cases found");
+    table_with_reasons(&results)
+}
+
 /// The Bootstrap-Server cases against the Wakaama example Bootstrap-Server
 /// (duts/wakaama-bootstrap-server.yaml).
 #[test]
 fn wakaama_bootstrap_server_verdicts() {
-    setup();
-    ensure_wakaama();
-    let suite = suite::load(&project().join("testcases")).expect("suite loads");
-    let results = run_against(
+    let table = wakaama_role(
         "wakaama-bootstrap-server.yaml",
-        suite,
-        |t| t.starts_with("bootstrap-server::"),
+        "bootstrap-server::",
         "wakaama-bootstrap-server",
     );
-    assert!(!results.is_empty(), "no bootstrap-server cases found");
-    insta::assert_yaml_snapshot!(table_with_reasons(&results));
+    insta::assert_yaml_snapshot!(table);
+}
+
+/// The server cases against the Wakaama example server (duts/wakaama-server.yaml): a console
+/// program driven with profile keys only (a stdout capture of its client number, paced stdin
+/// triggers, a `q` stop, a wildcard bind on the port the harness gives it).
+#[test]
+fn wakaama_server_verdicts() {
+    let table = wakaama_role("wakaama-server.yaml", "server::", "wakaama-server");
+    insta::assert_yaml_snapshot!(table);
 }

@@ -327,3 +327,55 @@ timing: { response_timeout: 5s, quiet_window: 5s, startup_timeout: 10s }
     let ms = r["duration_ms"].as_u64().expect("duration");
     assert!(ms < 3000, "ended {ms} ms in, not at the exit (0.1 s)");
 }
+
+/// The DUT log of the one trial of a run.
+fn dut_log(out: &Path) -> String {
+    let logs: Vec<PathBuf> = std::fs::read_dir(out.join("captures"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    let log = logs.iter().find(|p| p.to_string_lossy().ends_with(".dut.log"));
+    log.and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default()
+}
+
+/// A client whose shell reports how it was asked to stop, then lets the reference client
+/// De-register: the profile's `stop` decides what the harness does, and `deregister-on-stop` is
+/// judged with it.
+fn stopped_with(stop: &str, name: &str) -> (Vec<(String, String)>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    let yaml = format!(
+        r#"name: stop-{name}
+role: client
+launch:
+  shell: >-
+    '{{exe}}' reference-client --server {{server_host}}:{{server_port}} --endpoint '{{endpoint}}' &
+    pid=$!;
+    trap 'echo got INT >&2; kill -TERM $pid; wait $pid; exit 0' INT;
+    trap 'echo got TERM >&2; kill -TERM $pid; wait $pid; exit 0' TERM;
+    read line; echo "got line $line" >&2; kill -TERM $pid; wait $pid
+endpoint: "urn:dev:lwm2m-conformance:{{case}}"
+features: [launch, deregister-on-stop]
+content_formats: [tlv, senml-json, text, link-format]
+stop: {stop}
+"#
+    );
+    let status = run_profile(out, &marker(name), &yaml, "client::registration::deregister_location");
+    assert!(status.success(), "{status}\n{}", log(out));
+    (verdicts(out), dut_log(out))
+}
+
+#[test]
+fn a_stdin_stop_writes_the_line_and_a_signal_stop_sends_that_signal() {
+    let pass = vec![(
+        "client::registration::deregister_location".to_string(),
+        "pass".to_string(),
+    )];
+    let (verdicts, log) = stopped_with("{ stdin: bye }", "stdin");
+    assert_eq!(verdicts, pass);
+    assert!(log.contains("got line bye"), "{log}");
+    assert!(!log.contains("got TERM"), "{log}");
+    let (verdicts, log) = stopped_with("{ signal: SIGINT }", "sigint");
+    assert_eq!(verdicts, pass);
+    assert!(log.contains("got INT"), "{log}");
+    assert!(!log.contains("got TERM"), "{log}");
+}

@@ -77,3 +77,28 @@ fn the_schema_rejects_a_typo_the_loader_rejects() {
     .expect("yaml");
     assert!(!errors(&cases, &two_kinds).is_empty(), "a step has exactly one kind");
 }
+
+/// Every key a profile may have, at any depth, is explained in duts/template.yaml (the profile
+/// reference): a key added to the Rust types without a word there fails here.
+#[test]
+fn every_profile_key_is_documented_in_the_template() {
+    let text = std::fs::read_to_string(project().join("testcases/schemas/profile.schema.json")).expect("schema");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let mut keys = std::collections::BTreeSet::new();
+    let mut objects = vec![&schema];
+    if let Some(defs) = schema["$defs"].as_object() {
+        objects.extend(defs.values());
+    }
+    for o in objects {
+        if let Some(props) = o["properties"].as_object() {
+            keys.extend(props.keys().filter(|k| *k != "$schema").cloned());
+        }
+    }
+    assert!(keys.len() > 30, "{keys:?}");
+    let template = std::fs::read_to_string(project().join("duts/template.yaml")).expect("template");
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !template.contains(&format!("{k}:")) && !template.contains(&format!("`{k}`")))
+        .collect();
+    assert!(missing.is_empty(), "duts/template.yaml does not explain: {missing:?}");
+}

@@ -5,17 +5,16 @@
 #                    test object 31024)
 #   lwm2mserver      the interactive LwM2M Server example (commands on stdin)
 #   bootstrapserver  the LwM2M Bootstrap-Server example (provisioning from an .ini file)
-#   libloopback.so   loopback.c, the LD_PRELOAD shim that keeps their sockets on 127.0.0.0/8
 # The source is the Eclipse Wakaama tree that the npm package node-red-contrib-lwm2m ships
 # (deps/wakatiwai/deps/wakaama), installed exactly as package-lock.json pins it. npm's install
 # scripts are skipped (--ignore-scripts): they would build the package's Node.js addon, which the
 # harness does not use, and try to download a prebuilt binary first. Needs npm and a C
-# compiler (cc). Idempotent: does nothing when build/ is newer than package-lock.json and loopback.c.
+# compiler (cc). Idempotent: does nothing when build/ is newer than package-lock.json and build.sh.
 set -euo pipefail
 cd "$(dirname "$0")"
 out=build
 if [ -x "$out/lwm2mclient" ] && [ -x "$out/lwm2mserver" ] && [ -x "$out/bootstrapserver" ] \
-  && [ -f "$out/libloopback.so" ] && [ "$out/.stamp" -nt package-lock.json ] && [ "$out/.stamp" -nt loopback.c ] \
+  && [ "$out/.stamp" -nt package-lock.json ] \
   && [ "$out/.stamp" -nt build.sh ]; then
   exit 0
 fi
@@ -43,5 +42,4 @@ mkdir -p "$out"
 "$CC" "${flags[@]}" -DLWM2M_SERVER_MODE -o "$out/lwm2mserver" "$W/examples/server/lwm2mserver.c" "${core[@]}" "${shared[@]}"
 "$CC" "${flags[@]}" -DLWM2M_BOOTSTRAP_SERVER_MODE -o "$out/bootstrapserver" \
   "$W"/examples/bootstrap_server/*.c "${core[@]}" "${shared[@]}"
-"$CC" -O2 -Wall -Werror -shared -fPIC -o "$out/libloopback.so" loopback.c -ldl
 touch "$out/.stamp"

@@ -68,6 +68,17 @@ pub struct Profile {
     /// profile lacks is skipped with that reason.
     #[serde(default)]
     pub triggers: BTreeMap<String, TriggerSpec>,
+    /// Values a launched DUT prints that trigger templates use (a console's client number for
+    /// the harness's endpoint, say): each pattern is searched in what the DUT wrote to `from`,
+    /// and its capture group becomes `{as}`. A trigger that uses it waits (within the response
+    /// timeout) until the DUT has printed it.
+    #[serde(default)]
+    pub captures: Vec<ConsoleCapture>,
+    /// How the harness asks a launched DUT to stop (a `stop_dut` step, a restart, the end of
+    /// every trial): a signal (default SIGTERM), a line on its stdin, or closing its stdin. The
+    /// DUT then has 2 s to exit (and De-register) before it is killed.
+    #[serde(default)]
+    pub stop: Stop,
     /// Cases expected to fail, with the reason: they run, show as expected failures, and an
     /// unexpected pass is reported.
     #[serde(default)]
@@ -94,6 +105,85 @@ pub struct Launch {
     /// Working directory, relative to the profile file.
     #[serde(default)]
     pub workdir: Option<String>,
+    /// Lines written to the DUT's stdin right after it starts, in order, paced by
+    /// `timing.stdin_interval` (a console that wants `boot {server_uri}` before it does
+    /// anything). Templated like `command`.
+    #[serde(default)]
+    pub stdin: Vec<String>,
+}
+
+/// One value read from a launched DUT's console.
+#[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleCapture {
+    /// The stream to search.
+    pub from: Stream,
+    /// A regular expression (Rust `regex` syntax) with exactly one capture group, searched in the
+    /// last 64 KiB the DUT wrote (so it may span lines: `\s+` matches a line break). It may use
+    /// the launch placeholders ({endpoint}, {case}, {dut_port}, ...), inserted literally; write a
+    /// repetition count as `{{2}}`. When it matches again later (the DUT registered the client
+    /// anew), the newest match counts.
+    pub pattern: String,
+    /// The placeholder the captured text becomes in trigger templates.
+    #[serde(rename = "as")]
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// How to stop a launched DUT; exactly one of the three (none given: SIGTERM).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stop {
+    /// A signal to the DUT's process group (and every process it started).
+    #[serde(default)]
+    pub signal: Option<StopSignal>,
+    /// A line written to its stdin (a console's `quit`).
+    #[serde(default)]
+    pub stdin: Option<String>,
+    /// Close its stdin (a program that ends at end of input).
+    #[serde(default)]
+    pub close_stdin: bool,
+}
+
+/// The signals a DUT can be asked to stop with (each is forwarded by its guard as is).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+pub enum StopSignal {
+    #[serde(rename = "SIGTERM")]
+    Term,
+    #[serde(rename = "SIGINT")]
+    Int,
+    #[serde(rename = "SIGHUP")]
+    Hup,
+    #[serde(rename = "SIGQUIT")]
+    Quit,
+}
+
+impl Stop {
+    /// What the transcript says the harness did.
+    pub fn describe(&self) -> String {
+        match (self.signal, &self.stdin, self.close_stdin) {
+            (_, Some(line), _) => format!("the line `{line}` on its stdin"),
+            (_, None, true) => "closing its stdin".into(),
+            (s, None, false) => s.unwrap_or(StopSignal::Term).name().into(),
+        }
+    }
+}
+
+impl StopSignal {
+    pub fn name(self) -> &'static str {
+        match self {
+            StopSignal::Term => "SIGTERM",
+            StopSignal::Int => "SIGINT",
+            StopSignal::Hup => "SIGHUP",
+            StopSignal::Quit => "SIGQUIT",
+        }
+    }
 }
 
 /// One way to make a server DUT act. Templates see {endpoint} {path} {value} {attributes} and every
@@ -101,7 +191,10 @@ pub struct Launch {
 #[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerSpec {
-    /// A line written to the DUT's standard input (a newline is added).
+    /// A line written to the DUT's standard input (a newline is added). A template of several
+    /// lines (YAML `|`) is written line by line, paced by `timing.stdin_interval`: a console
+    /// that sets periods and thresholds with two commands sends two Write-Attributes, which the
+    /// cases accept.
     #[serde(default)]
     pub stdin: Option<String>,
     /// A shell command run with `sh -c` in the profile's folder (bounded by the response timeout).
@@ -168,6 +261,13 @@ pub struct Timing {
     #[serde(default, deserialize_with = "de_duration")]
     #[schemars(with = "super::duration::Wait")]
     pub client_hold_off_time: Duration,
+    /// The least time between two lines the harness writes to the DUT's stdin (launch `stdin`
+    /// lines, stdin triggers, a stdin stop). A console that reads stdin with one `read()` per
+    /// command and takes only the first line of what it got needs it; 0 (default) writes each
+    /// line as soon as it is due.
+    #[serde(default, deserialize_with = "de_duration")]
+    #[schemars(with = "super::duration::Wait")]
+    pub stdin_interval: Duration,
 }
 
 impl Timing {
@@ -197,6 +297,7 @@ impl Default for Timing {
             quiet_window: two_s(),
             startup_timeout: ten_s(),
             client_hold_off_time: Duration::ZERO,
+            stdin_interval: Duration::ZERO,
         }
     }
 }
@@ -378,12 +479,31 @@ impl Profile {
             for (var, t) in &l.env {
                 check(format!("{key}.env.{var}"), t, LAUNCH)?;
             }
+            for (i, t) in l.stdin.iter().enumerate() {
+                check(format!("{key}.stdin[{i}]"), t, LAUNCH)?;
+            }
         }
-        let trigger: Vec<&str> = super::names::TRIGGER_PLACEHOLDERS
+        let mut trigger: Vec<&str> = super::names::TRIGGER_PLACEHOLDERS
             .iter()
             .chain(super::names::ATTRIBUTE_PLACEHOLDERS)
             .copied()
             .collect();
+        for (i, c) in self.captures.iter().enumerate() {
+            let field = format!("captures[{i}]");
+            check(format!("{field}.pattern"), &c.pattern, LAUNCH)?;
+            let taken = trigger.contains(&c.name.as_str()) || LAUNCH.contains(&c.name.as_str()) || endpoint(&c.name);
+            let word = !c.name.is_empty() && c.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if taken || !word {
+                return Err(format!(
+                    "{field}.as: `{}` must be a new name of letters, digits and `_` (not one the harness fills)",
+                    c.name
+                ));
+            }
+            if self.captures[..i].iter().any(|o| o.name == c.name) {
+                return Err(format!("{field}.as: `{}` is captured twice", c.name));
+            }
+            trigger.push(&c.name);
+        }
         for (op, t) in &self.triggers {
             if !super::names::TRIGGER_OPERATIONS.iter().any(|o| o.name() == op) {
                 let known: Vec<&str> = super::names::TRIGGER_OPERATIONS.iter().map(|o| o.name()).collect();
@@ -395,6 +515,46 @@ impl Profile {
             let http = t.http.iter().flat_map(|h| std::iter::once(&h.url).chain(&h.body));
             for template in t.stdin.iter().chain(&t.shell).chain(http) {
                 check(format!("triggers.{op}"), template, &trigger)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Captures and stdin stops need a process the harness started; a pattern must compile with
+    /// exactly one capture group; a stop is one of the three ways.
+    fn validate_console(&self) -> Result<(), String> {
+        for (i, c) in self.captures.iter().enumerate() {
+            let field = format!("captures[{i}].pattern");
+            // Placeholders stand for literal text: any will do to see whether the rest compiles.
+            let mut vars = super::Vars::default();
+            for name in super::names::placeholders(&c.pattern) {
+                vars.set(name, "x");
+            }
+            let re = vars
+                .render(&c.pattern)
+                .and_then(|p| regex::Regex::new(&p).map_err(|e| e.to_string()))
+                .map_err(|e| format!("{field}: {e}"))?;
+            if re.captures_len() != 2 {
+                return Err(format!(
+                    "{field}: needs exactly one capture group `( )` (it has {}); write others as `(?: )`",
+                    re.captures_len() - 1
+                ));
+            }
+        }
+        let s = &self.stop;
+        let ways = usize::from(s.signal.is_some()) + usize::from(s.stdin.is_some()) + usize::from(s.close_stdin);
+        if ways > 1 {
+            return Err("stop: give one of signal, stdin, close_stdin".into());
+        }
+        if self.attach.is_some() {
+            if !self.captures.is_empty() {
+                return Err(
+                    "captures: need a DUT the harness launches (an attached one's output is not the harness's to read)"
+                        .into(),
+                );
+            }
+            if ways > 0 {
+                return Err("stop: an attached DUT is not stopped by the harness".into());
             }
         }
         Ok(())
@@ -425,6 +585,7 @@ impl Profile {
             }
         }
         self.validate_templates()?;
+        self.validate_console()?;
         if let Some(b) = self.binds
             && !(b.ip().is_loopback() || b.ip().is_unspecified())
         {

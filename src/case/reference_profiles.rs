@@ -18,6 +18,7 @@ fn launch(args: &[&str], switches: &[(&str, String)]) -> Launch {
         shell: None,
         env: BTreeMap::new(),
         workdir: None,
+        stdin: Vec::new(),
     }
 }
 
@@ -117,8 +118,11 @@ fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
             quiet_window: Duration::from_secs(2),
             startup_timeout: Duration::from_secs(10),
             client_hold_off_time: Duration::ZERO,
+            stdin_interval: Duration::ZERO,
         },
         triggers: BTreeMap::new(),
+        captures: Vec::new(),
+        stop: Default::default(),
         known_failures: BTreeMap::new(),
         builtin: true,
     };

@@ -18,6 +18,13 @@ impl Vars {
         self.set(&format!("{name}_uri"), format!("coap://{addr}"));
     }
 
+    /// Every value passed through `f` (e.g. escaped for a regular expression).
+    pub fn map_values(&mut self, f: impl Fn(&str) -> String) {
+        for v in self.0.values_mut() {
+            *v = f(v);
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }

@@ -167,3 +167,44 @@ fn run_additions_go_where_a_launch_says_or_at_the_end_taken_literally() {
         "./c -b coap://127.0.0.1:5683 --psk 'a b{x}'"
     );
 }
+
+#[test]
+fn console_captures_stops_and_startup_lines_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |name: &str, text: &str| load_profile(&write(dir.path(), name, text));
+    let server = "name: d\nrole: server\nlaunch: { command: [./s, \"{dut_port}\"], stdin: [\"boot {dut_uri}\"] }\n";
+    let capture = |pattern: &str, name: &str| {
+        format!("{server}captures:\n  - {{ from: stdout, pattern: '{pattern}', as: {name} }}\n")
+    };
+    // A trigger may use what a capture names, and only that.
+    let ok = format!(
+        "{}triggers:\n  read: {{ stdin: \"read {{client_id}} {{path}}\" }}\nstop: {{ stdin: q }}\n",
+        capture(r#"Client #(\d+):\s+name: "{endpoint}""#, "client_id")
+    );
+    let p = load("ok.yaml", &ok).unwrap();
+    assert_eq!(p.captures[0].name, "client_id");
+    assert_eq!(p.stop.describe(), "the line `q` on its stdin");
+    let e = load("a.yaml", &capture(r"#\d+", "client_id")).unwrap_err();
+    assert!(e.message.contains("exactly one capture group"), "{e}");
+    assert!(e.field.starts_with("captures"), "{e}");
+    let e = load("b.yaml", &capture(r"#(\d+", "client_id")).unwrap_err();
+    assert!(e.field.starts_with("captures"), "{e}");
+    let e = load("c.yaml", &capture(r"#(\d+) {ep}", "client_id")).unwrap_err();
+    assert!(e.message.contains("unknown placeholder `{ep}`"), "{e}");
+    let e = load("d.yaml", &capture(r"#(\d+)", "endpoint")).unwrap_err();
+    assert!(e.message.contains("a new name"), "{e}");
+    let e = load(
+        "e.yaml",
+        &format!("{server}stop: {{ signal: SIGINT, close_stdin: true }}\n"),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("one of signal, stdin, close_stdin"), "{e}");
+    let e = load("f.yaml", &format!("{server}stop: {{ signal: SIGKILL }}\n")).unwrap_err();
+    assert!(e.field.starts_with("stop"), "{e}");
+    let bad_line = server.replace("boot {dut_uri}", "boot {dut_url}");
+    let e = load("g.yaml", &bad_line).unwrap_err();
+    assert!(e.message.contains("unknown placeholder `{dut_url}`"), "{e}");
+    let attached = "name: d\nrole: server\nattach: { dut_address: \"127.0.0.1:5683\" }\nstop: { close_stdin: true }\n";
+    let e = load("h.yaml", attached).unwrap_err();
+    assert!(e.message.contains("not stopped by the harness"), "{e}");
+}

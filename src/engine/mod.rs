@@ -56,6 +56,11 @@ pub struct TrialSetup {
     pub formats: Vec<ContentFormat>,
     /// Seeds tokens, message IDs and back-off so a trial is reproducible.
     pub seed: u64,
+    /// How the harness stops the DUT (profile `stop`), as the transcript says it.
+    pub stop: String,
+    /// The values the DUT's console output provides (profile `captures`): a trigger that uses
+    /// one waits until the DUT has printed it.
+    pub console: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +76,11 @@ pub enum Event {
     },
     DutLaunchFailed {
         error: String,
+    },
+    /// The DUT printed a value a profile capture looks for (the newest match, when it changed).
+    Console {
+        name: String,
+        value: String,
     },
     /// A trigger could not be delivered (unreachable URL, a redirect, a shell command that could
     /// not run or failed): the harness's or the profile's fault, never the DUT's.
@@ -299,6 +309,11 @@ impl Engine {
                     message: format!("cannot start the DUT: {error}"),
                     failure: None,
                 });
+            }
+            Event::Console { name, value } => {
+                self.transcript
+                    .note(now, format!("the DUT printed {{{name}}} = `{value}` (profile capture)"));
+                self.vars.set(&name, value);
             }
             Event::TriggerFailed { operation, error } => {
                 self.transcript

@@ -225,6 +225,39 @@ impl Engine {
                 return Progress::Error(format!("trigger {} {}: {{senml}}: {e}", t.operation, t.path));
             }
         }
+        // A value the DUT prints (profile `captures`) may not be there yet: the DUT prints it
+        // when it has taken the harness's Register, maybe after answering it.
+        let templates = [
+            spec.stdin.clone(),
+            spec.shell.clone(),
+            spec.http
+                .as_ref()
+                .map(|h| format!("{} {}", h.url, h.body.as_deref().unwrap_or(""))),
+        ];
+        let missing: Vec<String> = templates
+            .iter()
+            .flatten()
+            .flat_map(|t| crate::case::names::placeholders(t))
+            .filter(|n| self.setup.console.iter().any(|c| c == n) && vars.get(n).is_none())
+            .map(|n| format!("{{{n}}}"))
+            .collect();
+        if !missing.is_empty() {
+            if self.deadline.is_none() {
+                self.deadline = Some(now + self.setup.timing.response_timeout);
+            }
+            if !self.timed_out(now) {
+                return Progress::Wait;
+            }
+            return Progress::Blocked {
+                expected: format!(
+                    "the DUT to print what the profile's capture of {} looks for, so that trigger `{}` can be written",
+                    missing.join(", "),
+                    t.operation
+                ),
+                observed: format!("not printed within {}", self.waited(now)),
+                frames: Vec::new(),
+            };
+        }
         let rendered = (|| -> Result<super::TriggerAction, String> {
             Ok(match (&spec.stdin, &spec.shell, &spec.http) {
                 (Some(line), None, None) => super::TriggerAction::Stdin(vars.render(line)?),
@@ -317,7 +350,9 @@ impl Engine {
 
     pub(super) fn control(&mut self, action: Action, now: Duration) -> Progress {
         let what = if action == Action::StopDut { "stop" } else { "restart" };
-        self.transcript.note(now, format!("harness asks to {what} the DUT"));
+        let how = &self.setup.stop;
+        self.transcript
+            .note(now, format!("harness asks to {what} the DUT ({how})"));
         self.stopping = true;
         self.actions.push_back(action);
         Progress::Done

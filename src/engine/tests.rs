@@ -26,10 +26,13 @@ fn setup() -> TrialSetup {
             quiet_window: Duration::from_secs(2),
             startup_timeout: Duration::from_secs(10),
             client_hold_off_time: Duration::ZERO,
+            stdin_interval: Duration::ZERO,
         },
         lwm2m_version: Default::default(),
         formats: vec![ContentFormat::TLV, ContentFormat::SENML_JSON],
         seed: 42,
+        stop: "SIGTERM".into(),
+        console: Vec::new(),
     }
 }
 

@@ -232,6 +232,8 @@ pub fn trial_setup(role: Role, seed: u64) -> TrialSetup {
         lwm2m_version: Default::default(),
         formats: vec![ContentFormat::TLV, ContentFormat::SENML_JSON, ContentFormat::SENML_CBOR],
         seed,
+        stop: "SIGTERM".into(),
+        console: Vec::new(),
     }
 }
 

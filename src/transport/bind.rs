@@ -55,6 +55,16 @@ pub async fn bind_client(key: &str, avoid: Option<u16>) -> std::io::Result<UdpSo
 
 /// Up to 32 addresses 127.x.y.z:5683 derived from `key` and the process ID, in a stable order:
 /// parallel trials and parallel processes rarely meet, and a taken one just moves to the next.
+/// A port for a DUT that binds the wildcard address on the port the harness gives it (profile
+/// `binds` with port 0): one the kernel hands out as ephemeral on `at` (a loopback address) and
+/// that no socket holds on any address. `None` after a few tries.
+pub fn free_everywhere(at: std::net::IpAddr) -> Option<SocketAddr> {
+    (0..16).find_map(|_| {
+        let port = std::net::UdpSocket::bind((at, 0)).ok()?.local_addr().ok()?.port();
+        (!super::ready::port_taken(port)).then_some(SocketAddr::new(at, port))
+    })
+}
+
 pub fn candidates(key: &str) -> impl Iterator<Item = SocketAddr> {
     let mut h = fnv1a(key.as_bytes()) ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (0..32).map(move |_| {

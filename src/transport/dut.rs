@@ -18,9 +18,11 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::process::{Child, Command};
 
+use super::console::{self, ConsoleEvent, Input, Matcher};
 use super::guard;
 use crate::case::Vars;
-use crate::case::profile::Launch;
+use crate::case::profile::{ConsoleCapture, Launch, Stop, StopSignal, Stream};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 /// Every process the harness launches carries this variable (the run's ID), so a leftover can be
 /// recognised (`/proc/PID/environ`).
@@ -61,8 +63,19 @@ pub struct Dut {
     child: Child,
     /// Unguarded: the DUT's process group.
     pgid: Option<Pid>,
-    /// Server DUTs can be driven by lines on stdin (profile `triggers`).
-    stdin: Option<tokio::process::ChildStdin>,
+    /// Lines for the DUT's stdin (startup lines, triggers, a stdin stop), written in order by
+    /// one task with the profile's pacing.
+    input: UnboundedSender<Input>,
+    /// The tasks that copy a searched stdout/stderr to the log.
+    readers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// What a trial wants of the DUT's console: the profile's captures, its stdin pacing, and where
+/// captured values and unwritten lines go.
+pub struct Console<'a> {
+    pub captures: &'a [ConsoleCapture],
+    pub interval: Duration,
+    pub events: UnboundedSender<ConsoleEvent>,
 }
 
 /// The program and arguments a launch template renders to.
@@ -74,9 +87,20 @@ fn argv(launch: &Launch, vars: &Vars) -> Result<Vec<String>, String> {
     }
 }
 
-/// Render the launch template and start the process (under its guard).
-pub async fn spawn(launch: &Launch, vars: &Vars, profile_dir: &Path, log: &Path) -> Result<Dut, String> {
+/// Render the launch template and start the process (under its guard). A stream the profile's
+/// captures search goes through the harness (copied to the log as it arrives); the others go
+/// straight to the log.
+pub async fn spawn(
+    launch: &Launch,
+    vars: &Vars,
+    profile_dir: &Path,
+    log: &Path,
+    console: &Console<'_>,
+) -> Result<Dut, String> {
     let argv = argv(launch, vars)?;
+    let startup: Vec<String> = launch.stdin.iter().map(|l| vars.render(l)).collect::<Result<_, _>>()?;
+    let stdout_matcher = Matcher::new(console.captures, Stream::Stdout, vars)?;
+    let stderr_matcher = Matcher::new(console.captures, Stream::Stderr, vars)?;
     let env: BTreeMap<String, String> = launch
         .env
         .iter()
@@ -123,21 +147,50 @@ pub async fn spawn(launch: &Launch, vars: &Vars, profile_dir: &Path, log: &Path)
         };
         c
     };
+    let searched = |m: &Matcher, file: &std::fs::File| -> Result<Stdio, String> {
+        match m.is_empty() {
+            true => Ok(file.try_clone().map_err(|e| e.to_string())?.into()),
+            false => Ok(Stdio::piped()),
+        }
+    };
     cmd.envs(env)
         .env(RUN_MARKER, run_id())
         .current_dir(dir)
         .stdin(Stdio::piped())
-        .stdout(out)
-        .stderr(err)
+        .stdout(searched(&stdout_matcher, &out)?)
+        .stderr(searched(&stderr_matcher, &err)?)
         .process_group(0);
     let mut child = cmd.spawn().map_err(|e| cannot(&e))?;
-    let stdin = child.stdin.take();
+    let mut readers = Vec::new();
+    if let Some(pipe) = child.stdout.take() {
+        let task = console::read(pipe, out, stdout_matcher, console.events.clone());
+        readers.push(tokio::spawn(task));
+    }
+    if let Some(pipe) = child.stderr.take() {
+        let task = console::read(pipe, err, stderr_matcher, console.events.clone());
+        readers.push(tokio::spawn(task));
+    }
+    let (input, queue) = unbounded_channel();
+    if let Some(stdin) = child.stdin.take() {
+        tokio::spawn(console::write(stdin, queue, console.interval, console.events.clone()));
+    }
+    for line in startup {
+        let _ = input.send(Input::Line {
+            line,
+            what: "launch.stdin".into(),
+        });
+    }
     let pgid = if guarded {
         None
     } else {
         child.id().map(|id| Pid::from_raw(id as i32))
     };
-    let dut = Dut { child, pgid, stdin };
+    let dut = Dut {
+        child,
+        pgid,
+        input,
+        readers,
+    };
     if let Some((reader, writer)) = status {
         drop(writer);
         let line = read_status(reader.into()).await;
@@ -168,10 +221,22 @@ fn describe(l: &Launch) -> String {
 }
 
 impl Dut {
-    /// Ask the DUT to terminate (the guard passes SIGTERM to everything under it; the DUT may
-    /// De-register meanwhile).
-    pub fn terminate(&self) {
-        self.signal(Signal::SIGTERM, Signal::SIGTERM);
+    /// Ask the DUT to stop the way its profile says (it may De-register meanwhile). A signal
+    /// goes to the guard, which forwards the same signal to everything under it.
+    pub fn stop(&self, how: &Stop) {
+        if let Some(line) = &how.stdin {
+            self.write_line(line.clone(), "stop");
+        } else if how.close_stdin {
+            let _ = self.input.send(Input::Close);
+        } else {
+            let s = match how.signal.unwrap_or(StopSignal::Term) {
+                StopSignal::Term => Signal::SIGTERM,
+                StopSignal::Int => Signal::SIGINT,
+                StopSignal::Hup => Signal::SIGHUP,
+                StopSignal::Quit => Signal::SIGQUIT,
+            };
+            self.signal(s, s);
+        }
     }
 
     /// End the DUT and every process it started, at once.
@@ -193,21 +258,25 @@ impl Dut {
         }
     }
 
-    /// Writes one line to the DUT's standard input, bounded so a DUT that stops reading cannot
-    /// block the trial.
-    pub async fn write_line(&mut self, line: &str) -> std::io::Result<()> {
-        use tokio::io::AsyncWriteExt;
-        let Some(stdin) = self.stdin.as_mut() else {
-            return Err(std::io::Error::other("the DUT's stdin is closed"));
-        };
-        let write = async {
-            stdin.write_all(line.as_bytes()).await?;
-            stdin.write_all(b"\n").await?;
-            stdin.flush().await
-        };
-        tokio::time::timeout(std::time::Duration::from_secs(2), write)
-            .await
-            .map_err(|_| std::io::Error::other("writing to the DUT's stdin timed out"))?
+    /// Queues a line for the DUT's stdin (text of several lines: each, paced like the rest);
+    /// `what` names who wants it if it cannot be written (a [`ConsoleEvent::NotWritten`]).
+    pub fn write_line(&self, text: String, what: &str) {
+        for line in text.lines() {
+            let _ = self.input.send(Input::Line {
+                line: line.to_string(),
+                what: what.into(),
+            });
+        }
+    }
+
+    /// Lets the output copiers finish what the ended DUT wrote (bounded), so the log is whole.
+    pub async fn flush_output(&mut self) {
+        for r in std::mem::take(&mut self.readers) {
+            let abort = r.abort_handle();
+            if tokio::time::timeout(Duration::from_millis(500), r).await.is_err() {
+                abort.abort();
+            }
+        }
     }
 
     /// Whether the process has ended (without waiting; the status stays for `wait`).
@@ -224,6 +293,9 @@ impl Drop for Dut {
     fn drop(&mut self) {
         // Never leave a DUT (or its children) behind, whatever path the trial took.
         self.kill();
+        for r in &self.readers {
+            r.abort();
+        }
     }
 }
 

@@ -12,8 +12,9 @@
 //! - starts the DUT in a process group of its own, with stdin, stdout and stderr inherited (the
 //!   harness's trigger pipe and the DUT log work unchanged) and SIGKILL as the DUT's own
 //!   parent-death signal, then reports `ok PID` (or `error ...`) on the status pipe;
-//! - forwards a stop (SIGTERM, SIGINT, SIGHUP, SIGQUIT) as SIGTERM to the DUT's process group and
-//!   to every other descendant, so the DUT can shut down (and De-register) gracefully;
+//! - forwards a stop (SIGTERM, SIGINT, SIGHUP, SIGQUIT) as the same signal to the DUT's process
+//!   group and to every other descendant, so the DUT can shut down (and De-register) gracefully
+//!   the way its profile's `stop` says;
 //! - on [`KILL_ALL`] SIGKILLs every descendant, walking `/proc` until none is left;
 //! - when the DUT's main process ends, SIGKILLs whatever it left behind and exits the way the DUT
 //!   did (same exit code, or the same terminating signal), so the harness sees the DUT's status.
@@ -173,11 +174,12 @@ fn watch(dut: Pid) -> WaitStatus {
                 }
             }
             s if s == KILL_ALL => sweep(dut, &mut ended),
-            _ => {
-                // A stop: every process under the guard gets SIGTERM, the DUT's group first.
-                let _ = killpg(dut, Signal::SIGTERM);
+            stop => {
+                // A stop: every process under the guard gets the same signal (the profile's
+                // `stop`), the DUT's group first.
+                let _ = killpg(dut, stop);
                 for p in descendants(nix::unistd::getpid()) {
-                    let _ = kill(p, Signal::SIGTERM);
+                    let _ = kill(p, stop);
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! The thin async shell around the engine: tokio UDP on loopback, timers, DUT processes.
 
 pub mod bind;
+pub mod console;
 pub mod dut;
 pub mod guard;
 pub mod http;

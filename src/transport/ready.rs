@@ -52,6 +52,15 @@ pub async fn until_listening(addr: SocketAddr, bound: Duration, mut exited: impl
     }
 }
 
+/// Whether any UDP socket, on any address, holds `port` (a DUT that binds the wildcard address
+/// on it would fail).
+pub fn port_taken(port: u16) -> bool {
+    ["/proc/net/udp", "/proc/net/udp6"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .any(|table| locals(&table).any(|(_, p)| p == port))
+}
+
 /// The local addresses (hex address, port) of a socket table's lines.
 fn locals(table: &str) -> impl Iterator<Item = (&str, u16)> {
     table.lines().skip(1).filter_map(|line| {

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::bind::{COAP_PORT, bind_client, bind_server, candidates, fnv1a};
 use super::dut::{self, Dut};
 use crate::case::model::Start;
-use crate::case::profile::Launch;
+use crate::case::profile::{Launch, Stop};
 use crate::case::{Case, Profile, Role, Vars};
 use crate::engine::{Action, Engine, Event, Outcome, TrialSetup};
 use crate::evidence::PcapWriter;
@@ -198,8 +198,16 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     let listens = case.start == Start::ServerInitiatedBootstrap || case.dut != Role::Client;
     // An attached server DUT listens where its profile says.
     let attached = profile.attach.as_ref().and_then(|a| a.dut_address);
-    // A DUT that binds where it decides (profile `binds`) is reached there.
-    let attached = attached.or_else(|| profile.bound_address());
+    // A DUT that binds where it decides (profile `binds`) is reached there; one that binds the
+    // wildcard address on the port it is given (port 0) gets a port free on every address.
+    let bound = match profile.bound_address() {
+        Some(b) if b.port() == 0 && listens => match super::bind::free_everywhere(b.ip()) {
+            Some(free) => Some(free),
+            None => return error("no UDP port is free on every address for the DUT".into()),
+        },
+        b => b,
+    };
+    let attached = attached.or(bound);
     let client_addr =
         listens.then(|| attached.unwrap_or_else(|| client_address(&format!("{}#{}", case.id, profile.name))));
     let mut vars = Vars::default();
@@ -228,9 +236,18 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             .filter_map(|f| ContentFormat::from_name(f))
             .collect(),
         seed: fnv1a(case.id.as_bytes()),
+        stop: profile.stop.describe(),
+        console: profile.captures.iter().map(|c| c.name.clone()).collect(),
     };
     let launch = profile.launch_for(case.start);
-    let mut launched = start_dut(launch, &vars, paths).await;
+    // What the DUT prints that the profile captures, and stdin lines it could not take.
+    let (console_events, mut console_rx) = tokio::sync::mpsc::unbounded_channel();
+    let console = dut::Console {
+        captures: &profile.captures,
+        interval: profile.timing.stdin_interval,
+        events: console_events,
+    };
+    let mut launched = start_dut(launch, &vars, paths, &console).await;
     // A DUT that listens (a server DUT, or a client awaiting a Server Initiated Bootstrap) is
     // spoken to first: the first step waits (within the start-up timeout) until the DUT has
     // bound its address, so neither its first request nor a quiet window is spent before it runs.
@@ -266,12 +283,12 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
                 Action::Trigger { operation, action } => {
                     let bound = profile.timing.response_timeout;
                     let failed = trigger_failed.clone();
-                    super::trigger::run(operation, action, &mut dut, &paths.profile_dir, bound, failed).await
+                    super::trigger::run(operation, action, &dut, &paths.profile_dir, bound, failed).await
                 }
                 Action::StopDut | Action::RestartDut => {
                     restart_pending = action == Action::RestartDut;
                     if let Some(d) = &dut {
-                        d.terminate();
+                        d.stop(&profile.stop);
                         stop_deadline = Some(Instant::now() + STOP_GRACE);
                     }
                 }
@@ -291,6 +308,18 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
                 let _ = pcap.write_udp(at, from, to, &bytes);
                 engine.handle(start.elapsed(), Event::Datagram { from, to, bytes });
             }
+            Some(event) = console_rx.recv() => match event {
+                super::console::ConsoleEvent::Captured { name, value, .. } => {
+                    engine.handle(start.elapsed(), Event::Console { name, value });
+                }
+                // A line the DUT did not take is a trigger not delivered, unless the DUT ended
+                // (its exit is reported instead) or it was the stop's own line.
+                super::console::ConsoleEvent::NotWritten { what, error } => {
+                    if what != "stop" && !dut.as_mut().is_some_and(Dut::has_exited) {
+                        engine.handle(start.elapsed(), Event::TriggerFailed { operation: what, error });
+                    }
+                }
+            },
             Some((operation, error)) = trigger_failures.recv() => {
                 // A DUT that has ended explains an undelivered trigger: its exit is reported
                 // (by the arm below, next time round) instead of a harness error.
@@ -303,7 +332,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
                 stop_deadline = None;
                 engine.handle(start.elapsed(), Event::DutExited { status });
                 if std::mem::take(&mut restart_pending) {
-                    match start_dut(launch, &vars, paths).await {
+                    match start_dut(launch, &vars, paths, &console).await {
                         Ok(d) => { dut = d; engine.handle(start.elapsed(), Event::DutStarted); }
                         Err(e) => engine.handle(start.elapsed(), Event::DutLaunchFailed { error: e }),
                     }
@@ -335,7 +364,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
             failure: None,
         },
     };
-    teardown(&mut dut, &mut endpoints, &mut pcap).await;
+    teardown(&mut dut, &profile.stop, &mut endpoints, &mut pcap).await;
     // The LwM2M Server side of the capture, whose port decides how tshark decodes it: the harness's
     // server endpoint for a client DUT, the DUT itself for a server or Bootstrap-Server DUT.
     let server_side = match case_role {
@@ -352,9 +381,16 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
 }
 
 /// Starts the profile's launch (none: an attached DUT) for this trial.
-async fn start_dut(launch: Option<&Launch>, vars: &Vars, paths: &TrialPaths) -> Result<Option<Dut>, String> {
+async fn start_dut(
+    launch: Option<&Launch>,
+    vars: &Vars,
+    paths: &TrialPaths,
+    console: &dut::Console<'_>,
+) -> Result<Option<Dut>, String> {
     match launch {
-        Some(l) => dut::spawn(l, vars, &paths.profile_dir, &paths.dut_log).await.map(Some),
+        Some(l) => dut::spawn(l, vars, &paths.profile_dir, &paths.dut_log, console)
+            .await
+            .map(Some),
         None => Ok(None),
     }
 }
@@ -378,13 +414,13 @@ async fn wait_dut(dut: &mut Option<Dut>) -> String {
 
 /// Stop the DUT if still running, keeping the capture going while it shuts down (a De-register
 /// sent then is evidence too), then make sure nothing is left.
-async fn teardown(dut: &mut Option<Dut>, endpoints: &mut Endpoints, pcap: &mut PcapWriter) {
+async fn teardown(dut: &mut Option<Dut>, how: &Stop, endpoints: &mut Endpoints, pcap: &mut PcapWriter) {
     let Some(d) = dut.as_mut() else { return };
-    d.terminate();
+    d.stop(how);
     let deadline = Instant::now() + STOP_GRACE;
     loop {
         tokio::select! {
-            _ = d.wait() => break,
+            _ = d.wait() => { d.flush_output().await; break }
             Some((from, to, bytes, at)) = endpoints.rx.recv() => {
                 let _ = pcap.write_udp(at, from, to, &bytes);
                 // Acknowledge a De-register as any LwM2M Server would, so a conformant

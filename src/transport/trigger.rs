@@ -1,4 +1,5 @@
-//! Making a server DUT act. A stdin line is written at once; a shell command or an HTTP request
+//! Making a server DUT act. A stdin line is queued for the DUT's console writer (which paces
+//! it and reports a line it cannot write); a shell command or an HTTP request
 //! runs in the background, bounded by the response timeout, so the trial keeps receiving
 //! meanwhile. A trigger that cannot be delivered is reported on `failed` with the operation's
 //! name: the trial ends as a harness error, never as a DUT verdict (a missing request after an
@@ -18,21 +19,18 @@ pub type Failed = UnboundedSender<(String, String)>;
 pub async fn run(
     operation: String,
     action: TriggerAction,
-    dut: &mut Option<Dut>,
+    dut: &Option<Dut>,
     dir: &Path,
     bound: Duration,
     failed: Failed,
 ) {
+    let name = operation.clone();
     let fail = move |error: String| {
-        let _ = failed.send((operation, error));
+        let _ = failed.send((name, error));
     };
     match action {
-        TriggerAction::Stdin(line) => match dut.as_mut() {
-            Some(d) => {
-                if let Err(e) = d.write_line(&line).await {
-                    fail(format!("cannot write to the DUT's stdin: {e}"));
-                }
-            }
+        TriggerAction::Stdin(line) => match dut.as_ref() {
+            Some(d) => d.write_line(line, &operation),
             None => fail("the DUT is not running, so its stdin cannot take the line".into()),
         },
         TriggerAction::Shell(cmd) => {

@@ -186,3 +186,55 @@ fn an_undelivered_trigger_is_a_harness_error_naming_it_not_a_dut_verdict() {
         o.message
     );
 }
+
+/// A trigger that uses a value the DUT prints (profile `captures`) waits for it: written once
+/// the value is there, with it; inconclusive when the DUT never prints it.
+#[test]
+fn a_trigger_waits_for_the_console_value_it_uses() {
+    let yaml = "id: t\ntitle: t\ndut: server\nrequirements: [REG-X]\ncatches: f\nsteps:
+  - trigger: { operation: read, path: /3/0/0 }
+  - expect: { method: GET, path: /3/0/0 }
+";
+    let spec: crate::case::profile::TriggerSpec =
+        parse_yaml(FsPath::new("p.yaml"), "stdin: \"read {client_id} {path}\"").expect("trigger parses");
+    let setup = || TrialSetup {
+        dut_address: Some(addr(DUT)),
+        triggers: [("read".to_string(), spec.clone())].into(),
+        console: vec!["client_id".into()],
+        ..setup()
+    };
+    let triggered = |e: &mut Engine| {
+        let mut out = Vec::new();
+        while let Some(a) = e.poll_action() {
+            if let Action::Trigger { action, .. } = a {
+                out.push(action);
+            }
+        }
+        out
+    };
+    let mut e = Engine::new(case(yaml), setup(), Duration::ZERO);
+    assert!(triggered(&mut e).is_empty(), "nothing to write yet");
+    assert_eq!(
+        e.poll_timeout(),
+        Some(Duration::from_secs(5)),
+        "bounded by the response timeout"
+    );
+    e.handle(
+        ms(300),
+        Event::Console {
+            name: "client_id".into(),
+            value: "7".into(),
+        },
+    );
+    assert_eq!(
+        triggered(&mut e),
+        [crate::engine::TriggerAction::Stdin("read 7 /3/0/0".into())]
+    );
+    assert!(e.transcript().join("\n").contains("the DUT printed {client_id} = `7`"));
+
+    let mut never = Engine::new(case(yaml), setup(), Duration::ZERO);
+    never.handle_timeout(Duration::from_secs(5));
+    let o = never.outcome().expect("decided");
+    assert_eq!(o.judgement, Judgement::Inconclusive, "{o:?}");
+    assert!(o.message.contains("capture of {client_id}"), "{}", o.message);
+}
