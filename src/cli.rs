@@ -120,7 +120,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         outputs.clone(),
         jobs,
         a.strict,
-        |r| eprintln!("{:<12} {}", summary::verdict_word(r.verdict), r.trial_name),
+        |r| eprintln!("{:<12} {}", r.verdict.word(), r.trial_name),
     ));
     let mut results = results;
     results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));

@@ -7,6 +7,12 @@
 //! the built-in reference DUTs. Read back: `capture` (any pcap/pcapng) -> `dialogue` (what each
 //! datagram means, shared with the engine's transcript) -> `analyze` (passive checks), behind the
 //! `explain` and `analyze` commands (`explain_cmd`); `report_cmd` merges shards' results.
+//!
+//! Layers, bottom first, each importing only from below (`tests/layers.rs` keeps it so):
+//! `coap`, `lwm2m` (with the shared `Role` and `Operation`), `verdict` (`Level`, `Verdict`,
+//! `Failure`) → `case`, `dialogue`, `reference` → `capture`, `engine` → `evidence` →
+//! `transport` → `suite` → `analyze` → the commands (`cli`, `bench`, `explain_cmd`,
+//! `report_cmd`, `schema_cmd`) and `fuzz`.
 
 pub mod analyze;
 pub mod bench;
@@ -26,3 +32,4 @@ pub mod report_cmd;
 pub mod schema_cmd;
 pub mod suite;
 pub mod transport;
+pub mod verdict;

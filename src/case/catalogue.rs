@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::Role;
-use crate::evidence::Level;
+use crate::verdict::Level;
 
 #[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

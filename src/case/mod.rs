@@ -5,6 +5,7 @@ pub mod duration;
 pub mod feature;
 pub mod limits;
 pub mod load;
+pub mod loopback;
 pub mod matcher;
 pub mod model;
 pub mod names;

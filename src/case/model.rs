@@ -8,17 +8,7 @@ use super::duration::Wait;
 use super::matcher::{CodeSet, FormatSet, PayloadMatcher, TextMatcher};
 use super::path_matcher::PathMatcher;
 use crate::coap::Code;
-
-/// The role of the device under test; the harness plays the peer.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Client,
-    Server,
-    BootstrapServer,
-}
+pub use crate::lwm2m::{Operation, Role};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -67,16 +57,6 @@ impl Case {
             }
         }
         names
-    }
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Client => "client",
-            Role::Server => "server",
-            Role::BootstrapServer => "bootstrap-server",
-        }
     }
 }
 
@@ -479,67 +459,6 @@ pub struct Respond {
     /// An Observe option on the response (a client accepting an observation answers with one).
     #[serde(default)]
     pub observe: Option<u32>,
-}
-
-/// LwM2M operations the harness can send as a server, with their CoAP mapping (TS 1.0.2 §8.2.4-8.2.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Operation {
-    Read,
-    Discover,
-    /// Write (replace): PUT.
-    Write,
-    /// Write (partial update): POST.
-    WritePartial,
-    Execute,
-    Create,
-    Delete,
-    WriteAttributes,
-    Observe,
-    /// Cancel Observation by a GET with Observe=1 and the observation's token.
-    CancelObservation,
-    /// Bootstrap-Finish: POST /bs with no payload (send it `via: bootstrap`). No `path`.
-    BootstrapFinish,
-    /// The harness as LwM2M Client (server-role cases): Register, POST /rd with `query` and a
-    /// link-format `payload`.
-    Register,
-    /// Update: POST to `path` (default `{location}`) with `query`.
-    Update,
-    /// De-register: DELETE of `path` (default `{location}`).
-    Deregister,
-    /// Bootstrap-Request: POST /bs?ep=... (bootstrap-server-role cases).
-    BootstrapRequest,
-}
-
-impl Operation {
-    /// Operations of the harness acting as an LwM2M Client: their path is a CoAP URI path
-    /// (`/rd/5a3f`), not an LwM2M object path.
-    pub fn is_client_operation(self) -> bool {
-        matches!(
-            self,
-            Operation::Register | Operation::Update | Operation::Deregister | Operation::BootstrapRequest
-        )
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::Read => "read",
-            Operation::Discover => "discover",
-            Operation::Write => "write",
-            Operation::WritePartial => "write-partial",
-            Operation::Execute => "execute",
-            Operation::Create => "create",
-            Operation::Delete => "delete",
-            Operation::WriteAttributes => "write-attributes",
-            Operation::Observe => "observe",
-            Operation::CancelObservation => "cancel-observation",
-            Operation::BootstrapFinish => "bootstrap-finish",
-            Operation::Register => "register",
-            Operation::Update => "update",
-            Operation::Deregister => "deregister",
-            Operation::BootstrapRequest => "bootstrap-request",
-        }
-    }
 }
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]

@@ -576,11 +576,7 @@ impl Profile {
             self.validate_attach(a)?;
         }
         for (op, t) in &self.triggers {
-            if let Some(why) = t
-                .http
-                .as_ref()
-                .and_then(|h| crate::transport::http::not_loopback(&h.url))
-            {
+            if let Some(why) = t.http.as_ref().and_then(|h| super::loopback::not_loopback(&h.url)) {
                 return Err(format!("triggers.{op}.http.url: {why}"));
             }
         }

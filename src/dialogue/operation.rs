@@ -3,9 +3,9 @@
 //! Management & Service Enablement and §8.2.5 Information Reporting "Operation to CoAP mapping"
 //! tables; TS 1.1.1 §6.2 for the composite operations and Send).
 
-use crate::case::Role;
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
+use crate::lwm2m::Role;
 use crate::lwm2m::{ContentFormat, Path};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::{Datagram, Op};
-use crate::case::Role;
+use crate::lwm2m::Role;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roles {

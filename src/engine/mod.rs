@@ -29,8 +29,8 @@ use crate::case::profile::Timing;
 use crate::case::{Case, Vars};
 use crate::coap::Message;
 use crate::coap::reliability::{DuplicateFilter, Params, Retransmitter};
-use crate::evidence::Failure;
 use crate::lwm2m::{ContentFormat, Path};
+use crate::verdict::Failure;
 pub use transcript::Direction;
 use transcript::Transcript;
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{Engine, Judgement, Outcome};
-use crate::evidence::Failure;
+use crate::verdict::Failure;
 
 impl Engine {
     pub(super) fn check_rules(&mut self, _now: Duration, i: usize) {

@@ -8,8 +8,8 @@ use super::{Action, Engine, Judgement, Outcome, Outgoing};
 use crate::case::duration::Wait;
 use crate::case::model::{Operation, SendRequest, Step};
 use crate::coap::{Message, MessageType};
-use crate::evidence::Failure;
 use crate::lwm2m::{self, ContentFormat, Path};
+use crate::verdict::Failure;
 
 pub(super) enum Progress {
     Done,

@@ -3,10 +3,10 @@
 //! with its verdict, the requirements it cites (ID and sentence), why it did not pass, and links
 //! to its pcap and DUT log. `checklist.html` (see `html.rs`) is the same for a browser.
 
+use super::counts;
 use super::markdown::{cell, code};
 use super::report::{Evidence, distinct_duts, evidence_links, reason};
 use super::{CaseResult, Verdict};
-use crate::suite::summary::{counts, verdict_word};
 
 /// A mark that survives a black-and-white print or a plain-text reader. A known failure is
 /// neither a pass nor a new problem: it keeps CI green but is still the DUT failing.
@@ -57,7 +57,7 @@ pub fn header(e: &Evidence) -> Vec<(&'static str, String)> {
 }
 
 fn row(e: &Evidence, r: &CaseResult) -> String {
-    let verdict = format!("{} **{}**", mark(r.verdict), verdict_word(r.verdict));
+    let verdict = format!("{} **{}**", mark(r.verdict), r.verdict.word());
     let mut case = code(&r.case_id);
     if !r.title.is_empty() {
         case.push_str(&format!("<br>{}", cell(&r.title)));

@@ -10,7 +10,6 @@ use super::report::{Evidence, Group, evidence_links, reason};
 use super::traceability::Matrix;
 use super::{CaseResult, Verdict};
 use crate::case::Requirement;
-use crate::suite::summary::verdict_word;
 
 /// Problems are marked three ways: row background, a coloured badge, and the ✗ mark, so a
 /// failing case stands out on screen, in print and to a colour-blind reader.
@@ -43,7 +42,7 @@ fn case_row(e: &Evidence, r: &CaseResult) -> Markup {
     let class = r.verdict.name();
     html! {
         tr class={ "case " (class) } id={ "case-" (r.case_id) } {
-            td { (badge(class, mark(r.verdict), verdict_word(r.verdict))) }
+            td { (badge(class, mark(r.verdict), r.verdict.word())) }
             td { code { (r.case_id) } @if !r.title.is_empty() { br; (r.title) } }
             td { @if let Some(ets) = &r.ets { (ets) } }
             td {
@@ -151,7 +150,7 @@ pub fn checklist_html(e: &Evidence) -> String {
                         h2 { "Needs attention" }
                         ul {
                             @for r in &problems {
-                                li { (badge(r.verdict.name(), mark(r.verdict), verdict_word(r.verdict))) " " a href={ "#case-" (r.case_id) } { code { (r.case_id) } } " " (r.title) }
+                                li { (badge(r.verdict.name(), mark(r.verdict), r.verdict.word())) " " a href={ "#case-" (r.case_id) } { code { (r.case_id) } } " " (r.title) }
                             }
                         }
                     }

@@ -20,7 +20,7 @@ pub use html::checklist_html;
 pub use junit::write_junit;
 pub use pcap::PcapWriter;
 pub use report::{CaseRef, Evidence, VariantRef, distinct_duts};
-pub use result::{CaseResult, Failure, Level, Verdict};
+pub use result::{CaseResult, Failure, Level, Verdict, counts};
 pub use results::write_result;
 pub use run_info::{RUN_INFO_FILE, RunInfo};
 pub use traceability::matrix_md;

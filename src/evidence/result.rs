@@ -2,109 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Requirement level (RFC 2119 keyword family). `Must < Should < May`, so the strictest of a
-/// case's requirements is the minimum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Must,
-    Should,
-    May,
-}
-
-impl Level {
-    pub fn word(self) -> &'static str {
-        match self {
-            Level::Must => "MUST",
-            Level::Should => "SHOULD",
-            Level::May => "MAY",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    Pass,
-    /// The DUT did something the requirement forbids.
-    Fail,
-    /// The case could not reach the step that judges the requirement (a set-up step failed).
-    Inconclusive,
-    /// The case does not apply to this DUT (its `needs` are not declared).
-    Skipped,
-    /// The harness could not run the case (bad case file, DUT would not start, I/O error).
-    Error,
-    /// Failed, and the DUT profile lists it as a known failure.
-    ExpectedFail,
-    /// Passed, although the DUT profile lists it as a known failure.
-    UnexpectedPass,
-    /// The run was interrupted (SIGINT/SIGTERM) while the case ran: its DUT was stopped, its
-    /// evidence is what was captured until then. Not a verdict on the DUT; it gates, since the
-    /// run did not finish.
-    Interrupted,
-}
-
-impl Verdict {
-    /// The name used in result files and JUnit properties (`expected-fail`), and as the
-    /// checklist's CSS class.
-    pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Inconclusive => "inconclusive",
-            Verdict::Skipped => "skipped",
-            Verdict::Error => "error",
-            Verdict::ExpectedFail => "expected-fail",
-            Verdict::UnexpectedPass => "unexpected-pass",
-            Verdict::Interrupted => "interrupted",
-        }
-    }
-
-    /// Whether this verdict is something a person must look at.
-    pub fn is_problem(self) -> bool {
-        matches!(
-            self,
-            Verdict::Fail | Verdict::Inconclusive | Verdict::Error | Verdict::UnexpectedPass | Verdict::Interrupted
-        )
-    }
-}
-
-/// Where and why a case failed, in terms a person can check in the pcap.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    /// 1-based step number in the case file.
-    pub step: usize,
-    pub step_name: String,
-    /// The catalogue IDs the failing step judges (its `requirement`, else the case's), as a
-    /// list. Result files written before it was a list hold one comma-separated string under
-    /// `requirement`; they still load.
-    #[serde(default, alias = "requirement", deserialize_with = "ids")]
-    pub requirements: Vec<String>,
-    pub expected: String,
-    pub observed: String,
-    /// pcap frame numbers (as Wireshark numbers them) of the messages the judgement rests on.
-    pub frames: Vec<u32>,
-}
-
-/// Requirement IDs as a list, or as the comma-separated string (or null) of older result files.
-fn ids<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Ids {
-        List(Vec<String>),
-        Text(String),
-        Missing(()),
-    }
-    Ok(match Ids::deserialize(d)? {
-        Ids::List(v) => v,
-        Ids::Text(t) => t
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        Ids::Missing(()) => Vec::new(),
-    })
-}
+pub use crate::verdict::{Failure, Level, Verdict};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
@@ -169,4 +67,26 @@ impl CaseResult {
         }
         s
     }
+}
+
+/// The one-line tally of a run: how many cases got each verdict, and how many gate.
+pub fn counts(results: &[CaseResult]) -> String {
+    let n = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
+    let gating = results.iter().filter(|r| r.gating).count();
+    format!(
+        "{} cases: {} passed, {} failed, {} inconclusive, {} errors, {} skipped, {} expected failures, {} unexpected passes{}; {} gating\n",
+        results.len(),
+        n(Verdict::Pass),
+        n(Verdict::Fail),
+        n(Verdict::Inconclusive),
+        n(Verdict::Error),
+        n(Verdict::Skipped),
+        n(Verdict::ExpectedFail),
+        n(Verdict::UnexpectedPass),
+        match n(Verdict::Interrupted) {
+            0 => String::new(),
+            i => format!(", {i} interrupted"),
+        },
+        gating
+    )
 }

@@ -7,7 +7,6 @@ use super::markdown::{cell, code};
 use super::report::Evidence;
 use super::{Level, Verdict};
 use crate::case::Requirement;
-use crate::suite::summary::verdict_word;
 
 /// A case judging a requirement, and its verdict here (`None`: the case did not run).
 pub struct Judged {
@@ -36,7 +35,7 @@ pub struct Matrix<'a> {
 
 impl Judged {
     pub fn word(&self) -> &'static str {
-        self.verdict.map(verdict_word).unwrap_or("not run")
+        self.verdict.map(Verdict::word).unwrap_or("not run")
     }
 }
 

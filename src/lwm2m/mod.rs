@@ -7,7 +7,9 @@ pub mod cbor;
 pub mod content_format;
 pub mod link_format;
 pub mod objects;
+pub mod operation;
 pub mod path;
+pub mod role;
 pub mod senml;
 pub mod text;
 pub mod tlv;
@@ -20,7 +22,9 @@ mod error;
 pub use content_format::ContentFormat;
 pub use error::{DecodeError, EncodeError};
 pub use link_format::Link;
+pub use operation::Operation;
 pub use path::Path;
+pub use role::Role;
 pub use value::{Record, Value};
 
 /// A decoded payload.

@@ -10,7 +10,11 @@ mod triggers;
 pub(crate) mod udp;
 mod variant_table;
 
-use crate::case::Role;
+use crate::lwm2m::Role;
+
+/// Every process the harness launches carries this variable (the run's ID), so a leftover can be
+/// recognised (`/proc/PID/environ`).
+pub const RUN_MARKER: &str = "LWM2M_CONFORMANCE_RUN";
 
 /// One conformant variant of a reference DUT (`--variant`), for the self-test and listings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,19 +1,6 @@
 //! The console summary table printed at the end of `lwm2m-conformance run`.
 
-use crate::evidence::{CaseResult, Verdict};
-
-pub fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "PASS",
-        Verdict::Fail => "FAIL",
-        Verdict::Inconclusive => "INCONCLUSIVE",
-        Verdict::Skipped => "SKIPPED",
-        Verdict::Error => "ERROR",
-        Verdict::ExpectedFail => "XFAIL",
-        Verdict::UnexpectedPass => "XPASS",
-        Verdict::Interrupted => "INTERRUPTED",
-    }
-}
+use crate::evidence::{CaseResult, Verdict, counts};
 
 /// A fixed-width table, one row per result, sorted by trial name, then the counts.
 pub fn table(results: &[CaseResult]) -> String {
@@ -29,7 +16,7 @@ pub fn table(results: &[CaseResult]) -> String {
         let mut line = format!(
             "{:<w$}  {:<12}  {:<6}  {:>6.1}s  {}",
             r.trial_name,
-            verdict_word(r.verdict),
+            r.verdict.word(),
             level,
             r.duration_ms as f64 / 1000.0,
             r.requirements.join(", ")
@@ -44,25 +31,4 @@ pub fn table(results: &[CaseResult]) -> String {
     }
     out.push_str(&counts(results));
     out
-}
-
-pub fn counts(results: &[CaseResult]) -> String {
-    let n = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
-    let gating = results.iter().filter(|r| r.gating).count();
-    format!(
-        "{} cases: {} passed, {} failed, {} inconclusive, {} errors, {} skipped, {} expected failures, {} unexpected passes{}; {} gating\n",
-        results.len(),
-        n(Verdict::Pass),
-        n(Verdict::Fail),
-        n(Verdict::Inconclusive),
-        n(Verdict::Error),
-        n(Verdict::Skipped),
-        n(Verdict::ExpectedFail),
-        n(Verdict::UnexpectedPass),
-        match n(Verdict::Interrupted) {
-            0 => String::new(),
-            i => format!(", {i} interrupted"),
-        },
-        gating
-    )
 }

@@ -24,9 +24,7 @@ use crate::case::Vars;
 use crate::case::profile::{ConsoleCapture, Launch, Stop, StopSignal, Stream};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-/// Every process the harness launches carries this variable (the run's ID), so a leftover can be
-/// recognised (`/proc/PID/environ`).
-pub const RUN_MARKER: &str = "LWM2M_CONFORMANCE_RUN";
+pub use crate::reference::RUN_MARKER;
 
 /// This run's ID: `$LWM2M_CONFORMANCE_RUN` when set (a run started by a test that looks for its
 /// leftovers), else the harness's PID and start time.

@@ -12,8 +12,8 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 fn file(endpoint: &str) -> PathBuf {
-    let run = std::env::var(crate::transport::dut::RUN_MARKER)
-        .unwrap_or_else(|_| std::os::unix::process::parent_id().to_string());
+    let run =
+        std::env::var(crate::reference::RUN_MARKER).unwrap_or_else(|_| std::os::unix::process::parent_id().to_string());
     let mut h = DefaultHasher::new();
     (endpoint, run).hash(&mut h);
     std::env::temp_dir().join(format!("lwm2m-reference-client-{:016x}.location", h.finish()))

@@ -16,7 +16,7 @@
 use serde::Deserialize;
 use serde::de::value::{Error as ValueError, StrDeserializer};
 
-use crate::case::model::Operation;
+use crate::lwm2m::Operation;
 
 /// The trigger word of an operation: its case-language name, except that Cancel Observation is
 /// `cancel-observe` (the profile's trigger line).

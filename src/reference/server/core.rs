@@ -17,10 +17,10 @@ use super::registration::is_register;
 use super::registry::Registry;
 use super::request;
 use super::{Fault, Variant};
-use crate::case::model::Operation;
 use crate::coap::layer::Layer;
 use crate::coap::reliability::Seen;
 use crate::coap::{Message, MessageType};
+use crate::lwm2m::Operation;
 
 /// A request of ours waiting for its response, by token.
 #[derive(Debug)]

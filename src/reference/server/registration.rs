@@ -10,8 +10,8 @@ use super::Fault;
 use super::command::{Command, is_information_reporting};
 use super::core::ServerCore;
 use super::registry::Params;
-use crate::case::model::Operation;
 use crate::coap::{Code, Message};
+use crate::lwm2m::Operation;
 
 impl ServerCore {
     pub(super) fn on_request(&mut self, now: Duration, from: SocketAddr, m: &Message) {

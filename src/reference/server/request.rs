@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use super::Fault;
 use super::command::Command;
-use crate::case::model::Operation;
 use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::Operation;
 use crate::lwm2m::{ContentFormat, Path};
 
 /// Table 9: the Write-Attributes parameters.

@@ -1,0 +1,25 @@
+//! The three LwM2M roles (TS 1.0.2 §2: LwM2M Client, LwM2M Server, LwM2M Bootstrap-Server): the
+//! role a device under test plays, and so the one the harness plays opposite it.
+
+use serde::Deserialize;
+
+/// The role of the device under test; the harness plays the peer.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Client,
+    Server,
+    BootstrapServer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+            Role::BootstrapServer => "bootstrap-server",
+        }
+    }
+}
