@@ -22,16 +22,18 @@ pub const MAX_TRANSMIT_WAIT: Duration = Duration::from_secs(93);
 
 /// Duplicate detection that forgets Message IDs after at least EXCHANGE_LIFETIME: two
 /// generations of `DuplicateFilter`, the older dropped on each rotation, so memory stays
-/// bounded and a Message ID reused long after is treated as new (RFC 7252 §4.5).
+/// bounded and a Message ID reused long after is treated as new (RFC 7252 §4.5). Every endpoint
+/// of the crate uses it: the reference DUTs through [`Layer`], the harness's engine directly.
 #[derive(Debug, Default)]
-struct Dedup {
+pub struct Dedup {
     current: DuplicateFilter,
     previous: DuplicateFilter,
     rotated_at: Duration,
 }
 
 impl Dedup {
-    fn check(&mut self, now: Duration, peer: SocketAddr, mid: u16) -> Seen {
+    /// Whether the peer's message `mid` is new, a duplicate not yet answered, or answered.
+    pub fn check(&mut self, now: Duration, peer: SocketAddr, mid: u16) -> Seen {
         if now.saturating_sub(self.rotated_at) >= EXCHANGE_LIFETIME {
             self.previous = std::mem::take(&mut self.current);
             self.rotated_at = now;
@@ -48,16 +50,57 @@ impl Dedup {
         }
     }
 
-    fn answered(&mut self, peer: SocketAddr, mid: u16, bytes: Vec<u8>) {
+    /// Remembers the reply to the peer's message `mid`, to replay it for duplicates.
+    pub fn answered(&mut self, peer: SocketAddr, mid: u16, bytes: Vec<u8>) {
         self.current.answered(peer, mid, bytes);
+    }
+
+    /// Forgets everything: a peer that restarted numbers its messages afresh, so an old
+    /// Message ID of its previous life is not a duplicate (RFC 7252 §4.5 assumes one life).
+    pub fn reset(&mut self, now: Duration) {
+        *self = Dedup {
+            rotated_at: now,
+            ..Dedup::default()
+        };
+    }
+}
+
+/// Message IDs and tokens of one endpoint (RFC 7252 §4.4, §5.3.1): each a counter from a
+/// seeded start, tokens mixed with a salt so no two exchanges share one.
+#[derive(Debug, Clone)]
+pub struct Ids {
+    next_mid: u16,
+    next_token: u32,
+    token_salt: u32,
+}
+
+impl Ids {
+    /// The first Message ID and token this endpoint hands out, and the token salt.
+    pub fn new(first_mid: u16, first_token: u32, token_salt: u32) -> Self {
+        Ids {
+            next_mid: first_mid,
+            next_token: first_token,
+            token_salt,
+        }
+    }
+
+    pub fn mid(&mut self) -> u16 {
+        let mid = self.next_mid;
+        self.next_mid = self.next_mid.wrapping_add(1);
+        mid
+    }
+
+    /// A fresh 4-byte token.
+    pub fn token(&mut self) -> Vec<u8> {
+        let t = self.next_token ^ self.token_salt;
+        self.next_token = self.next_token.wrapping_add(1);
+        t.to_be_bytes().to_vec()
     }
 }
 
 #[derive(Debug)]
 pub struct Layer {
-    next_mid: u16,
-    next_token: u32,
-    token_salt: u32,
+    ids: Ids,
     retransmitter: Retransmitter,
     dedup: Dedup,
     out: VecDeque<(SocketAddr, Vec<u8>)>,
@@ -68,9 +111,7 @@ impl Layer {
     /// (RFC 7252 §4.4 and §5.3.1 ask for unpredictable values); tests pass a fixed seed.
     pub fn new(seed: u64) -> Self {
         Layer {
-            next_mid: (seed >> 16) as u16,
-            next_token: 1,
-            token_salt: (seed >> 32) as u32,
+            ids: Ids::new((seed >> 16) as u16, 1, (seed >> 32) as u32),
             retransmitter: Retransmitter::new(Params::default(), seed),
             dedup: Dedup::default(),
             out: VecDeque::new(),
@@ -78,16 +119,12 @@ impl Layer {
     }
 
     fn mid(&mut self) -> u16 {
-        let mid = self.next_mid;
-        self.next_mid = self.next_mid.wrapping_add(1);
-        mid
+        self.ids.mid()
     }
 
     /// A fresh 4-byte token: a counter mixed with the seed, so no two exchanges share one.
     pub fn token(&mut self) -> Vec<u8> {
-        let t = self.next_token ^ self.token_salt;
-        self.next_token = self.next_token.wrapping_add(1);
-        t.to_be_bytes().to_vec()
+        self.ids.token()
     }
 
     /// Sends `msg` to `peer` as a Confirmable message with a new Message ID and keeps
@@ -272,6 +309,23 @@ pub fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 7252 §4.5: a Message ID is remembered for EXCHANGE_LIFETIME, then forgotten; a reset
+    /// (the peer restarted) forgets at once.
+    #[test]
+    fn duplicates_are_remembered_for_the_exchange_lifetime_and_reset_forgets() {
+        let peer: SocketAddr = "127.0.0.1:5683".parse().expect("addr");
+        let mut d = Dedup::default();
+        assert_eq!(d.check(Duration::ZERO, peer, 7), Seen::New);
+        d.answered(peer, 7, vec![1]);
+        assert_eq!(d.check(Duration::from_secs(200), peer, 7), Seen::Answered(vec![1]));
+        // Two rotations later the ID is new again.
+        assert_eq!(d.check(EXCHANGE_LIFETIME * 3, peer, 8), Seen::New);
+        assert_eq!(d.check(EXCHANGE_LIFETIME * 5, peer, 7), Seen::New);
+        d.answered(peer, 7, vec![2]);
+        d.reset(EXCHANGE_LIFETIME * 5);
+        assert_eq!(d.check(EXCHANGE_LIFETIME * 5, peer, 7), Seen::New);
+    }
 
     #[test]
     fn a_malformed_confirmable_is_reset_and_other_garbage_dropped() {

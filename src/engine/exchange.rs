@@ -34,7 +34,7 @@ impl Engine {
             }
             MessageType::Confirmable | MessageType::NonConfirmable => {
                 let con = msg.mtype == MessageType::Confirmable;
-                match self.dedup.check(from, msg.mid) {
+                match self.dedup.check(now, from, msg.mid) {
                     Seen::Duplicate => {
                         if let Some(inc) = self
                             .incoming
@@ -148,12 +148,7 @@ impl Engine {
         }) else {
             return;
         };
-        let (t, mid) = if msg.mtype == MessageType::Confirmable {
-            (MessageType::Acknowledgement, msg.mid)
-        } else {
-            self.next_mid = self.next_mid.wrapping_add(1);
-            (MessageType::NonConfirmable, self.next_mid)
-        };
+        let (t, mid) = super::steps::answer_header(&mut self.ids, msg.mtype, msg.mid);
         let mut m = Message::new(t, rule.code, mid, msg.token.clone());
         if let Some(f) = rule
             .content_format

@@ -28,7 +28,8 @@ use std::time::Duration;
 use crate::case::profile::Timing;
 use crate::case::{Case, Vars};
 use crate::coap::Message;
-use crate::coap::reliability::{DuplicateFilter, Params, Retransmitter};
+use crate::coap::layer::{Dedup, Ids};
+use crate::coap::reliability::{Params, Retransmitter};
 use crate::lwm2m::{ContentFormat, Path};
 use crate::verdict::Failure;
 pub use transcript::Direction;
@@ -219,10 +220,11 @@ pub struct Engine {
     /// The `notify` step being waited on: (step index, Message ID, frame) of its notification.
     notified: Option<(usize, u16, u32)>,
     frames: u32,
-    next_mid: u16,
-    next_token: u32,
+    /// The harness's Message IDs and tokens, retransmission and duplicate detection: the
+    /// crate's one CoAP message layer (`coap::layer`, `coap::reliability`), driven per endpoint.
+    ids: Ids,
     retransmit: Retransmitter,
-    dedup: DuplicateFilter,
+    dedup: Dedup,
     /// `auto_respond` answers with a `delay`, waiting for their time.
     held: Vec<answers::HeldAnswer>,
     /// The object tree of the LwM2M Client the harness plays (server and Bootstrap-Server
@@ -272,10 +274,14 @@ impl Engine {
             acks: Vec::new(),
             notified: None,
             frames: 0,
-            next_mid: (seed as u16) | 1,
-            next_token: (seed >> 32) as u32,
+            // The first Message ID is odd and the tokens count up from the seed's high half.
+            ids: Ids::new(
+                ((seed as u16) | 1).wrapping_add(1),
+                ((seed >> 32) as u32).wrapping_add(1),
+                0,
+            ),
             retransmit: Retransmitter::new(Params::default(), seed),
-            dedup: DuplicateFilter::default(),
+            dedup: Dedup::default(),
             held: Vec::new(),
             client_model,
             registrations: Vec::new(),
@@ -293,6 +299,8 @@ impl Engine {
             Event::Datagram { from, to, bytes } => self.on_datagram(now, from, to, &bytes),
             Event::DutStarted => {
                 self.dut_running = true;
+                // A restarted DUT numbers its messages afresh.
+                self.dedup.reset(now);
                 self.transcript.note(now, "DUT process started".into());
             }
             Event::DutExited { status } => {

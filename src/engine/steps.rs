@@ -130,19 +130,11 @@ impl Engine {
     }
 
     pub(super) fn take_mid(&mut self) -> u16 {
-        self.next_mid = self.next_mid.wrapping_add(1);
-        self.next_mid
+        self.ids.mid()
     }
 
-    /// The type and Message ID of an answer to a request of type `mtype` and Message ID `mid`:
-    /// piggybacked in the ACK of a Confirmable one, a new Non-confirmable message otherwise
-    /// (RFC 7252 §5.2).
     pub(super) fn answer_header(&mut self, mtype: MessageType, mid: u16) -> (MessageType, u16) {
-        if mtype == MessageType::Confirmable {
-            (MessageType::Acknowledgement, mid)
-        } else {
-            (MessageType::NonConfirmable, self.take_mid())
-        }
+        answer_header(&mut self.ids, mtype, mid)
     }
 
     pub(super) fn send(&mut self, s: &SendRequest, now: Duration) -> Progress {
@@ -158,8 +150,7 @@ impl Engine {
             Err(err) => return Progress::Error(err),
         };
         let mid = self.take_mid();
-        self.next_token = self.next_token.wrapping_add(1);
-        let mut token = self.next_token.to_be_bytes().to_vec();
+        let mut token = self.ids.token();
         if s.operation == Operation::CancelObservation {
             // RFC 7641 §3.6: the cancelling GET carries the observation's token.
             let obs = s.observation.as_deref().unwrap_or_default();
@@ -505,4 +496,15 @@ pub(super) fn decode(m: &Message, base: &Path, fallback: Option<ContentFormat>) 
         .map(ContentFormat)
         .or(if m.payload.is_empty() { None } else { fallback });
     lwm2m::decode(format, base, &m.payload).map_err(|e| e.to_string())
+}
+
+/// The type and Message ID of an answer to a request of type `mtype` and Message ID `mid`:
+/// piggybacked in the ACK of a Confirmable one, a new Non-confirmable message otherwise
+/// (RFC 7252 §5.2).
+pub(super) fn answer_header(ids: &mut crate::coap::layer::Ids, mtype: MessageType, mid: u16) -> (MessageType, u16) {
+    if mtype == MessageType::Confirmable {
+        (MessageType::Acknowledgement, mid)
+    } else {
+        (MessageType::NonConfirmable, ids.mid())
+    }
 }

@@ -722,3 +722,27 @@ fn hostile_datagrams_are_rejected_and_the_case_proceeds() {
         assert!(transcript.contains(why), "transcript lacks {why:?}");
     }
 }
+
+/// A DUT that restarts numbers its messages afresh: after `DutStarted`, a Message ID it used in
+/// its previous life is a new message, not a retransmission to replay the old answer to.
+#[test]
+fn a_restarted_dut_may_reuse_a_message_id() {
+    let steps = r#"
+  - expect: { as: first, method: POST, path: /rd, within: startup }
+  - respond: { to: first, code: "2.01", location: "/rd/a" }
+  - expect: { as: second, method: POST, path: /rd, within: startup }
+  - respond: { to: second, code: "2.01", location: "/rd/b" }
+"#;
+    let mut e = Engine::new(client_case("REG-X", steps), setup(), Duration::ZERO);
+    feed(&mut e, ms(10), register(0x100));
+    assert!(sent(&mut e).iter().any(|m| m.code == Code::CREATED));
+    // Without a restart the same Message ID is a retransmission: the first answer again.
+    feed(&mut e, ms(20), register(0x100));
+    let replayed = sent(&mut e);
+    assert_eq!(replayed.len(), 1);
+    assert!(e.outcome().is_none(), "a retransmission is not the second Register");
+    e.handle(ms(30), Event::DutStarted);
+    feed(&mut e, ms(40), register(0x100));
+    let outcome = e.outcome().expect("finished");
+    assert_eq!(outcome.judgement, Judgement::Pass, "{outcome:?}");
+}
