@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::case::profile::Timing;
 use crate::case::{Case, Profile, Step};
+use crate::command::exit;
+use crate::command::output::{errln, outln};
 use crate::suite::{self, Outputs};
 
 #[derive(clap::Args)]
@@ -44,25 +46,32 @@ fn peak_rss_kib() -> (i64, i64) {
 }
 
 pub fn run(a: BenchArgs) -> ExitCode {
-    let suite = match crate::cli::load_suite(None) {
+    let suite = match crate::command::load_suite(&crate::command::testcases_root(None, None)) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let rt = match crate::cli::runtime() {
+    let rt = match crate::command::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let profile = Profile::reference(crate::case::Role::Client, &[]);
-    let entries = suite.entries.clone();
-    let cases: Vec<(String, Duration)> = entries
-        .iter()
-        .filter_map(|e| {
-            e.case
-                .as_ref()
-                .ok()
-                .map(|c| (c.id.clone(), mandated(c, &Profile::reference(c.dut, &[]).timing)))
+    let reference = |role| {
+        Profile::reference(role, &[]).map_err(|e| {
+            errln!("{e}");
+            ExitCode::from(exit::UNUSABLE)
         })
-        .collect();
+    };
+    let profile = match reference(crate::case::Role::Client) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let entries = suite.entries.clone();
+    let mut cases: Vec<(String, Duration)> = Vec::new();
+    for c in entries.iter().filter_map(|e| e.case.as_ref().ok()) {
+        match reference(c.dut) {
+            Ok(p) => cases.push((c.id.clone(), mandated(c, &p.timing))),
+            Err(code) => return code,
+        }
+    }
     let start = Instant::now();
     let results = rt.block_on(suite::run_all(
         Arc::new(suite),
@@ -97,32 +106,32 @@ pub fn run(a: BenchArgs) -> ExitCode {
     let median = overheads.get(overheads.len() / 2).map(|o| o.0).unwrap_or(0);
     let (own, children) = peak_rss_kib();
     let problems = results.iter().filter(|r| r.verdict.is_problem()).count();
-    println!("cases run                         {}", ran.len());
-    println!("cases with a problem verdict      {problems}");
-    println!("suite wall time                   {:.2} s", wall.as_secs_f64());
-    println!("sum of case durations             {:.2} s", sum_cases.as_secs_f64());
-    println!("sum of mandated quiet windows     {:.2} s", sum_mandated.as_secs_f64());
-    println!(
+    outln!("cases run                         {}", ran.len());
+    outln!("cases with a problem verdict      {problems}");
+    outln!("suite wall time                   {:.2} s", wall.as_secs_f64());
+    outln!("sum of case durations             {:.2} s", sum_cases.as_secs_f64());
+    outln!("sum of mandated quiet windows     {:.2} s", sum_mandated.as_secs_f64());
+    outln!(
         "longest case                      {:.2} s ({})",
         longest_d.as_secs_f64(),
         longest.map(|r| r.case_id.as_str()).unwrap_or("-")
     );
-    println!(
+    outln!(
         "wall time / longest case          {:.2}",
         wall.as_secs_f64() / longest_d.as_secs_f64().max(0.001)
     );
-    println!(
+    outln!(
         "harness overhead per case         median {median} ms, max {} ms ({})",
         overheads.last().map(|o| o.0).unwrap_or(0),
         overheads.last().map(|o| o.1).unwrap_or("-")
     );
-    println!(
+    outln!(
         "peak RSS                          harness {} MiB, largest DUT {} MiB",
         own / 1024,
         children / 1024
     );
     if problems > 0 {
-        ExitCode::from(1)
+        ExitCode::from(exit::PROBLEM)
     } else {
         ExitCode::SUCCESS
     }

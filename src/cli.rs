@@ -1,18 +1,114 @@
-//! The command implementations behind `main.rs`, kept in the library so tests can call them.
+//! The command line: the commands' arguments and implementations, kept in the library so tests
+//! can call them and check every option's help (`main.rs` only dispatches to [`main`]).
+//!
+//! Every command follows one exit-status convention ([`exit`], README "Exit status"), and its
+//! output goes through [`output`], so a closed pipe (`list | head`) never panics.
 
+pub use crate::command::{exit, output};
+
+use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::case::load::load_profile;
+use crate::command::output::{errln, out, outln};
+use crate::command::{load_suite, runtime, testcases_root};
 use crate::suite::{self, Outputs, summary};
+
+const EXIT_STATUS: &str = "\
+Exit status (every command):
+  0        done, nothing gating
+  1        done, and a problem found: a gating verdict or finding (run, report, bench, analyze),
+           an invalid file (check), a case without a result (report), a case that does not
+           load (list)
+  2        could not be done: wrong usage, an input missing, unreadable or damaged (testcases
+           folder, DUT profile, capture), an output that cannot be written
+  130/143  run interrupted by SIGINT/SIGTERM
+
+Closing the output early (`list | head`) is no error.";
+
+/// The help of `--testcases` for the commands that take a DUT profile too.
+const TESTCASES_HELP: &str = "The folder of the cases and requirements.yaml (default: $LWM2M_TESTCASES, else the \
+     testcases/ next to the DUT profile, in its folder or the one above, else ./testcases)";
+
+#[derive(Parser)]
+#[command(
+    name = "lwm2m-conformance",
+    version,
+    about = "Conformance test harness for OMA LightweightM2M",
+    after_help = EXIT_STATUS
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the suite against a DUT (default: the built-in reference DUTs); writes reports/ and captures/.
+    Run(RunArgs),
+    /// List the cases (trial names), with their requirements.
+    List(ListArgs),
+    /// List the conformant variants of the reference DUTs (`--variant`) the self-test proves
+    /// every case on, with the specification text that allows each.
+    Variants,
+    /// Validate every case, the catalogue and the given DUT profiles; exit 1 on any error.
+    Check(CheckArgs),
+    /// Run the reference LwM2M client (a conformant device, with optional faults).
+    ReferenceClient(ReferenceClientArgs),
+    /// Run the reference LwM2M Bootstrap-Server (conformant, with optional faults).
+    ReferenceBootstrapServer(ReferenceBootstrapServerArgs),
+    /// Run the reference LwM2M server (conformant, with optional faults; triggers on stdin or HTTP).
+    ReferenceServer(ReferenceServerArgs),
+    /// Measure the suite against the reference DUTs: wall time vs the mandated quiet windows.
+    Bench(crate::bench::BenchArgs),
+    /// Write the JSON Schemas of the case and profile YAML.
+    Schema(crate::schema_cmd::SchemaArgs),
+    /// Print the LwM2M transcript of captures (pcap/pcapng, taken by the harness or anywhere).
+    Explain(crate::explain_cmd::ExplainArgs),
+    /// Judge captures against the requirements observation alone can settle; exit 1 on a gating failure.
+    Analyze(crate::explain_cmd::AnalyzeArgs),
+    /// Merge the results of one or many shards (reports/results/*.json) into the JUnit file, the
+    /// checklist and the traceability matrix.
+    Report(crate::report_cmd::ReportArgs),
+}
+
+/// Parses the command line, runs the command and returns its exit status (after the DUT guard,
+/// which `main.rs` dispatches before anything else).
+pub fn main() -> ExitCode {
+    let args = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LWM2M_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // A DUT's stderr goes to its .dut.log: colour codes only on a terminal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let code = match args.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Run(a) => run(a),
+        Command::List(a) => list(a),
+        Command::Variants => variants(),
+        Command::Check(a) => check(a),
+        Command::ReferenceClient(a) => reference_client(a),
+        Command::ReferenceBootstrapServer(a) => reference_bootstrap_server(a),
+        Command::ReferenceServer(a) => reference_server(a),
+        Command::Bench(a) => crate::bench::run(a),
+        Command::Schema(a) => crate::schema_cmd::run(a),
+        Command::Explain(a) => crate::explain_cmd::explain(a),
+        Command::Analyze(a) => crate::explain_cmd::run_analyze(a),
+        Command::Report(a) => crate::report_cmd::run(a),
+    };
+    output::finish(code)
+}
 
 #[derive(clap::Args, Default)]
 pub struct RunArgs {
-    /// DUT profile (default: $LWM2M_DUT, else the built-in reference client).
+    /// DUT profile (default: $LWM2M_DUT, else the built-in reference DUT of each case's role).
     #[arg(long)]
     pub dut: Option<PathBuf>,
-    /// Run only cases whose trial name or ID contains one of these.
+    /// Run only cases whose trial name or ID contains one of these (repeatable); none matching
+    /// is a usage error.
     #[arg(long)]
     pub filter: Vec<String>,
     /// SHOULD/MAY-level findings fail the run too.
@@ -21,7 +117,7 @@ pub struct RunArgs {
     /// Trials at once (default: 32 for a launched DUT, 1 for an attached one).
     #[arg(long)]
     pub jobs: Option<usize>,
-    #[arg(long)]
+    #[arg(long, help = TESTCASES_HELP)]
     pub testcases: Option<PathBuf>,
     /// Where captures/ and reports/ go (default: the current directory).
     #[arg(long, default_value = ".")]
@@ -35,6 +131,22 @@ pub struct RunArgs {
     pub dut_env: Vec<(String, String)>,
 }
 
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// The folder of the cases and requirements.yaml (default: $LWM2M_TESTCASES, else
+    /// ./testcases).
+    #[arg(long)]
+    pub testcases: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    #[arg(long, help = TESTCASES_HELP)]
+    pub testcases: Option<PathBuf>,
+    /// DUT profiles to validate (default: every *.yaml in the duts/ beside the testcases folder).
+    pub profiles: Vec<PathBuf>,
+}
+
 fn parse_env(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .filter(|(k, _)| !k.is_empty())
@@ -42,38 +154,17 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
 }
 
-/// The suite under `testcases` (default: $LWM2M_TESTCASES, else ./testcases); a catalogue or
-/// loader error is printed and becomes exit status 2, as for every command that runs cases.
-pub(crate) fn load_suite(testcases: Option<PathBuf>) -> Result<suite::Suite, ExitCode> {
-    let root = testcases.unwrap_or_else(suite::default_root);
-    suite::load(&root).map_err(|e| {
-        eprintln!("{e}");
-        ExitCode::from(2)
-    })
-}
-
-/// The multi-threaded runtime the suite runs on; failing to start it is exit status 2.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("cannot start the runtime: {e}");
-            ExitCode::from(2)
-        })
-}
-
 pub fn run(a: RunArgs) -> ExitCode {
-    let suite = match load_suite(a.testcases.clone()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
     let (profile, profile_file) = match suite::select_profile(a.dut.as_deref(), &a.dut_args, &a.dut_env) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+            errln!("{e}");
+            return ExitCode::from(exit::UNUSABLE);
         }
+    };
+    let suite = match load_suite(&testcases_root(a.testcases.clone(), profile_file.as_deref())) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let outputs = Outputs::under(&a.out);
     let entries: Vec<suite::Entry> = suite
@@ -87,8 +178,16 @@ pub fn run(a: RunArgs) -> ExitCode {
         })
         .cloned()
         .collect();
+    if entries.is_empty() {
+        errln!(
+            "no case of {} matches --filter {}",
+            suite.root.display(),
+            a.filter.join(" --filter ")
+        );
+        return ExitCode::from(exit::UNUSABLE);
+    }
     let jobs = a.jobs.unwrap_or(if profile.parallel() { 32 } else { 1 }).max(1);
-    eprintln!(
+    errln!(
         "running {} cases against {} ({} at a time)",
         entries.len(),
         profile.name,
@@ -99,13 +198,13 @@ pub fn run(a: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Err(e) = on_interrupt(&rt) {
-        eprintln!("cannot handle SIGINT/SIGTERM: {e}");
-        return ExitCode::from(2);
+        errln!("cannot handle SIGINT/SIGTERM: {e}");
+        return ExitCode::from(exit::UNUSABLE);
     }
     let start = std::time::Instant::now();
     let info = crate::evidence::RunInfo::new(&profile, profile_file.as_deref());
     if let Err(e) = info.write(&outputs.results) {
-        eprintln!(
+        errln!(
             "cannot write the run description into {}: {e}",
             outputs.results.display()
         );
@@ -120,21 +219,22 @@ pub fn run(a: RunArgs) -> ExitCode {
         outputs.clone(),
         jobs,
         a.strict,
-        |r| eprintln!("{:<12} {}", r.verdict.word(), r.trial_name),
+        |r| errln!("{:<12} {}", r.verdict.word(), r.trial_name),
     ));
     let mut results = results;
     results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
-    let junit = a.out.join("reports").join("junit.xml");
+    let reports = a.out.join("reports");
     // JUnit, checklist (MD + HTML) and traceability matrix, as `report` writes them from shards.
-    if let Err(e) = suite::reports::write_all(&a.out.join("reports"), &suite, &info, &results) {
-        eprintln!("cannot write the reports into {}: {e}", a.out.join("reports").display());
+    let written = suite::reports::write_all(&reports, &suite, &info, &results);
+    if let Err(e) = &written {
+        errln!("cannot write the reports into {}: {e}", reports.display());
     }
-    print!("{}", summary::table(&results));
-    println!(
+    out!("{}", summary::table(&results));
+    outln!(
         "wall time {:.1}s; JUnit {}; checklist {}; captures {}",
         start.elapsed().as_secs_f64(),
-        junit.display(),
-        a.out.join("reports").join("checklist.html").display(),
+        reports.join("junit.xml").display(),
+        reports.join("checklist.html").display(),
         outputs.captures.display()
     );
     if let Some(why) = crate::transport::interrupt::requested() {
@@ -142,15 +242,18 @@ pub fn run(a: RunArgs) -> ExitCode {
             .iter()
             .filter(|r| r.verdict == crate::evidence::Verdict::Interrupted)
             .count();
-        eprintln!(
+        errln!(
             "interrupted by {why}: {} cases finished, {cut} interrupted, {} not run",
             results.len() - cut,
             planned - results.len()
         );
         return ExitCode::from(interrupted_status(why));
     }
-    if results.iter().any(|r| r.gating) {
-        ExitCode::from(1)
+    if written.is_err() {
+        // A CI must not read a green run from reports that are not there.
+        ExitCode::from(exit::UNUSABLE)
+    } else if results.iter().any(|r| r.gating) {
+        ExitCode::from(exit::PROBLEM)
     } else {
         ExitCode::SUCCESS
     }
@@ -158,7 +261,7 @@ pub fn run(a: RunArgs) -> ExitCode {
 
 /// The shell's status for a run ended by `why`: 128 + the signal number.
 fn interrupted_status(why: &str) -> u8 {
-    if why == "SIGTERM" { 143 } else { 130 }
+    if why == "SIGTERM" { exit::SIGTERM } else { exit::SIGINT }
 }
 
 /// SIGINT or SIGTERM interrupt the run: running trials stop their DUTs and end as
@@ -178,47 +281,48 @@ fn on_interrupt(rt: &tokio::runtime::Runtime) -> std::io::Result<()> {
                 _ = term.recv() => "SIGTERM",
             };
             if crate::transport::interrupt::requested().is_some() {
-                eprintln!("{why} again: exiting now");
+                errln!("{why} again: exiting now");
                 std::process::exit(interrupted_status(why).into());
             }
-            eprintln!("{why}: stopping the running DUTs and writing what finished (again to exit at once)");
+            errln!("{why}: stopping the running DUTs and writing what finished (again to exit at once)");
             crate::transport::interrupt::request(why);
         }
     });
     Ok(())
 }
 
-pub fn list(testcases: Option<PathBuf>) -> ExitCode {
-    let root = testcases.unwrap_or_else(suite::default_root);
-    match suite::load(&root) {
-        Ok(s) => {
-            for e in &s.entries {
-                match &e.case {
-                    Ok(c) => {
-                        let level = s.catalogue.level_of(&c.requirements).word();
-                        let ets = c.ets.as_ref().map(|x| format!("  {x}")).unwrap_or_default();
-                        println!(
-                            "{}  {level} [{}]  catches: {}{ets}",
-                            e.trial_name,
-                            c.requirements.join(", "),
-                            c.catches
-                        );
-                    }
-                    Err(err) => println!("{}  (does not load: {err})", e.trial_name),
-                }
+/// Every case, one line each; a case that does not load is listed as such and makes the exit
+/// status 1.
+pub fn list(a: ListArgs) -> ExitCode {
+    let s = match load_suite(&testcases_root(a.testcases, None)) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut broken = false;
+    for e in &s.entries {
+        match &e.case {
+            Ok(c) => {
+                let level = s.catalogue.level_of(&c.requirements).word();
+                let ets = c.ets.as_ref().map(|x| format!("  {x}")).unwrap_or_default();
+                outln!(
+                    "{}  {level} [{}]  catches: {}{ets}",
+                    e.trial_name,
+                    c.requirements.join(", "),
+                    c.catches
+                );
             }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::from(2)
+            Err(err) => {
+                broken = true;
+                outln!("{}  (does not load: {err})", e.trial_name);
+            }
         }
     }
+    ExitCode::from(if broken { exit::PROBLEM } else { exit::OK })
 }
 
 pub fn variants() -> ExitCode {
     for v in crate::reference::variants() {
-        println!(
+        outln!(
             "{:<17} {:<28} {}\n{:<46} allowed by: {}",
             v.role.as_str(),
             v.id,
@@ -230,33 +334,43 @@ pub fn variants() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
-    let root = testcases.unwrap_or_else(suite::default_root);
+/// Validates the cases, the catalogue and the profiles: every problem is printed, and any makes
+/// the exit status 1 (the files are what `check` judges); a testcases folder that is not there
+/// is 2.
+pub fn check(a: CheckArgs) -> ExitCode {
+    let root = testcases_root(a.testcases, a.profiles.first().map(PathBuf::as_path));
+    if !root.join("requirements.yaml").exists() {
+        errln!(
+            "no testcases folder at {}: give --testcases DIR or set LWM2M_TESTCASES",
+            root.display()
+        );
+        return ExitCode::from(exit::UNUSABLE);
+    }
     let mut errors = 0;
     let loaded = suite::load(&root);
     match &loaded {
         Ok(s) => {
             for e in &s.entries {
                 if let Err(err) = &e.case {
-                    eprintln!("{err}");
+                    errln!("{err}");
                     errors += 1;
                 }
             }
-            println!(
+            outln!(
                 "{} cases, {} requirements checked",
                 s.entries.len(),
                 s.catalogue.requirements.len()
             );
         }
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             errors += 1;
         }
     }
-    let profiles = if profiles.is_empty() {
+    let profiles = if a.profiles.is_empty() {
         default_profiles(&root)
     } else {
-        profiles
+        a.profiles
     };
     for p in &profiles {
         match load_profile(p) {
@@ -265,24 +379,20 @@ pub fn check(testcases: Option<PathBuf>, profiles: Vec<PathBuf>) -> ExitCode {
                 for entry in loaded.iter().flat_map(|s| &s.entries) {
                     if let Ok(case) = &entry.case {
                         for finding in crate::case::windows::too_short(case, &profile.timing) {
-                            eprintln!("{}: {finding}", p.display());
+                            errln!("{}: {finding}", p.display());
                             errors += 1;
                         }
                     }
                 }
             }
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 errors += 1;
             }
         }
     }
-    println!("{} profiles checked; {errors} errors", profiles.len());
-    if errors == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    outln!("{} profiles checked; {errors} errors", profiles.len());
+    ExitCode::from(if errors == 0 { exit::OK } else { exit::PROBLEM })
 }
 
 /// The profiles next to the testcases folder: `duts/*.yaml`.
@@ -346,7 +456,8 @@ pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
 }
 
 /// Runs the tokio driver `run` makes of a reference DUT's `--fault` set to its end, on a
-/// current-thread runtime; an unknown fault id exits 2 with the list of faults.
+/// current-thread runtime; an unknown fault id exits 2 with the list of faults, and so does a
+/// failure at run time (an address in use).
 fn block_on_reference<F, R>(what: &str, faults: Result<F, String>, run: impl FnOnce(F) -> R) -> ExitCode
 where
     R: std::future::Future<Output = std::io::Result<()>>,
@@ -354,15 +465,15 @@ where
     let faults = match faults {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+            errln!("{e}");
+            return ExitCode::from(exit::UNUSABLE);
         }
     };
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::from(2);
+            errln!("cannot start the runtime: {e}");
+            return ExitCode::from(exit::UNUSABLE);
         }
     };
     let result = rt.block_on(run(faults));
@@ -372,8 +483,8 @@ where
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{what}: {e}");
-            ExitCode::from(1)
+            errln!("{what}: {e}");
+            ExitCode::from(exit::UNUSABLE)
         }
     }
 }
@@ -448,4 +559,55 @@ pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
             variants,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every command and every option says what it is for in `--help`.
+    #[test]
+    fn every_command_and_option_has_help() {
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        let mut missing = Vec::new();
+        for cmd in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            if cmd.get_about().is_none() {
+                missing.push(format!("`{}` has no about", cmd.get_name()));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if !["help", "version"].contains(&id) && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("`{} {id}` has no help", cmd.get_name()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn the_testcases_default_is_beside_the_profile_or_here() {
+        if std::env::var_os("LWM2M_TESTCASES").is_some() {
+            return; // it names the folder, whatever the profile
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(project.join("duts")).expect("duts");
+        std::fs::create_dir_all(project.join("testcases")).expect("testcases");
+        std::fs::write(project.join("testcases/requirements.yaml"), "requirements: []\n").expect("catalogue");
+        let profile = project.join("duts/x.yaml");
+        assert_eq!(suite::default_root(Some(profile.as_path())), project.join("testcases"));
+        // In the profile's own folder first.
+        std::fs::create_dir_all(project.join("duts/testcases")).expect("testcases");
+        std::fs::write(project.join("duts/testcases/requirements.yaml"), "requirements: []\n").expect("catalogue");
+        assert_eq!(
+            suite::default_root(Some(profile.as_path())),
+            project.join("duts/testcases")
+        );
+        // No profile, or none beside it: the working directory's, never the build folder's.
+        assert_eq!(suite::default_root(None), PathBuf::from("testcases"));
+        let alone = dir.path().join("alone/x.yaml");
+        assert_eq!(suite::default_root(Some(alone.as_path())), PathBuf::from("testcases"));
+    }
 }

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use crate::analyze::{Exchange, Finding, analyze, report};
 use crate::capture::{Capture, Explained};
 use crate::case::Catalogue;
+use crate::command::exit;
+use crate::command::output::errln;
 
 #[derive(clap::Args)]
 pub struct ExplainArgs {
@@ -24,7 +26,8 @@ pub struct AnalyzeArgs {
     /// SHOULD/MAY-level failures fail the run too.
     #[arg(long)]
     pub strict: bool,
-    /// The testcases folder holding requirements.yaml (default: as for `run`).
+    /// The testcases folder holding requirements.yaml (default: $LWM2M_TESTCASES, else
+    /// ./testcases).
     #[arg(long)]
     pub testcases: Option<PathBuf>,
     /// Print the transcript before the findings.
@@ -57,9 +60,7 @@ fn damage(e: &Explained) -> Option<String> {
 
 /// Writes lines to stdout; false once stdout is gone (`explain x.pcap | head`), which is no error.
 fn print(lines: &[String]) -> bool {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    lines.iter().all(|l| writeln!(out, "{l}").is_ok())
+    lines.iter().all(|l| crate::command::output::outln!("{l}"))
 }
 
 pub fn explain(a: ExplainArgs) -> ExitCode {
@@ -70,9 +71,9 @@ pub fn explain(a: ExplainArgs) -> ExitCode {
                 let e = c.explain();
                 let mut lines = vec![header(path, &e)];
                 if let Some(d) = damage(&e) {
-                    eprintln!("{}: {d}", path.display());
+                    errln!("{}: {d}", path.display());
                     lines.push(d);
-                    code = ExitCode::from(2);
+                    code = ExitCode::from(exit::UNUSABLE);
                 }
                 lines.extend(e.transcript());
                 if !print(&lines) {
@@ -80,8 +81,8 @@ pub fn explain(a: ExplainArgs) -> ExitCode {
                 }
             }
             Err(err) => {
-                eprintln!("{err}");
-                code = ExitCode::from(2);
+                errln!("{err}");
+                code = ExitCode::from(exit::UNUSABLE);
             }
         }
     }
@@ -169,12 +170,12 @@ pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Re
 }
 
 pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
-    let root = a.testcases.unwrap_or_else(crate::suite::default_root);
+    let root = crate::command::testcases_root(a.testcases, None);
     let catalogue = match crate::case::load::load_catalogue(&root.join("requirements.yaml")) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+            errln!("{e}");
+            return ExitCode::from(exit::UNUSABLE);
         }
     };
     let (mut gating, mut unreadable) = (false, false);
@@ -189,7 +190,7 @@ pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
                 gating |= an.gating;
                 // Not all of it could be read: the verdict cannot be trusted to be complete.
                 if an.damaged {
-                    eprintln!("{}: the capture stops early; exit status 2", path.display());
+                    errln!("{}: the capture stops early; exit status 2", path.display());
                     unreadable = true;
                 }
                 if !print(&an.lines) {
@@ -197,14 +198,14 @@ pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 unreadable = true;
             }
         }
     }
     match (unreadable, gating) {
-        (true, _) => ExitCode::from(2),
-        (false, true) => ExitCode::from(1),
+        (true, _) => ExitCode::from(exit::UNUSABLE),
+        (false, true) => ExitCode::from(exit::PROBLEM),
         (false, false) => ExitCode::SUCCESS,
     }
 }

@@ -11,8 +11,8 @@
 //! Layers, bottom first, each importing only from below (`tests/layers.rs` keeps it so):
 //! `coap`, `lwm2m` (with the shared `Role` and `Operation`), `verdict` (`Level`, `Verdict`,
 //! `Failure`) → `case`, `dialogue`, `reference` → `capture`, `engine` → `evidence` →
-//! `transport` → `suite` → `analyze` → the commands (`cli`, `bench`, `explain_cmd`,
-//! `report_cmd`, `schema_cmd`) and `fuzz`.
+//! `transport` → `suite` → `analyze` → `command` (what every command shares: exit status,
+//! output) → the commands (`cli`, `bench`, `explain_cmd`, `report_cmd`, `schema_cmd`) and `fuzz`.
 
 pub mod analyze;
 pub mod bench;
@@ -20,6 +20,7 @@ pub mod capture;
 pub mod case;
 pub mod cli;
 pub mod coap;
+pub mod command;
 pub mod dialogue;
 pub mod engine;
 pub mod evidence;

@@ -5,9 +5,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::command::exit;
+use crate::command::output::{errln, out, outln};
 use crate::evidence::merge::merge;
 use crate::evidence::{RunInfo, distinct_duts};
-use crate::suite::{self, reports, summary};
+use crate::suite::{reports, summary};
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -30,20 +32,20 @@ pub struct ReportArgs {
 }
 
 pub fn run(a: ReportArgs) -> ExitCode {
-    let root = a.testcases.clone().unwrap_or_else(suite::default_root);
-    let suite = match crate::cli::load_suite(Some(root.clone())) {
+    let root = crate::command::testcases_root(a.testcases.clone(), None);
+    let suite = match crate::command::load_suite(&root) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let merged = match merge(&a.dirs) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("cannot merge: {e}");
-            return ExitCode::from(2);
+            errln!("cannot merge: {e}");
+            return ExitCode::from(exit::UNUSABLE);
         }
     };
     for note in &merged.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     let info = merged
         .info
@@ -57,7 +59,7 @@ pub fn run(a: ReportArgs) -> ExitCode {
         .collect();
     for r in &merged.results {
         if !cases.iter().any(|c| c.case_id == r.case_id) {
-            eprintln!(
+            errln!(
                 "note: result for {}, which is not a case of {}",
                 r.case_id,
                 root.display()
@@ -65,21 +67,21 @@ pub fn run(a: ReportArgs) -> ExitCode {
         }
     }
     if !missing.is_empty() {
-        eprintln!("{} cases have no result: {}", missing.len(), missing.join(", "));
+        errln!("{} cases have no result: {}", missing.len(), missing.join(", "));
     }
     match reports::write_all(&a.out, &suite, &info, &merged.results) {
         Ok(written) => {
-            print!("{}", summary::table(&merged.results));
+            out!("{}", summary::table(&merged.results));
             let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-            println!("merged {} shard(s); wrote {}", a.dirs.len(), names.join(", "));
+            outln!("merged {} shard(s); wrote {}", a.dirs.len(), names.join(", "));
         }
         Err(e) => {
-            eprintln!("cannot write the reports into {}: {e}", a.out.display());
-            return ExitCode::from(2);
+            errln!("cannot write the reports into {}: {e}", a.out.display());
+            return ExitCode::from(exit::UNUSABLE);
         }
     }
     if merged.results.iter().any(|r| r.gating) || (!missing.is_empty() && !a.allow_missing) {
-        ExitCode::from(1)
+        ExitCode::from(exit::PROBLEM)
     } else {
         ExitCode::SUCCESS
     }

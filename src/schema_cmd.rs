@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::case::schema::{case_schema, profile_schema};
+use crate::command::exit;
+use crate::command::output::{errln, out};
 
 #[derive(clap::Args)]
 pub struct SchemaArgs {
@@ -24,13 +26,13 @@ pub fn rendered() -> Vec<(&'static str, String)> {
 
 pub fn run(a: SchemaArgs) -> ExitCode {
     let Some(dir) = a.out else {
-        print!("{}", rendered()[0].1);
+        out!("{}", rendered()[0].1);
         return ExitCode::SUCCESS;
     };
     for (name, text) in rendered() {
         if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(dir.join(name), text)) {
-            eprintln!("cannot write {}: {e}", dir.join(name).display());
-            return ExitCode::from(1);
+            errln!("cannot write {}: {e}", dir.join(name).display());
+            return ExitCode::from(exit::UNUSABLE);
         }
     }
     ExitCode::SUCCESS

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lwm2m_conformance::case::load::load_profile;
-use lwm2m_conformance::case::reference_profiles::SERVER_TRIGGER_LINES;
+use lwm2m_conformance::case::reference_profiles::server_trigger_lines;
 use lwm2m_conformance::evidence::Verdict;
 use lwm2m_conformance::suite::{self, Outputs};
 
@@ -79,7 +79,7 @@ fn attach_profile(dir: &std::path::Path, at: SocketAddr, trigger_kind: &str) -> 
         "name: attached-reference-server\nrole: server\nattach:\n  dut_address: \"{at}\"\n\
          endpoint: \"urn:dev:attached:{{case}}\"\nfeatures: [queue-mode]\ntriggers:\n"
     );
-    for (op, line) in SERVER_TRIGGER_LINES {
+    for (op, line) in server_trigger_lines().expect("the reference server's profile") {
         let trigger = match trigger_kind {
             "http" => format!(
                 "{{ http: {{ method: POST, url: \"http://{at}/trigger\", body: \"{line}\", content_type: text/plain }} }}"
@@ -152,7 +152,7 @@ fn a_launched_server_on_a_fixed_port_of_its_own_is_judged_like_any() {
          features: [launch, queue-mode]\ntriggers:\n",
         exe = env!("CARGO_BIN_EXE_lwm2m-conformance")
     );
-    for (op, line) in SERVER_TRIGGER_LINES {
+    for (op, line) in server_trigger_lines().expect("the reference server's profile") {
         yaml.push_str(&format!("  {op}: {{ stdin: \"{line}\" }}\n"));
     }
     let profile_file = dir.path().join("fixed.yaml");

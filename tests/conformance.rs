@@ -137,7 +137,7 @@ fn conformance_trial(
         .case
         .as_ref()
         .ok()
-        .and_then(|c| suite::not_applicable(c, &suite::profile_for(c, profile)))
+        .and_then(|c| suite::not_applicable(c, suite::profile_for(c, profile).ok()?.as_ref()))
         .is_some();
     if skip {
         // Not applicable: shown as ignored, and recorded as skipped (with the reason) in the results
@@ -199,7 +199,8 @@ fn fault_trial(suite: &Arc<Suite>, entry: &Entry) -> Trial {
     let name = format!("selftest::fault::{}", entry.trial_name);
     Trial::test(name, move || {
         let case = entry.case.as_ref().map_err(|e| Failed::from(e.to_string()))?;
-        let profile = Profile::reference(case.dut, std::slice::from_ref(&case.catches));
+        let profile = Profile::reference(case.dut, std::slice::from_ref(&case.catches))
+            .map_err(|e| Failed::from(e.to_string()))?;
         let out = Outputs::under(&project().join("target").join("selftest"));
         let r = runtime().block_on(suite::run_entry(&suite, &entry, &profile, None, &out, true));
         let cites = case
@@ -227,7 +228,7 @@ fn variant_trial(suite: &Arc<Suite>, entry: &Entry, variant: &'static str) -> Tr
     let name = format!("selftest::variant::{variant}::{}", entry.trial_name);
     Trial::test(name, move || {
         let case = entry.case.as_ref().map_err(|e| Failed::from(e.to_string()))?;
-        let profile = Profile::reference_variant(case.dut, variant);
+        let profile = Profile::reference_variant(case.dut, variant).map_err(|e| Failed::from(e.to_string()))?;
         let out = Outputs::under(&project().join("target").join("selftest-variants").join(variant));
         let r = runtime().block_on(suite::run_entry(&suite, &entry, &profile, None, &out, false));
         match r.verdict {

@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["transport"],
     &["suite"],
     &["analyze"],
+    &["command"],
     &["bench", "cli", "explain_cmd", "fuzz", "report_cmd", "schema_cmd"],
 ];
 

@@ -284,11 +284,16 @@ pub fn load_catalogue(file: &Path) -> Result<Catalogue, LoadError> {
 }
 
 pub fn load_profile(file: &Path) -> Result<Profile, LoadError> {
-    let text = read(file)?;
-    let p: Profile = parse_yaml(file, &text)?;
+    parse_profile(file, &read(file)?)
+}
+
+/// A profile from its text, parsed and validated as [`load_profile`] does; `file` names it in
+/// errors (the built-in reference profiles are compiled-in `duts/*.yaml` files).
+pub fn parse_profile(file: &Path, text: &str) -> Result<Profile, LoadError> {
+    let p: Profile = parse_yaml(file, text)?;
     p.validate().map_err(|m| {
         let field = m.split(':').next().unwrap_or("").to_string();
-        let (line, column) = locate_problem(&text, &field, &m);
+        let (line, column) = locate_problem(text, &field, &m);
         LoadError {
             file: file.to_path_buf(),
             line,

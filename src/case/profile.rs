@@ -239,33 +239,36 @@ pub struct Attach {
     pub endpoint: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+/// How long the DUT may take; a key the profile leaves out takes its default.
+// The defaults are written in one place, `Timing::default`; the schema states them from there.
+#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(transform = timing_defaults)]
 pub struct Timing {
     /// How long the DUT may take to answer a request or send the next message of an exchange.
-    #[serde(default = "five_s", deserialize_with = "de_duration")]
+    #[serde(deserialize_with = "de_duration")]
     #[schemars(with = "super::duration::Wait")]
     pub response_timeout: Duration,
     /// How long silence must last to count as "the DUT sent nothing".
-    #[serde(default = "two_s", deserialize_with = "de_duration")]
+    #[serde(deserialize_with = "de_duration")]
     #[schemars(with = "super::duration::Wait")]
     pub quiet_window: Duration,
     /// How long a freshly started DUT may take to send its first message.
-    #[serde(default = "ten_s", deserialize_with = "de_duration")]
+    #[serde(deserialize_with = "de_duration")]
     #[schemars(with = "super::duration::Wait")]
     pub startup_timeout: Duration,
     /// The DUT's Client Hold Off Time (Security Object resource 11 of its factory
     /// Bootstrap-Server Account, LwM2M TS 1.0.2 Appendix E.1): how long a client waits before
     /// each Client Initiated Bootstrap. Cases add it (`startup + hold_off`) to windows that wait
     /// for a Bootstrap-Request; 0 when the profile does not say.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(deserialize_with = "de_duration")]
     #[schemars(with = "super::duration::Wait")]
     pub client_hold_off_time: Duration,
     /// The least time between two lines the harness writes to the DUT's stdin (launch `stdin`
     /// lines, stdin triggers, a stdin stop). A console that reads stdin with one `read()` per
     /// command and takes only the first line of what it got needs it; 0 (default) writes each
     /// line as soon as it is due.
-    #[serde(default, deserialize_with = "de_duration")]
+    #[serde(deserialize_with = "de_duration")]
     #[schemars(with = "super::duration::Wait")]
     pub stdin_interval: Duration,
 }
@@ -291,13 +294,35 @@ impl Timing {
 }
 
 impl Default for Timing {
+    /// The timing of a profile that says none: the one place the defaults are written.
     fn default() -> Self {
         Timing {
-            response_timeout: five_s(),
-            quiet_window: two_s(),
-            startup_timeout: ten_s(),
+            response_timeout: Duration::from_secs(5),
+            quiet_window: Duration::from_secs(2),
+            startup_timeout: Duration::from_secs(10),
             client_hold_off_time: Duration::ZERO,
             stdin_interval: Duration::ZERO,
+        }
+    }
+}
+
+/// The schema states each default as a profile writes it (`5s`), from [`Timing::default`].
+fn timing_defaults(schema: &mut schemars::Schema) {
+    let d = Timing::default();
+    let defaults = [
+        ("response_timeout", d.response_timeout),
+        ("quiet_window", d.quiet_window),
+        ("startup_timeout", d.startup_timeout),
+        ("client_hold_off_time", d.client_hold_off_time),
+        ("stdin_interval", d.stdin_interval),
+    ];
+    let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (name, value) in defaults {
+        if let Some(property) = properties.get_mut(name).and_then(|p| p.as_object_mut()) {
+            let written = humantime::format_duration(value).to_string();
+            property.insert("default".into(), serde_json::Value::String(written));
         }
     }
 }
@@ -305,15 +330,6 @@ impl Default for Timing {
 /// Where a launch template takes the per-run arguments (`--dut-arg`).
 const DUT_ARGS: &str = "{dut_args}";
 
-fn five_s() -> Duration {
-    Duration::from_secs(5)
-}
-fn two_s() -> Duration {
-    Duration::from_secs(2)
-}
-fn ten_s() -> Duration {
-    Duration::from_secs(10)
-}
 fn default_endpoint() -> String {
     "urn:dev:lwm2m-conformance:{case}".into()
 }
@@ -386,8 +402,8 @@ impl Profile {
         })
     }
 
-    /// The built-in reference DUT for a role, with faults injected for the self-test.
-    /// Launch is for the `server` start; the bootstrap starts have their own commands.
+    /// The launch for a case's start mode: `launch` for the `server` start; the bootstrap starts
+    /// have their own commands.
     pub fn launch_for(&self, start: super::model::Start) -> Option<&Launch> {
         use super::model::Start;
         match start {
@@ -398,14 +414,15 @@ impl Profile {
         }
     }
 
-    /// The built-in reference DUT of a role, optionally with faults (see `reference_profiles`).
-    pub fn reference(role: Role, faults: &[String]) -> Profile {
+    /// The built-in reference DUT of a role (its `duts/reference-*.yaml`, compiled in),
+    /// optionally with faults (see `reference_profiles`).
+    pub fn reference(role: Role, faults: &[String]) -> Result<Profile, super::LoadError> {
         super::reference_profiles::reference(role, faults)
     }
 
     /// The built-in reference DUT of a role taking one conformant variant (`--variant`), with
     /// the profile that variant declares (e.g. `no-tlv` lists no TLV in `content_formats`).
-    pub fn reference_variant(role: Role, variant: &str) -> Profile {
+    pub fn reference_variant(role: Role, variant: &str) -> Result<Profile, super::LoadError> {
         super::reference_profiles::reference_variant(role, variant)
     }
 

@@ -1,84 +1,110 @@
-//! The profiles of the built-in reference DUTs: the same binary, started per trial with the
-//! placeholders of its role, and `--fault` switches for the self-test.
+//! The profiles of the built-in reference DUTs are the shipped `duts/reference-*.yaml` files,
+//! compiled in and loaded like any profile (the same parser and validation, errors at
+//! `file:line:column`); the self-test's `--fault` and `--variant` switches go on top of their
+//! launches. `run --dut duts/reference-client.yaml` therefore runs exactly what `run` runs.
 
-use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
+use super::load::{LoadError, parse_profile};
 use super::model::Role;
-use super::profile::{Launch, Profile, Timing, TriggerSpec};
+use super::profile::{Launch, Profile};
 
-fn launch(args: &[&str], switches: &[(&str, String)]) -> Launch {
-    let mut command: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    for (flag, id) in switches {
-        command.push(flag.to_string());
-        command.push(id.clone());
+/// The shipped profile file of the reference DUT of `role`: its path in the repository (what
+/// errors name) and its text.
+fn shipped(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Client => (
+            "duts/reference-client.yaml",
+            include_str!("../../duts/reference-client.yaml"),
+        ),
+        Role::Server => (
+            "duts/reference-server.yaml",
+            include_str!("../../duts/reference-server.yaml"),
+        ),
+        Role::BootstrapServer => (
+            "duts/reference-bootstrap-server.yaml",
+            include_str!("../../duts/reference-bootstrap-server.yaml"),
+        ),
     }
-    Launch {
-        command,
-        shell: None,
-        env: BTreeMap::new(),
-        workdir: None,
-        stdin: Vec::new(),
+}
+
+/// The conformant reference DUT of `role`, as its shipped file says. An error (a file that does
+/// not parse or validate, or declares another role) is one the project's tests catch first.
+fn builtin(role: Role) -> Result<Profile, LoadError> {
+    let (file, text) = shipped(role);
+    let mut p = parse_profile(Path::new(file), text)?;
+    if p.role != role {
+        let (line, column) = super::load::locate_field(text, "role").unwrap_or((1, 1));
+        return Err(LoadError {
+            file: file.into(),
+            line,
+            column,
+            field: "role".into(),
+            message: format!(
+                "the reference {} DUT's profile says `{}`",
+                role.as_str(),
+                p.role.as_str()
+            ),
+        });
+    }
+    p.builtin = true;
+    Ok(p)
+}
+
+/// Each launch of `p` gets `flag id` for every id (after its other arguments).
+fn add_switches(p: &mut Profile, flag: &str, ids: &[String]) {
+    let launches: [&mut Option<Launch>; 4] = [
+        &mut p.launch,
+        &mut p.bootstrap_launch,
+        &mut p.server_initiated_launch,
+        &mut p.server_and_bootstrap_launch,
+    ];
+    for launch in launches.into_iter().flatten() {
+        for id in ids {
+            match &mut launch.shell {
+                Some(line) if launch.command.is_empty() => {
+                    line.push_str(&format!(" {flag} {}", shlex::try_quote(id).unwrap_or_default()));
+                }
+                _ => launch.command.extend([flag.to_string(), id.clone()]),
+            }
+        }
     }
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
+/// The trigger lines of the reference server, by operation (`read` -> `read {endpoint} {path}`):
+/// the `stdin` triggers of `duts/reference-server.yaml`, which it also takes as the body of
+/// `POST /trigger`. Profiles that drive it other ways (an attached server over HTTP, in the
+/// tests) use the same lines.
+pub fn server_trigger_lines() -> Result<Vec<(String, String)>, LoadError> {
+    Ok(builtin(Role::Server)?
+        .triggers
+        .into_iter()
+        .filter_map(|(op, t)| t.stdin.map(|line| (op, line)))
+        .collect())
 }
 
-/// The reference server's trigger lines, by operation (`read EP PATH`, ...): what it reads on
-/// stdin and as the body of `POST /trigger`. Public so profiles that drive it other ways (an
-/// attached server over HTTP, in the tests) use the same lines.
-pub const SERVER_TRIGGER_LINES: &[(&str, &str)] = &[
-    ("read", "read {endpoint} {path}"),
-    ("discover", "discover {endpoint} {path}"),
-    ("write", "write {endpoint} {path} {value}"),
-    ("write-partial", "write-partial {endpoint} {path} {value}"),
-    ("execute", "execute {endpoint} {path} {value}"),
-    ("create", "create {endpoint} {path} {value}"),
-    ("delete", "delete {endpoint} {path}"),
-    ("write-attributes", "write-attributes {endpoint} {path} {attributes}"),
-    ("observe", "observe {endpoint} {path}"),
-    ("cancel-observation", "cancel-observe {endpoint} {path}"),
-];
-
-/// The reference server reads one trigger per line on stdin.
-fn stdin_triggers() -> BTreeMap<String, TriggerSpec> {
-    SERVER_TRIGGER_LINES
-        .iter()
-        .copied()
-        .map(|(op, line)| {
-            (
-                op.to_string(),
-                TriggerSpec {
-                    stdin: Some(line.to_string()),
-                    shell: None,
-                    http: None,
-                },
-            )
-        })
-        .collect()
-}
-
-pub fn reference(role: Role, faults: &[String]) -> Profile {
-    let switches: Vec<(&str, String)> = faults.iter().map(|f| ("--fault", f.clone())).collect();
-    let mut p = with_switches(role, &switches);
+/// The built-in reference DUT of `role`, with `--fault` switches for the self-test.
+pub fn reference(role: Role, faults: &[String]) -> Result<Profile, LoadError> {
+    let mut p = builtin(role)?;
+    add_switches(&mut p, "--fault", faults);
     if !faults.is_empty() {
         p.name = format!("{} --fault {}", p.name, faults.join(","));
     }
-    p
+    Ok(p)
 }
 
 /// The reference DUT of `role` with `--variant <variant>`, and what that variant's profile
 /// declares differently: the self-test judges the variant against exactly this profile.
-pub fn reference_variant(role: Role, variant: &str) -> Profile {
-    let mut p = with_switches(role, &[("--variant", variant.to_string())]);
+pub fn reference_variant(role: Role, variant: &str) -> Result<Profile, LoadError> {
+    let mut p = builtin(role)?;
+    add_switches(&mut p, "--variant", &[variant.to_string()]);
     p.name = format!("{} --variant {variant}", p.name);
     p.description = Some(format!("the built-in reference DUT, conformant variant `{variant}`"));
     match (role, variant) {
         (Role::Client, "no-tlv") => {
             // The device has no TLV codec: a case must pick another format, as a real server would.
-            p.content_formats = strings(&["senml-json", "text", "link-format"]);
+            p.content_formats.retain(|f| f != "tlv");
         }
         // The factory account's Client Hold Off Time, declared; the start-up timeout is shorter
         // than it, so a window for a Bootstrap-Request that forgets to add it fails.
@@ -93,99 +119,96 @@ pub fn reference_variant(role: Role, variant: &str) -> Profile {
         }
         _ => {}
     }
-    p
+    Ok(p)
 }
 
-fn with_switches(role: Role, faults: &[(&str, String)]) -> Profile {
-    let exe = "{exe}";
-    let mut p = Profile {
-        schema: None,
-        name: String::new(),
-        description: Some("the built-in conformant reference DUT".into()),
-        role,
-        launch: None,
-        bootstrap_launch: None,
-        server_initiated_launch: None,
-        server_and_bootstrap_launch: None,
-        attach: None,
-        binds: None,
-        endpoint: "urn:dev:lwm2m-conformance:{case}".into(),
-        features: strings(&["launch"]),
-        lwm2m_version: Default::default(),
-        content_formats: strings(&["tlv", "senml-json", "text", "link-format"]),
-        timing: Timing {
-            response_timeout: Duration::from_secs(5),
-            quiet_window: Duration::from_secs(2),
-            startup_timeout: Duration::from_secs(10),
-            client_hold_off_time: Duration::ZERO,
-            stdin_interval: Duration::ZERO,
-        },
-        triggers: BTreeMap::new(),
-        captures: Vec::new(),
-        stop: Default::default(),
-        known_failures: BTreeMap::new(),
-        builtin: true,
-    };
-    let sub = match role {
-        Role::Client => {
-            // Always the 1.1 mode: it is 1.0 plus the 1.1 mechanisms the `lwm2m-1.1` cases judge,
-            // and no 1.0 case can tell the difference (none checks `lwm2m=1.0`).
-            let ep = ["--endpoint", "{endpoint}", "--lwm2m", "1.1"];
-            let server = ["--server", "{server_host}:{server_port}"];
-            let bootstrap = ["--bootstrap", "{bootstrap_host}:{bootstrap_port}"];
-            p.launch = Some(launch(&[&[exe, "reference-client"][..], &server, &ep].concat(), faults));
-            p.bootstrap_launch = Some(launch(
-                &[&[exe, "reference-client"][..], &bootstrap, &ep].concat(),
-                faults,
-            ));
-            // Both accounts, no `--server-initiated`: it registers first and bootstraps when it
-            // decides to (Bootstrap-Request Trigger, Bootstrap on Registration Failure).
-            p.server_and_bootstrap_launch = Some(launch(
-                &[&[exe, "reference-client"][..], &server, &bootstrap, &ep].concat(),
-                faults,
-            ));
-            let sib = ["--server-initiated", "--listen", "{client_host}:{client_port}"];
-            p.server_initiated_launch = Some(launch(
-                &[&[exe, "reference-client"][..], &server, &bootstrap, &sib, &ep].concat(),
-                faults,
-            ));
-            p.features = strings(&[
-                "launch",
-                "deregister-on-stop",
-                "client-initiated-bootstrap",
-                "server-initiated-bootstrap",
-                "lwm2m-1.1",
-            ]);
-            p.lwm2m_version = super::LwM2mVersion::V1_1;
-            "reference-client"
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::model::Start;
+
+    const ROLES: [Role; 3] = [Role::Client, Role::Server, Role::BootstrapServer];
+
+    /// The compiled-in files parse and validate as profiles of their role; a broken one fails
+    /// here, not in a run.
+    #[test]
+    fn every_shipped_reference_profile_loads() {
+        for role in ROLES {
+            let p = reference(role, &[]).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(p.role, role);
+            assert!(p.builtin);
+            assert!(p.launch.is_some(), "{}: a launch", p.name);
         }
-        Role::Server => {
-            p.launch = Some(launch(
-                &[exe, "reference-server", "--listen", "{dut_host}:{dut_port}"],
-                faults,
-            ));
-            p.triggers = stdin_triggers();
-            p.features = strings(&["launch", "queue-mode"]);
-            "reference-server"
+    }
+
+    /// The compiled-in text is the file on disk (so `--dut duts/reference-*.yaml` runs the same).
+    #[test]
+    fn the_built_in_profiles_are_the_files_in_duts() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for role in ROLES {
+            let (file, text) = shipped(role);
+            let on_disk = std::fs::read_to_string(root.join(file)).expect("the shipped file");
+            assert_eq!(on_disk, text, "{file}");
+            let loaded = crate::case::load::load_profile(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(loaded.name, reference(role, &[]).expect("built in").name);
         }
-        Role::BootstrapServer => {
-            let base = [
-                exe,
-                "reference-bootstrap-server",
-                "--listen",
-                "{dut_host}:{dut_port}",
-                "--server-uri",
-                "coap://127.0.0.1:5683",
-            ];
-            p.launch = Some(launch(&base, faults));
-            p.server_initiated_launch = Some(launch(
-                &[&base[..], &["--server-initiated", "{client_host}:{client_port}"]].concat(),
-                faults,
-            ));
-            p.features = strings(&["launch", "client-initiated-bootstrap", "server-initiated-bootstrap"]);
-            "reference-bootstrap-server"
+    }
+
+    /// Every start mode the reference DUT supports has its launch, so no case is skipped against
+    /// the built-in DUT of its role for want of one.
+    #[test]
+    fn the_reference_profiles_launch_every_start_the_cases_use() {
+        let client = reference(Role::Client, &[]).expect("built in");
+        for start in [
+            Start::Server,
+            Start::Bootstrap,
+            Start::ServerInitiatedBootstrap,
+            Start::ServerAndBootstrap,
+        ] {
+            assert!(client.launch_for(start).is_some(), "client: {}", start.as_str());
         }
-    };
-    p.name = sub.to_string();
-    p
+        let bs = reference(Role::BootstrapServer, &[]).expect("built in");
+        assert!(bs.launch_for(Start::ServerInitiatedBootstrap).is_some());
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testcases");
+        let suite = crate::suite::load(&root).expect("the suite loads");
+        for e in &suite.entries {
+            let case = e.case.as_ref().unwrap_or_else(|err| panic!("{err}"));
+            let p = reference(case.dut, &[]).expect("built in");
+            assert_eq!(
+                crate::suite::not_applicable(case, &p),
+                None,
+                "{} against the built-in reference DUT",
+                e.trial_name
+            );
+        }
+    }
+
+    #[test]
+    fn faults_and_variants_go_on_every_launch() {
+        let p = reference(Role::Client, &["no-register".into()]).expect("built in");
+        assert_eq!(p.name, "reference-client --fault no-register");
+        for l in [
+            &p.launch,
+            &p.bootstrap_launch,
+            &p.server_initiated_launch,
+            &p.server_and_bootstrap_launch,
+        ] {
+            let c = &l.as_ref().expect("a launch").command;
+            assert_eq!(c[c.len() - 2..], ["--fault".to_string(), "no-register".to_string()]);
+        }
+        let v = reference_variant(Role::Client, "no-tlv").expect("built in");
+        assert!(!v.content_formats.iter().any(|f| f == "tlv"));
+        let c = &v.launch.as_ref().expect("a launch").command;
+        assert_eq!(c[c.len() - 2..], ["--variant".to_string(), "no-tlv".to_string()]);
+    }
+
+    #[test]
+    fn the_server_trigger_lines_are_the_profiles() {
+        let lines = server_trigger_lines().expect("built in");
+        assert!(lines.contains(&("read".into(), "read {endpoint} {path}".into())));
+        assert_eq!(
+            lines.len(),
+            reference(Role::Server, &[]).expect("built in").triggers.len()
+        );
+    }
 }

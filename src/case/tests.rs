@@ -142,6 +142,30 @@ fn profiles_reject_unknown_keys_too() {
     assert!(e.message.contains("featurs"), "{e}");
 }
 
+/// The template shows the default timing (a profile that says none gets it), and a profile that
+/// gives some timings keeps the defaults of the others.
+#[test]
+fn the_template_shows_the_default_timing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let template = load_profile(&root.join("duts/template.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(template.timing, super::profile::Timing::default());
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "p.yaml",
+        "name: x\nrole: client\nlaunch: {command: [a]}\ntiming: {startup_timeout: 20s}\n",
+    );
+    let timing = load_profile(&p).unwrap().timing;
+    assert_eq!(timing.startup_timeout, std::time::Duration::from_secs(20));
+    assert_eq!(
+        timing,
+        super::profile::Timing {
+            startup_timeout: std::time::Duration::from_secs(20),
+            ..Default::default()
+        }
+    );
+}
+
 #[test]
 fn links_include_checks_link_attributes() {
     use super::matcher::PayloadMatcher;
@@ -250,7 +274,7 @@ fn a_case_citing_a_one_version_requirement_must_be_limited_to_that_version() {
     let case = load_case(&write(dir.path(), "t.yaml", &limited), &cat).unwrap();
     assert_eq!(case.versions, [LwM2mVersion::V1_0]);
     // A DUT of the other version skips it, with the reason.
-    let mut profile = super::Profile::reference(super::Role::Client, &[]);
+    let mut profile = super::Profile::reference(super::Role::Client, &[]).expect("the built-in client");
     profile.lwm2m_version = LwM2mVersion::V1_0;
     assert_eq!(crate::suite::not_applicable(&case, &profile), None);
     profile.lwm2m_version = LwM2mVersion::V1_1;

@@ -6,7 +6,7 @@
 //! Bootstrap-Server endpoint for silence for less than that proves nothing (the request would
 //! come after the window). `check` reports both, naming the step.
 
-use super::duration::Wait;
+use super::duration::{Base, Wait};
 use super::model::{Case, Role, Step};
 use super::path_matcher::PathMatcher;
 use super::profile::Timing;
@@ -18,6 +18,7 @@ pub fn too_short(case: &Case, timing: &Timing) -> Vec<String> {
     if case.dut != Role::Client || hold_off.is_zero() {
         return Vec::new();
     }
+    let quiet_plus_hold_off = timing.resolve(Wait::PlusHoldOff(Base::Quiet));
     let mut out = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {
         match step {
@@ -41,7 +42,7 @@ pub fn too_short(case: &Case, timing: &Timing) -> Vec<String> {
             Step::ExpectNone(e)
                 if e.at.as_deref() == Some("bootstrap")
                     && !e.pending
-                    && timing.resolve(e.within) < hold_off + timing.quiet_window =>
+                    && timing.resolve(e.within) < quiet_plus_hold_off =>
             {
                 out.push(format!(
                     "{}: steps[{i}] watches the Bootstrap-Server for {} ({:.1}s), less than the DUT's Client Hold Off \
@@ -50,7 +51,7 @@ pub fn too_short(case: &Case, timing: &Timing) -> Vec<String> {
                     case.id,
                     e.within,
                     timing.resolve(e.within).as_secs_f64(),
-                    (hold_off + timing.quiet_window).as_secs_f64(),
+                    quiet_plus_hold_off.as_secs_f64(),
                 ));
             }
             _ => {}

@@ -234,7 +234,7 @@ impl Engine {
             .collect();
         if !missing.is_empty() {
             if self.deadline.is_none() {
-                self.deadline = Some(now + self.setup.timing.response_timeout);
+                self.deadline = Some(now + self.resolve(Wait::Response));
             }
             if !self.timed_out(now) {
                 return Progress::Wait;

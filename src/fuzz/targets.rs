@@ -163,7 +163,7 @@ impl<'a> Iterator for Script<'a> {
     }
 }
 
-/// Frames `datagrams` as a [`Script`] (the seed corpus of the endpoint targets).
+/// Frames `datagrams` as a `Script` (the seed corpus of the endpoint targets).
 pub fn script(selector: u8, datagrams: &[&[u8]]) -> Vec<u8> {
     let mut out = vec![selector];
     for (i, d) in datagrams.iter().enumerate() {

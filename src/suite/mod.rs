@@ -60,17 +60,21 @@ impl Outputs {
     }
 }
 
-/// The testcases folder: `$LWM2M_TESTCASES`, else `./testcases`, else the one this crate was
-/// built from.
-pub fn default_root() -> PathBuf {
+/// The testcases folder when none is named: `$LWM2M_TESTCASES`, else the `testcases/` next to
+/// the DUT profile (in its folder, or in the folder above, as `duts/x.yaml` sits beside
+/// `testcases/`), else `./testcases`. Never the folder the harness was built in: the binary
+/// judges the cases of the project it is run in.
+pub fn default_root(profile: Option<&Path>) -> PathBuf {
     if let Some(p) = std::env::var_os("LWM2M_TESTCASES") {
         return PathBuf::from(p);
     }
-    let local = PathBuf::from("testcases");
-    if local.join("requirements.yaml").exists() {
-        return local;
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testcases")
+    let mut beside = profile
+        .and_then(Path::parent)
+        .into_iter()
+        .flat_map(|dir| std::iter::once(dir.join("testcases")).chain(dir.parent().map(|up| up.join("testcases"))));
+    beside
+        .find(|t| t.join("requirements.yaml").is_file())
+        .unwrap_or_else(|| PathBuf::from("testcases"))
 }
 
 pub fn load(root: &Path) -> Result<Suite, LoadError> {
@@ -158,7 +162,7 @@ pub fn select_profile(
         .or_else(|| std::env::var_os("LWM2M_DUT").map(PathBuf::from));
     let (profile, file) = match file {
         Some(f) => (load_profile(&f)?, Some(f)),
-        None => (Profile::reference(Role::Client, &[]), None),
+        None => (Profile::reference(Role::Client, &[])?, None),
     };
     let problem = |message: String| LoadError {
         file: file
@@ -180,12 +184,12 @@ pub fn select_profile(
 
 /// The profile a case runs against: with no profile named, every case runs against the
 /// built-in reference DUT of its role.
-pub fn profile_for<'a>(case: &Case, profile: &'a Profile) -> std::borrow::Cow<'a, Profile> {
-    if profile.builtin && case.dut != profile.role {
-        std::borrow::Cow::Owned(Profile::reference(case.dut, &[]))
+pub fn profile_for<'a>(case: &Case, profile: &'a Profile) -> Result<std::borrow::Cow<'a, Profile>, LoadError> {
+    Ok(if profile.builtin && case.dut != profile.role {
+        std::borrow::Cow::Owned(Profile::reference(case.dut, &[])?)
     } else {
         std::borrow::Cow::Borrowed(profile)
-    }
+    })
 }
 
 /// Why a case does not apply to this DUT, if it doesn't.
@@ -326,7 +330,10 @@ async fn run_entry_inner(
         Err(e) => return outcome::load_error(entry, profile, e),
     };
     let level = suite.catalogue.level_of(&case.requirements);
-    let own = profile_for(&case, profile);
+    let own = match profile_for(&case, profile) {
+        Ok(p) => p,
+        Err(e) => return outcome::load_error(entry, profile, &e),
+    };
     let profile = own.as_ref();
     if let Some(why) = not_applicable(&case, profile) {
         return outcome::skipped(entry, &case, profile, level, why);

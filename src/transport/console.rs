@@ -2,7 +2,7 @@
 //! to its log as it arrives) and what the harness types (startup lines, stdin triggers, a stdin
 //! stop), one line at a time with the profile's pacing.
 //!
-//! [`Matcher`] is the sans-IO part; [`read`] and [`write`] are the tasks around it.
+//! [`Matcher`] is the sans-IO part; [`read()`] and [`write()`] are the tasks around it.
 
 use std::io::Write;
 use std::time::Duration;

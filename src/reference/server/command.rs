@@ -1,5 +1,5 @@
 //! The trigger language of the reference server: one line per operation, as the profile's
-//! `triggers` write them on stdin (src/case/reference_profiles.rs) or post them to `--http`
+//! `triggers` write them on stdin (duts/reference-server.yaml) or post them to `--http`
 //! (duts/reference-server-http.yaml):
 //!
 //! ```text

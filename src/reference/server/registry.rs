@@ -1,5 +1,5 @@
 //! The registration store (LwM2M TS 1.0 §5.2, Table 3): Register creates a registration under
-//! a fresh location /rd/<id>, Update refreshes it, De-register removes it, and one whose
+//! a fresh location `/rd/<id>`, Update refreshes it, De-register removes it, and one whose
 //! lifetime passes without an Update is removed. A new Register of a known Endpoint Client
 //! Name replaces the old registration. The source address of the Register is recorded and is
 //! where every later request to that client goes (§5.2.1).

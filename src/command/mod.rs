@@ -1,0 +1,60 @@
+//! What every command shares, below the commands themselves: the exit-status convention, output
+//! that survives a closed pipe, and loading the suite and the runtime the same way.
+
+pub mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::suite;
+use output::errln;
+
+/// The exit status of every command (also in `--help` and the README):
+pub mod exit {
+    /// 0: the command did its job and found nothing that gates.
+    pub const OK: u8 = 0;
+    /// 1: the command did its job and found a problem: a gating verdict (`run`, `report`,
+    /// `bench`) or finding (`analyze`), a file `check` finds invalid, a case without a result
+    /// (`report`), a case that does not load (`list`).
+    pub const PROBLEM: u8 = 1;
+    /// 2: the command could not do its job: wrong usage (also clap's own errors), an input it
+    /// needs missing, unreadable or damaged (the testcases folder, the DUT profile of `run`, a
+    /// capture), an output it cannot write, a reference DUT that cannot start.
+    pub const UNUSABLE: u8 = 2;
+    /// 130: `run` interrupted by SIGINT (128 + 2).
+    pub const SIGINT: u8 = 130;
+    /// 143: `run` interrupted by SIGTERM (128 + 15).
+    pub const SIGTERM: u8 = 143;
+}
+
+/// The testcases folder a command uses: `--testcases`, else [`suite::default_root`] for the DUT
+/// profile it was given, if any.
+pub fn testcases_root(testcases: Option<PathBuf>, profile: Option<&Path>) -> PathBuf {
+    testcases.unwrap_or_else(|| suite::default_root(profile))
+}
+
+/// The suite under `root`; a catalogue or loader error is printed and becomes exit status 2, as
+/// for every command that runs cases.
+pub fn load_suite(root: &Path) -> Result<suite::Suite, ExitCode> {
+    suite::load(root).map_err(|e| {
+        errln!("{e}");
+        if !root.join("requirements.yaml").exists() {
+            errln!(
+                "no testcases folder at {}: give --testcases DIR or set LWM2M_TESTCASES",
+                root.display()
+            );
+        }
+        ExitCode::from(exit::UNUSABLE)
+    })
+}
+
+/// The multi-threaded runtime the suite runs on; failing to start it is exit status 2.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            errln!("cannot start the runtime: {e}");
+            ExitCode::from(exit::UNUSABLE)
+        })
+}
