@@ -10,6 +10,7 @@
 mod answers;
 mod background;
 mod client_model;
+mod ending;
 mod exchange;
 mod gather;
 mod link_capture;
@@ -88,6 +89,17 @@ pub enum Event {
         operation: String,
         error: String,
     },
+    /// A datagram could not be written to the capture (`frame`: its number there): the capture
+    /// is incomplete from it on, so the trial cannot claim a verdict on it (see
+    /// [`Engine::end`] for what becomes of one already reached).
+    EvidenceLost {
+        file: String,
+        frame: u32,
+        error: String,
+    },
+    /// The verdict is in and the harness is stopping the DUT: from now on datagrams are recorded
+    /// (transcript, frame numbers) but judged by no step; a De-register is answered.
+    Teardown,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -234,6 +246,8 @@ pub struct Engine {
     actions: VecDeque<Action>,
     transcript: Transcript,
     outcome: Option<Outcome>,
+    /// After [`Event::Teardown`]: nothing is judged any more.
+    teardown: bool,
 }
 
 impl Engine {
@@ -282,6 +296,7 @@ impl Engine {
             actions: VecDeque::new(),
             transcript: Transcript::new(harness_roles(&setup)),
             outcome: None,
+            teardown: false,
             setup,
         };
         e.advance(now);
@@ -324,6 +339,8 @@ impl Engine {
                     failure: None,
                 });
             }
+            Event::EvidenceLost { file, frame, error } => self.evidence_lost(now, &file, frame, &error),
+            Event::Teardown => self.start_teardown(now),
         }
         self.advance(now);
     }
