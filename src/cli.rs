@@ -137,7 +137,8 @@ pub fn run(a: RunArgs) -> ExitCode {
         a.out.join("reports").join("checklist.html").display(),
         outputs.captures.display()
     );
-    if let Some(why) = crate::transport::interrupt::requested() {
+    let interrupted = crate::transport::interrupt::requested();
+    if let Some(why) = interrupted {
         let cut = results
             .iter()
             .filter(|r| r.verdict == crate::evidence::Verdict::Interrupted)
@@ -147,12 +148,16 @@ pub fn run(a: RunArgs) -> ExitCode {
             results.len() - cut,
             planned - results.len()
         );
-        return ExitCode::from(interrupted_status(why));
     }
-    if results.iter().any(|r| r.gating) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    ExitCode::from(run_status(&results, interrupted))
+}
+
+/// `run`'s exit status: 130 or 143 when interrupted; else 1 when a result gates (a MUST-level
+/// problem, any problem with `--strict`, a trial that panicked), else 0.
+fn run_status(results: &[crate::evidence::CaseResult], interrupted: Option<&str>) -> u8 {
+    match interrupted {
+        Some(why) => interrupted_status(why),
+        None => u8::from(results.iter().any(|r| r.gating)),
     }
 }
 
@@ -448,4 +453,36 @@ pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
             variants,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_gating_result_fails_the_run_and_an_interruption_says_which_signal() {
+        let result = |gating| crate::evidence::CaseResult {
+            case_id: "c".into(),
+            trial_name: "t".into(),
+            classname: "k".into(),
+            title: String::new(),
+            requirements: Vec::new(),
+            ets: None,
+            level: crate::evidence::Level::Should,
+            catches: None,
+            dut: "d".into(),
+            verdict: crate::evidence::Verdict::Error,
+            gating,
+            message: None,
+            failure: None,
+            pcap: None,
+            coap_port: None,
+            started_at: String::new(),
+            duration_ms: 0,
+            transcript: Vec::new(),
+            dut_log: None,
+        };
+        assert_eq!(super::run_status(&[result(false)], None), 0);
+        assert_eq!(super::run_status(&[result(false), result(true)], None), 1);
+        assert_eq!(super::run_status(&[result(false)], Some("SIGINT")), 130);
+        assert_eq!(super::run_status(&[], Some("SIGTERM")), 143);
+    }
 }
