@@ -1,5 +1,5 @@
 //! How a trial ends: a verdict the transport gives (interrupted, over the ceiling), evidence
-//! that could not be written, and the teardown, where the harness stops the DUT and still
+//! that could not be written, a datagram that could not be sent, and the teardown, where the harness stops the DUT and still
 //! records (and answers) what it sends meanwhile, so the transcript shows the De-register a
 //! conformant client sends on its way out and the 2.02 it got.
 
@@ -43,6 +43,18 @@ impl Engine {
         self.finish(Outcome {
             judgement: Judgement::Error,
             message,
+            failure: None,
+        });
+    }
+
+    /// A datagram that did not go out: the DUT cannot be judged on what it did not get, so
+    /// the trial ends as an error (a verdict already reached stands: it did not depend on it).
+    pub(super) fn send_failed(&mut self, now: Duration, frame: u32, to: SocketAddr, error: &str) {
+        self.transcript
+            .note(now, format!("frame {frame} could not be sent to {to}: {error}"));
+        self.finish(Outcome {
+            judgement: Judgement::Error,
+            message: format!("the harness could not send frame {frame} to {to}: {error}"),
             failure: None,
         });
     }

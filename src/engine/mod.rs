@@ -97,6 +97,12 @@ pub enum Event {
         frame: u32,
         error: String,
     },
+    /// A datagram the engine asked to send (`frame`) did not go out: the harness's fault.
+    SendFailed {
+        frame: u32,
+        to: SocketAddr,
+        error: String,
+    },
     /// The verdict is in and the harness is stopping the DUT: from now on datagrams are recorded
     /// (transcript, frame numbers) but judged by no step; a De-register is answered.
     Teardown,
@@ -108,6 +114,8 @@ pub enum Action {
         from: SocketAddr,
         to: SocketAddr,
         bytes: Vec<u8>,
+        /// Its frame number (the transcript's and the capture's).
+        frame: u32,
     },
     StopDut,
     RestartDut,
@@ -340,6 +348,7 @@ impl Engine {
                 });
             }
             Event::EvidenceLost { file, frame, error } => self.evidence_lost(now, &file, frame, &error),
+            Event::SendFailed { frame, to, error } => self.send_failed(now, frame, to, &error),
             Event::Teardown => self.start_teardown(now),
         }
         self.advance(now);
@@ -414,7 +423,12 @@ impl Engine {
         self.frames += 1;
         self.transcript
             .datagram(now, self.frames, Direction::ToDut, from, to, &bytes);
-        self.actions.push_back(Action::Send { from, to, bytes });
+        self.actions.push_back(Action::Send {
+            from,
+            to,
+            bytes,
+            frame: self.frames,
+        });
     }
 
     fn finish(&mut self, outcome: Outcome) {

@@ -150,3 +150,33 @@ fn in_the_teardown_nothing_is_judged_and_only_a_delete_is_answered() {
     assert_eq!(e.outcome().map(|o| o.judgement), Some(Judgement::Interrupted));
     assert!(e.transcript().iter().any(|l| l.contains("Register")));
 }
+
+#[test]
+fn a_datagram_that_did_not_go_out_ends_the_trial_as_a_harness_error_naming_it() {
+    let steps = format!("{REGISTER_AND_ANSWER}  - expect_none: {{ request: true, within: quiet }}\n");
+    let mut e = Engine::new(client_case("REG-X", &steps), setup(), Duration::ZERO);
+    feed(&mut e, ms(100), register(0x100));
+    let mut frames = Vec::new();
+    while let Some(a) = e.poll_action() {
+        if let Action::Send { frame, to, .. } = a {
+            frames.push((frame, to));
+        }
+    }
+    assert_eq!(frames, [(2, addr(DUT))], "the 2.01 is frame 2");
+    assert_eq!(e.outcome(), None, "the quiet window runs");
+    e.handle(
+        ms(100),
+        Event::SendFailed {
+            frame: 2,
+            to: addr(DUT),
+            error: "Network is unreachable (os error 101)".into(),
+        },
+    );
+    let o = e.outcome().expect("decided");
+    assert_eq!(o.judgement, Judgement::Error);
+    assert_eq!(
+        o.message,
+        format!("the harness could not send frame 2 to {DUT}: Network is unreachable (os error 101)")
+    );
+    assert!(e.transcript().iter().any(|l| l.contains("frame 2 could not be sent")));
+}

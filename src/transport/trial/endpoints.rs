@@ -98,18 +98,16 @@ impl Endpoints {
         self.sockets.iter().map(|(n, a, _)| (n.clone(), *a)).collect()
     }
 
-    pub(super) async fn send(&self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+    /// Sends `bytes` from the harness endpoint at `from`; why it did not go out, if it did not.
+    pub(super) async fn send(&self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) -> Result<(), String> {
         let socket = self
             .sockets
             .iter()
             .find(|(_, a, _)| *a == from)
             .map(|(_, _, s)| s)
-            .or_else(|| self.witnesses.iter().find(|(a, _)| *a == from).map(|(_, s)| s));
-        if let Some(s) = socket
-            && let Err(e) = s.send_to(bytes, to).await
-        {
-            tracing::warn!("send to {to} failed: {e}");
-        }
+            .or_else(|| self.witnesses.iter().find(|(a, _)| *a == from).map(|(_, s)| s))
+            .ok_or_else(|| format!("the harness has no socket at {from}"))?;
+        socket.send_to(bytes, to).await.map(|_| ()).map_err(|e| e.to_string())
     }
 }
 

@@ -1,8 +1,8 @@
 //! The event loop of a trial: the DUT launched, every event (a datagram, a timer, the DUT's
 //! console, an undelivered trigger, the DUT's exit) fed to the engine, every action it asks for
 //! carried out, until it has a verdict, the run is interrupted or the harness's ceiling passes.
-//! Nothing is dropped on the way: a datagram the capture cannot take and a trigger that cannot
-//! be delivered are events too.
+//! Nothing is dropped on the way: a datagram the capture cannot take or the socket cannot send
+//! and a trigger that cannot be delivered are events too.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
@@ -168,9 +168,12 @@ impl<'a> Running<'a> {
     pub(super) async fn perform_actions(&mut self) {
         while let Some(action) = self.engine.poll_action() {
             match action {
-                Action::Send { from, to, bytes } => {
+                Action::Send { from, to, bytes, frame } => {
                     self.capture_datagram(SystemTime::now(), from, to, &bytes, None);
-                    self.endpoints.send(from, to, &bytes).await;
+                    if let Err(error) = self.endpoints.send(from, to, &bytes).await {
+                        tracing::warn!("send to {to} failed: {error}");
+                        self.engine.handle(self.now(), Event::SendFailed { frame, to, error });
+                    }
                 }
                 Action::Trigger { operation, action } => {
                     let bound = self.profile.timing.response_timeout;
