@@ -237,7 +237,8 @@ pub fn run(a: RunArgs) -> ExitCode {
         reports.join("checklist.html").display(),
         outputs.captures.display()
     );
-    if let Some(why) = crate::transport::interrupt::requested() {
+    let interrupted = crate::transport::interrupt::requested();
+    if let Some(why) = interrupted {
         let cut = results
             .iter()
             .filter(|r| r.verdict == crate::evidence::Verdict::Interrupted)
@@ -247,15 +248,20 @@ pub fn run(a: RunArgs) -> ExitCode {
             results.len() - cut,
             planned - results.len()
         );
-        return ExitCode::from(interrupted_status(why));
     }
-    if written.is_err() {
-        // A CI must not read a green run from reports that are not there.
-        ExitCode::from(exit::UNUSABLE)
-    } else if results.iter().any(|r| r.gating) {
-        ExitCode::from(exit::PROBLEM)
-    } else {
-        ExitCode::SUCCESS
+    ExitCode::from(run_status(&results, interrupted, written.is_ok()))
+}
+
+/// `run`'s exit status: 130 or 143 when interrupted; else 2 when the reports could not be
+/// written (a CI must not read a green run from reports that are not there); else 1 when a
+/// result gates (a MUST-level problem, any problem with `--strict`, a trial that panicked);
+/// else 0.
+fn run_status(results: &[crate::evidence::CaseResult], interrupted: Option<&str>, reports_written: bool) -> u8 {
+    match interrupted {
+        Some(why) => interrupted_status(why),
+        None if !reports_written => exit::UNUSABLE,
+        None if results.iter().any(|r| r.gating) => exit::PROBLEM,
+        None => exit::OK,
     }
 }
 
@@ -609,5 +615,39 @@ mod tests {
         assert_eq!(suite::default_root(None), PathBuf::from("testcases"));
         let alone = dir.path().join("alone/x.yaml");
         assert_eq!(suite::default_root(Some(alone.as_path())), PathBuf::from("testcases"));
+    }
+
+    #[test]
+    fn a_gating_result_fails_the_run_and_an_interruption_says_which_signal() {
+        let result = |gating| crate::evidence::CaseResult {
+            case_id: "c".into(),
+            trial_name: "t".into(),
+            classname: "k".into(),
+            title: String::new(),
+            requirements: Vec::new(),
+            ets: None,
+            level: crate::evidence::Level::Should,
+            catches: None,
+            dut: "d".into(),
+            verdict: crate::evidence::Verdict::Error,
+            gating,
+            message: None,
+            failure: None,
+            pcap: None,
+            coap_port: None,
+            started_at: String::new(),
+            duration_ms: 0,
+            transcript: Vec::new(),
+            dut_log: None,
+        };
+        assert_eq!(super::run_status(&[result(false)], None, true), 0);
+        assert_eq!(super::run_status(&[result(false), result(true)], None, true), 1);
+        assert_eq!(super::run_status(&[result(false)], Some("SIGINT"), false), 130);
+        assert_eq!(super::run_status(&[], Some("SIGTERM"), true), 143);
+        assert_eq!(
+            super::run_status(&[result(true)], None, false),
+            2,
+            "no reports: unusable"
+        );
     }
 }

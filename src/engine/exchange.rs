@@ -13,6 +13,9 @@ use crate::coap::{Code, Message, MessageType};
 
 impl Engine {
     pub(super) fn on_datagram(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+        if self.teardown {
+            return self.on_teardown_datagram(now, from, to, bytes);
+        }
         self.frames += 1;
         let frame = self.frames;
         self.transcript

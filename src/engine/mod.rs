@@ -10,6 +10,7 @@
 mod answers;
 mod background;
 mod client_model;
+mod ending;
 mod exchange;
 mod gather;
 mod link_capture;
@@ -89,6 +90,23 @@ pub enum Event {
         operation: String,
         error: String,
     },
+    /// A datagram could not be written to the capture (`frame`: its number there): the capture
+    /// is incomplete from it on, so the trial cannot claim a verdict on it (see
+    /// [`Engine::end`] for what becomes of one already reached).
+    EvidenceLost {
+        file: String,
+        frame: u32,
+        error: String,
+    },
+    /// A datagram the engine asked to send (`frame`) did not go out: the harness's fault.
+    SendFailed {
+        frame: u32,
+        to: SocketAddr,
+        error: String,
+    },
+    /// The verdict is in and the harness is stopping the DUT: from now on datagrams are recorded
+    /// (transcript, frame numbers) but judged by no step; a De-register is answered.
+    Teardown,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +115,8 @@ pub enum Action {
         from: SocketAddr,
         to: SocketAddr,
         bytes: Vec<u8>,
+        /// Its frame number (the transcript's and the capture's).
+        frame: u32,
     },
     StopDut,
     RestartDut,
@@ -236,6 +256,8 @@ pub struct Engine {
     actions: VecDeque<Action>,
     transcript: Transcript,
     outcome: Option<Outcome>,
+    /// After [`Event::Teardown`]: nothing is judged any more.
+    teardown: bool,
 }
 
 impl Engine {
@@ -288,6 +310,7 @@ impl Engine {
             actions: VecDeque::new(),
             transcript: Transcript::new(harness_roles(&setup)),
             outcome: None,
+            teardown: false,
             setup,
         };
         e.advance(now);
@@ -332,6 +355,9 @@ impl Engine {
                     failure: None,
                 });
             }
+            Event::EvidenceLost { file, frame, error } => self.evidence_lost(now, &file, frame, &error),
+            Event::SendFailed { frame, to, error } => self.send_failed(now, frame, to, &error),
+            Event::Teardown => self.start_teardown(now),
         }
         self.advance(now);
     }
@@ -405,7 +431,12 @@ impl Engine {
         self.frames += 1;
         self.transcript
             .datagram(now, self.frames, Direction::ToDut, from, to, &bytes);
-        self.actions.push_back(Action::Send { from, to, bytes });
+        self.actions.push_back(Action::Send {
+            from,
+            to,
+            bytes,
+            frame: self.frames,
+        });
     }
 
     fn finish(&mut self, outcome: Outcome) {

@@ -31,6 +31,9 @@ pub(super) enum Progress {
 
 impl Engine {
     pub(super) fn advance(&mut self, now: Duration) {
+        if self.teardown {
+            return;
+        }
         while self.outcome.is_none() {
             let Some(step) = self.case.steps.get(self.step).cloned() else {
                 let n = self.case.steps.len();

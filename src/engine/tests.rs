@@ -459,6 +459,7 @@ fn expect_none_pending_counts_a_request_that_came_before_and_was_not_taken() {
 }
 
 mod background;
+mod ending;
 mod server_dut;
 mod server_role;
 

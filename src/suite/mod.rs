@@ -5,6 +5,7 @@
 mod outcome;
 pub mod reports;
 pub mod summary;
+mod unwind;
 
 use std::path::{Path, PathBuf};
 
@@ -249,7 +250,8 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
 }
 
 /// Run entries in parallel (at most `jobs` at once), each writing its evidence as it ends; the
-/// results come back sorted by trial name. `progress` sees each result as it arrives.
+/// results come back sorted by trial name. `progress` sees each result as it arrives. Every
+/// entry that starts gives a result: a trial that panics is an `error` result (it gates).
 ///
 /// When the run is interrupted ([`crate::transport::interrupt`]) no further entry starts (it gets
 /// no result: reports list it as not run) and the running ones stop their DUTs and end as
@@ -265,17 +267,42 @@ pub async fn run_all(
     strict: bool,
     progress: impl Fn(&CaseResult),
 ) -> Vec<CaseResult> {
+    let run = {
+        let (suite, profile, out) = (suite.clone(), profile.clone(), out.clone());
+        move |entry: Entry| {
+            let (suite, profile, pf, out) = (suite.clone(), profile.clone(), profile_file.clone(), out.clone());
+            async move { run_entry(&suite, &entry, &profile, pf.as_deref(), &out, strict).await }
+        }
+    };
+    let crashed = |entry: &Entry, what: String| {
+        let r = outcome::panicked(entry, &suite, &profile, &what);
+        write_result(&out, &r);
+        r
+    };
+    run_each(entries, jobs, run, crashed, progress).await
+}
+
+/// Runs `run` for each entry as a task, at most `jobs` at once. A task that fails (it
+/// panicked outside the trial's own guard, or was cancelled) still gives its entry a result,
+/// from `crashed`.
+async fn run_each<F, Fut>(
+    entries: Vec<Entry>,
+    jobs: usize,
+    run: F,
+    crashed: impl Fn(&Entry, String) -> CaseResult,
+    progress: impl Fn(&CaseResult),
+) -> Vec<CaseResult>
+where
+    F: Fn(Entry) -> Fut,
+    Fut: std::future::Future<Output = CaseResult> + Send + 'static,
+{
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     let mut set = tokio::task::JoinSet::new();
+    let mut tasks = std::collections::HashMap::new();
     for entry in entries {
-        let (suite, profile, pf, out, sem) = (
-            suite.clone(),
-            profile.clone(),
-            profile_file.clone(),
-            out.clone(),
-            sem.clone(),
-        );
-        set.spawn(async move {
+        let sem = sem.clone();
+        let trial = run(entry.clone());
+        let task = set.spawn(async move {
             let _permit = tokio::select! {
                 p = sem.acquire() => p,
                 _ = crate::transport::interrupt::wait() => return None,
@@ -283,25 +310,37 @@ pub async fn run_all(
             if crate::transport::interrupt::requested().is_some() {
                 return None;
             }
-            Some(run_entry(&suite, &entry, &profile, pf.as_deref(), &out, strict).await)
+            Some(trial.await)
         });
+        tasks.insert(task.id(), entry);
     }
     let mut results = Vec::new();
-    while let Some(r) = set.join_next().await {
-        match r {
-            Ok(Some(r)) => {
-                progress(&r);
-                results.push(r);
+    while let Some(joined) = set.join_next_with_id().await {
+        let r = match joined {
+            Ok((_, Some(r))) => r,
+            Ok((_, None)) => continue,
+            Err(e) => {
+                let Some(entry) = tasks.get(&e.id()) else {
+                    tracing::error!("a trial task failed: {e}");
+                    continue;
+                };
+                let what = if e.is_panic() {
+                    unwind::panic_text(e.into_panic().as_ref())
+                } else {
+                    format!("its task ended early: {e}")
+                };
+                crashed(entry, what)
             }
-            Ok(None) => {}
-            Err(e) => tracing::error!("a trial task failed: {e}"),
-        }
+        };
+        progress(&r);
+        results.push(r);
     }
     results.sort_by(|a, b| a.trial_name.cmp(&b.trial_name));
     results
 }
 
-/// Run one entry against a profile, write its result file, and return the result.
+/// Run one entry against a profile, write its result file, and return the result. A trial
+/// that panics gives an `error` result (it gates) naming the panic.
 pub async fn run_entry(
     suite: &Suite,
     entry: &Entry,
@@ -310,11 +349,30 @@ pub async fn run_entry(
     out: &Outputs,
     strict: bool,
 ) -> CaseResult {
-    let result = run_entry_inner(suite, entry, profile, profile_file, out, strict).await;
-    if let Err(e) = crate::evidence::write_result(&out.results, &result) {
+    let trial = run_entry_inner(suite, entry, profile, profile_file, out, strict);
+    conclude(suite, entry, profile, out, trial).await
+}
+
+/// The result of `trial` (an `error` naming the panic if it panicked), written to its file.
+async fn conclude(
+    suite: &Suite,
+    entry: &Entry,
+    profile: &Profile,
+    out: &Outputs,
+    trial: impl std::future::Future<Output = CaseResult>,
+) -> CaseResult {
+    let result = match unwind::caught(trial).await {
+        Ok(r) => r,
+        Err(what) => outcome::panicked(entry, suite, profile, &what),
+    };
+    write_result(out, &result);
+    result
+}
+
+fn write_result(out: &Outputs, result: &CaseResult) {
+    if let Err(e) = crate::evidence::write_result(&out.results, result) {
         tracing::error!("cannot write result of {}: {e}", result.case_id);
     }
-    result
 }
 
 async fn run_entry_inner(
@@ -352,3 +410,6 @@ async fn run_entry_inner(
 pub fn gates(level: Level, verdict: Verdict, strict: bool) -> bool {
     verdict.is_problem() && (level == Level::Must || strict || verdict == Verdict::Interrupted)
 }
+
+#[cfg(test)]
+mod tests;

@@ -57,6 +57,27 @@ pub fn load_error(entry: &Entry, profile: &Profile, e: &LoadError) -> CaseResult
     r
 }
 
+/// A trial that panicked: a harness bug, never a verdict on the DUT. An error that gates
+/// whatever the case's level (a run with a crashed trial must not look green).
+pub fn panicked(entry: &Entry, suite: &super::Suite, profile: &Profile, what: &str) -> CaseResult {
+    let message = format!(
+        "the harness itself failed while running this case (a harness bug, not a verdict on the DUT): it panicked: {what}"
+    );
+    let mut r = match &entry.case {
+        Ok(case) => {
+            let level = suite.catalogue.level_of(&case.requirements);
+            // The DUT the trial ran against, when it can still be named; else the run's.
+            let dut = super::profile_for(case, profile);
+            let dut = dut.as_deref().unwrap_or(profile);
+            with_case(base(entry, dut, level), case)
+        }
+        Err(_) => base(entry, profile, Level::Must),
+    };
+    r.message = Some(message);
+    r.gating = true;
+    r
+}
+
 pub fn skipped(entry: &Entry, case: &Case, profile: &Profile, level: Level, why: String) -> CaseResult {
     let mut r = with_case(base(entry, profile, level), case);
     r.verdict = Verdict::Skipped;

@@ -1,0 +1,157 @@
+//! One trial's I/O: the UDP endpoint, the DUT process, the pcap, and the clock, wrapped around the
+//! sans-IO engine. Every datagram is written to the pcap before the engine sees it (incoming) or
+//! right as it is sent (outgoing), and flushed, so the capture survives whatever happens next.
+//!
+//! In three parts: the [`plan`] (pure: what the trial renders and launches, from the case, the
+//! profile and the addresses bound), the event loop ([`running`]) and the [`teardown`]. Nothing
+//! is lost silently: a frame the capture cannot take, a trigger that cannot be delivered and
+//! what the DUT sends while it is being stopped all reach the engine, so the transcript and the
+//! verdict show them.
+
+mod capture;
+mod endpoints;
+pub mod plan;
+mod running;
+mod teardown;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+
+use crate::case::{Case, Profile};
+use crate::engine::{Judgement, Outcome};
+use crate::transport::bind::{COAP_PORT, candidates, free_everywhere};
+use capture::Capture;
+use endpoints::Endpoints;
+use plan::{DutPlace, Plan};
+use running::Running;
+
+/// A hard ceiling on a trial, far above any case's waits, so a harness bug cannot hang a run.
+const TRIAL_CEILING: Duration = Duration::from_secs(600);
+/// How long a DUT gets to exit after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+pub struct TrialOutput {
+    pub outcome: Outcome,
+    pub transcript: Vec<String>,
+    /// The LwM2M Server side of the trial (its port decides how tshark decodes the capture).
+    pub server: Option<SocketAddr>,
+    pub started_at: SystemTime,
+    pub duration: Duration,
+}
+
+pub struct TrialPaths {
+    pub pcap: PathBuf,
+    pub dut_log: PathBuf,
+    /// Where the profile lives: launch commands run there.
+    pub profile_dir: PathBuf,
+}
+
+/// What `{exe}` means in launch templates: the harness binary (which carries the reference DUTs).
+pub fn harness_exe() -> PathBuf {
+    if let Some(p) = std::env::var_os("LWM2M_CONFORMANCE_EXE") {
+        return PathBuf::from(p);
+    }
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lwm2m-conformance"))
+}
+
+pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> TrialOutput {
+    let started_at = SystemTime::now();
+    let start = Instant::now();
+    let (endpoints, capture, plan) = match set_up(&case, profile, paths).await {
+        Ok(ready) => ready,
+        Err(message) => {
+            return TrialOutput {
+                outcome: Outcome {
+                    judgement: Judgement::Error,
+                    message,
+                    failure: None,
+                },
+                transcript: Vec::new(),
+                server: None,
+                started_at,
+                duration: start.elapsed(),
+            };
+        }
+    };
+    let server = plan.server_side;
+    let mut trial = Running::launch(case, plan, profile, paths, endpoints, capture, start).await;
+    trial.run().await;
+    trial.teardown().await;
+    let outcome = trial.engine.outcome().cloned().unwrap_or_else(|| Outcome {
+        judgement: Judgement::Error,
+        message: "the trial ended without a verdict (a harness bug)".into(),
+        failure: None,
+    });
+    TrialOutput {
+        outcome,
+        transcript: trial.engine.transcript(),
+        server: Some(server),
+        started_at,
+        duration: start.elapsed(),
+    }
+}
+
+/// Binds the harness's endpoints, creates the capture, finds where a listening DUT goes, and
+/// plans the trial.
+async fn set_up<'p>(
+    case: &Case,
+    profile: &'p Profile,
+    paths: &TrialPaths,
+) -> Result<(Endpoints, Capture, Plan<'p>), String> {
+    let endpoints = Endpoints::bind(case, profile).await?;
+    let capture = Capture::create(&paths.pcap)?;
+    let dut_address = match plan::dut_place(case, profile) {
+        DutPlace::Nowhere => None,
+        DutPlace::Fixed(a) => Some(a),
+        DutPlace::FreeEverywhere(ip) => {
+            Some(free_everywhere(ip).ok_or("no UDP port is free on every address for the DUT")?)
+        }
+        DutPlace::Loopback(key) => Some(loopback_address(&key)),
+    };
+    let cx = plan::Context {
+        exe: harness_exe(),
+        pid: std::process::id(),
+    };
+    let plan = plan::prepare(case, profile, &endpoints.addresses(), dut_address, &cx)?;
+    Ok((endpoints, capture, plan))
+}
+
+/// A loopback address for a DUT that listens (127.x.y.z:5683, distinct from the harness's). The
+/// key names the case and the profile, so a case run against two DUTs at once (the suite and its
+/// fault self-test) gets two addresses; a candidate some other socket holds is skipped.
+fn loopback_address(key: &str) -> SocketAddr {
+    // A probe bind tells whether another socket holds the candidate; the DUT binds it for real.
+    candidates(&format!("{key}#client"))
+        .find(|c| std::net::UdpSocket::bind(c).is_ok())
+        .unwrap_or_else(|| SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), COAP_PORT))
+}
+
+/// The pcap option that makes tshark decode CoAP when the capture is not on port 5683.
+pub fn decode_as_hint(server: Option<SocketAddr>) -> Option<u16> {
+    server.map(|s| s.port()).filter(|p| *p != COAP_PORT)
+}
+
+pub fn profile_dir(profile_file: Option<&Path>) -> PathBuf {
+    // `--dut name.yaml` has the empty path as its parent: that is the working directory.
+    profile_file
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_profile_named_without_a_folder_runs_in_the_working_directory() {
+        use std::path::{Path, PathBuf};
+        assert_eq!(super::profile_dir(Some(Path::new("dut.yaml"))), PathBuf::from("."));
+        assert_eq!(
+            super::profile_dir(Some(Path::new("duts/dut.yaml"))),
+            PathBuf::from("duts")
+        );
+        assert_eq!(super::profile_dir(None), PathBuf::from("."));
+    }
+}
