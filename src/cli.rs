@@ -327,32 +327,37 @@ pub struct ReferenceClientArgs {
     pub variant: Vec<String>,
 }
 
-pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
-    use crate::reference::client::{DeviceConfig, Fault, Variant};
-    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
-    block_on_reference("reference client", switches, |(faults, variants)| {
-        crate::reference::client::run_device(DeviceConfig {
-            endpoint: a.endpoint,
-            server: a.server,
-            bootstrap: a.bootstrap,
-            server_initiated: a.server_initiated,
-            listen: a.listen,
-            lifetime: a.lifetime,
-            faults,
-            version: a.lwm2m,
-            variants,
+impl ReferenceClientArgs {
+    /// The device this command line describes (the process and the in-memory pairing of
+    /// `crate::sim` both start from it); Err names an unknown `--fault` or `--variant`.
+    pub fn config(self) -> Result<crate::reference::client::DeviceConfig, String> {
+        use crate::reference::client::{DeviceConfig, Fault, Variant};
+        Ok(DeviceConfig {
+            endpoint: self.endpoint,
+            server: self.server,
+            bootstrap: self.bootstrap,
+            server_initiated: self.server_initiated,
+            listen: self.listen,
+            lifetime: self.lifetime,
+            faults: Fault::parse_all(&self.fault)?,
+            version: self.lwm2m,
+            variants: Variant::parse_all(&self.variant)?,
         })
-    })
+    }
 }
 
-/// Runs the tokio driver `run` makes of a reference DUT's `--fault` set to its end, on a
-/// current-thread runtime; an unknown fault id exits 2 with the list of faults.
-fn block_on_reference<F, R>(what: &str, faults: Result<F, String>, run: impl FnOnce(F) -> R) -> ExitCode
+pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
+    block_on_reference("reference client", a.config(), crate::reference::client::run_device)
+}
+
+/// Runs the tokio driver `run` makes of a reference DUT's configuration to its end, on a
+/// current-thread runtime; an unknown fault or variant id exits 2 with the list of them.
+fn block_on_reference<F, R>(what: &str, config: Result<F, String>, run: impl FnOnce(F) -> R) -> ExitCode
 where
     R: std::future::Future<Output = std::io::Result<()>>,
 {
-    let faults = match faults {
-        Ok(f) => f,
+    let config = match config {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -365,7 +370,7 @@ where
             return ExitCode::from(2);
         }
     };
-    let result = rt.block_on(run(faults));
+    let result = rt.block_on(run(config));
     // The blocking thread reading stdin (the reference servers' triggers) never ends on its own:
     // do not wait for it, or SIGTERM would take until the harness's SIGKILL.
     rt.shutdown_background();
@@ -420,32 +425,46 @@ pub struct ReferenceServerArgs {
     pub variant: Vec<String>,
 }
 
-pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
-    use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault, Variant};
-    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
-    block_on_reference("reference bootstrap server", switches, |(faults, variants)| {
-        crate::reference::bootstrap_server::run(BootstrapServerConfig {
-            listen: a.listen,
-            server_uri: a.server_uri,
-            server_initiated: a.server_initiated,
-            http: a.http,
-            faults,
-            variants,
+impl ReferenceBootstrapServerArgs {
+    /// The Bootstrap-Server this command line describes; Err names an unknown `--fault` or
+    /// `--variant`.
+    pub fn config(self) -> Result<crate::reference::bootstrap_server::BootstrapServerConfig, String> {
+        use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault, Variant};
+        Ok(BootstrapServerConfig {
+            listen: self.listen,
+            server_uri: self.server_uri,
+            server_initiated: self.server_initiated,
+            http: self.http,
+            faults: Fault::parse_all(&self.fault)?,
+            variants: Variant::parse_all(&self.variant)?,
         })
-    })
+    }
+}
+
+pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
+    block_on_reference(
+        "reference bootstrap server",
+        a.config(),
+        crate::reference::bootstrap_server::run,
+    )
 }
 
 /// Runs the reference LwM2M Server; triggers come as lines on stdin and, with `--http`, as
 /// `POST /trigger` (see `reference::server` for the language, e.g. `read urn:dev:x /3/0/0`).
-pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
-    use crate::reference::server::{Fault, ServerConfig, Variant};
-    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
-    block_on_reference("reference server", switches, |(faults, variants)| {
-        crate::reference::server::run(ServerConfig {
-            listen: a.listen,
-            http: a.http,
-            faults,
-            variants,
+impl ReferenceServerArgs {
+    /// The LwM2M Server this command line describes; Err names an unknown `--fault` or
+    /// `--variant`.
+    pub fn config(self) -> Result<crate::reference::server::ServerConfig, String> {
+        use crate::reference::server::{Fault, ServerConfig, Variant};
+        Ok(ServerConfig {
+            listen: self.listen,
+            http: self.http,
+            faults: Fault::parse_all(&self.fault)?,
+            variants: Variant::parse_all(&self.variant)?,
         })
-    })
+    }
+}
+
+pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
+    block_on_reference("reference server", a.config(), crate::reference::server::run)
 }

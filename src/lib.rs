@@ -7,6 +7,8 @@
 //! the built-in reference DUTs. Read back: `capture` (any pcap/pcapng) -> `dialogue` (what each
 //! datagram means, shared with the engine's transcript) -> `analyze` (passive checks), behind the
 //! `explain` and `analyze` commands (`explain_cmd`); `report_cmd` merges shards' results.
+//! `sim` pairs the engine with a reference DUT's core in memory on virtual time: the self-test
+//! matrix without processes, sockets or waiting.
 
 pub mod analyze;
 pub mod bench;
@@ -24,5 +26,6 @@ pub mod lwm2m;
 pub mod reference;
 pub mod report_cmd;
 pub mod schema_cmd;
+pub mod sim;
 pub mod suite;
 pub mod transport;

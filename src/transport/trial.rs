@@ -20,9 +20,9 @@ use crate::evidence::PcapWriter;
 use crate::lwm2m::ContentFormat;
 
 /// A hard ceiling on a trial, far above any case's waits, so a harness bug cannot hang a run.
-const TRIAL_CEILING: Duration = Duration::from_secs(600);
+pub(crate) const TRIAL_CEILING: Duration = Duration::from_secs(600);
 /// How long a DUT gets to exit after SIGTERM before SIGKILL.
-const STOP_GRACE: Duration = Duration::from_secs(2);
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(2);
 
 pub struct TrialOutput {
     pub outcome: Outcome,
@@ -179,17 +179,9 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
         Ok(p) => p,
         Err(e) => return error(format!("cannot create {}: {e}", paths.pcap.display())),
     };
-    let endpoint = match profile.attach.as_ref().and_then(|a| a.endpoint.clone()) {
-        Some(ep) => ep,
-        None => {
-            let mut v = Vars::default();
-            v.set("case", case.id.clone());
-            v.set("pid", std::process::id().to_string());
-            match v.render(&profile.endpoint) {
-                Ok(ep) => ep,
-                Err(e) => return error(format!("profile endpoint: {e}")),
-            }
-        }
+    let endpoint = match endpoint_name(&case, profile, &std::process::id().to_string()) {
+        Ok(ep) => ep,
+        Err(e) => return error(e),
     };
     // Where a DUT that must be reachable first (Server Initiated Bootstrap) listens: port 5683 on
     // a loopback address of its own, so its side of the capture decodes as CoAP too.
@@ -210,35 +202,10 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     let attached = attached.or(bound);
     let client_addr =
         listens.then(|| attached.unwrap_or_else(|| client_address(&format!("{}#{}", case.id, profile.name))));
-    let mut vars = Vars::default();
+    let named: Vec<(String, SocketAddr)> = endpoints.sockets.iter().map(|(n, a, _)| (n.clone(), *a)).collect();
+    let mut vars = launch_vars(&case, &named, client_addr, &endpoint);
     vars.set("exe", harness_exe().display().to_string());
-    for (name, addr, _) in &endpoints.sockets {
-        vars.set_endpoint(name, *addr);
-    }
-    if let Some(c) = client_addr {
-        let prefix = if case.dut == Role::Client { "client" } else { "dut" };
-        vars.set_endpoint(prefix, c);
-    }
-    vars.set("endpoint", endpoint.clone());
-    vars.set("case", case.id.clone());
-
-    let setup = TrialSetup {
-        server,
-        endpoints: endpoints.sockets.iter().map(|(n, a, _)| (n.clone(), *a)).collect(),
-        dut_address: client_addr,
-        triggers: profile.triggers.clone(),
-        endpoint,
-        timing: profile.timing.clone(),
-        lwm2m_version: profile.lwm2m_version,
-        formats: profile
-            .content_formats
-            .iter()
-            .filter_map(|f| ContentFormat::from_name(f))
-            .collect(),
-        seed: fnv1a(case.id.as_bytes()),
-        stop: profile.stop.describe(),
-        console: profile.captures.iter().map(|c| c.name.clone()).collect(),
-    };
+    let setup = trial_setup(&case, profile, named, client_addr, endpoint);
     let launch = profile.launch_for(case.start);
     // What the DUT prints that the profile captures, and stdin lines it could not take.
     let (console_events, mut console_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -380,6 +347,72 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     }
 }
 
+/// The DUT's Endpoint Client Name: an attached DUT's own, else the profile's template with the
+/// case ID and `pid` (the harness's process ID on the process path) filled in.
+pub(crate) fn endpoint_name(case: &Case, profile: &Profile, pid: &str) -> Result<String, String> {
+    if let Some(ep) = profile.attach.as_ref().and_then(|a| a.endpoint.clone()) {
+        return Ok(ep);
+    }
+    let mut v = Vars::default();
+    v.set("case", case.id.clone());
+    v.set("pid", pid);
+    v.render(&profile.endpoint)
+        .map_err(|e| format!("profile endpoint: {e}"))
+}
+
+/// The placeholders of the DUT's launch (all but `{exe}`): the harness's endpoints by name,
+/// where a listening DUT listens (`{client_*}` for a client, `{dut_*}` for a server), the
+/// Endpoint Client Name and the case ID. The same on the process path and in memory
+/// (`crate::sim`), so both start the DUT from the same command line.
+pub(crate) fn launch_vars(
+    case: &Case,
+    endpoints: &[(String, SocketAddr)],
+    dut_address: Option<SocketAddr>,
+    endpoint: &str,
+) -> Vars {
+    let mut vars = Vars::default();
+    for (name, addr) in endpoints {
+        vars.set_endpoint(name, *addr);
+    }
+    if let Some(c) = dut_address {
+        let prefix = if case.dut == Role::Client { "client" } else { "dut" };
+        vars.set_endpoint(prefix, c);
+    }
+    vars.set("endpoint", endpoint.to_string());
+    vars.set("case", case.id.clone());
+    vars
+}
+
+/// What the engine is given before the first step; `endpoints` lists the primary one first.
+pub(crate) fn trial_setup(
+    case: &Case,
+    profile: &Profile,
+    endpoints: Vec<(String, SocketAddr)>,
+    dut_address: Option<SocketAddr>,
+    endpoint: String,
+) -> TrialSetup {
+    TrialSetup {
+        server: endpoints
+            .first()
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+        endpoints,
+        dut_address,
+        triggers: profile.triggers.clone(),
+        endpoint,
+        timing: profile.timing.clone(),
+        lwm2m_version: profile.lwm2m_version,
+        formats: profile
+            .content_formats
+            .iter()
+            .filter_map(|f| ContentFormat::from_name(f))
+            .collect(),
+        seed: fnv1a(case.id.as_bytes()),
+        stop: profile.stop.describe(),
+        console: profile.captures.iter().map(|c| c.name.clone()).collect(),
+    }
+}
+
 /// Starts the profile's launch (none: an attached DUT) for this trial.
 async fn start_dut(
     launch: Option<&Launch>,
@@ -436,7 +469,7 @@ async fn teardown(dut: &mut Option<Dut>, how: &Stop, endpoints: &mut Endpoints, 
 }
 
 /// `ACK 2.02 Deleted` for a confirmable DELETE, else nothing.
-fn deregister_ack(bytes: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn deregister_ack(bytes: &[u8]) -> Option<Vec<u8>> {
     use crate::coap::{Code, Message, MessageType};
     let m = Message::parse(bytes).ok()?;
     if m.mtype != MessageType::Confirmable || m.code != Code::DELETE {
