@@ -44,6 +44,8 @@ impl Config {
     /// The DUT `launch` starts, its placeholders filled from `vars`; Err says why it cannot be
     /// run in memory (or why the process would refuse to start).
     pub fn from_launch(launch: &Launch, vars: &Vars) -> Result<Config, String> {
+        // `env` and `workdir` change nothing a reference DUT does; a shell line or start-up
+        // stdin lines would.
         if launch.shell.is_some() || !launch.stdin.is_empty() {
             return Err("the in-memory pairing runs `command:` launches only, with no `stdin:` lines".into());
         }
@@ -187,7 +189,8 @@ impl Dut {
     /// it ends once [`Dut::done`] (a client De-registering), or is killed at `kill_at`.
     pub fn stop(&mut self, now: Duration, how: &Stop, grace: Duration) -> Option<String> {
         let again = self.kill_at.is_some();
-        self.kill_at.get_or_insert(now + grace);
+        // As the process path: each stop asked for gives the DUT the grace from then on.
+        self.kill_at = Some(now + grace);
         if let Some(line) = &how.stdin {
             // Not a stop to any reference DUT: the servers take it as a trigger line.
             for l in line.lines() {
