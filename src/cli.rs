@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::case::load::load_profile;
 use crate::command::output::{errln, out, outln};
 use crate::command::{load_suite, runtime, testcases_root};
+pub use crate::reference::args::{ReferenceBootstrapServerArgs, ReferenceClientArgs, ReferenceServerArgs};
 use crate::suite::{self, Outputs, summary};
 
 const EXIT_STATUS: &str = "\
@@ -406,70 +407,18 @@ fn default_profiles(testcases: &Path) -> Vec<PathBuf> {
     crate::case::load::profile_files(&testcases.parent().unwrap_or(Path::new(".")).join("duts"))
 }
 
-#[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("peer").required(true).multiple(true).args(["server", "bootstrap"])))]
-pub struct ReferenceClientArgs {
-    /// A factory-bootstrapped LwM2M Server (Server /1/0, Short Server ID 1; must be loopback).
-    #[arg(long)]
-    pub server: Option<std::net::SocketAddr>,
-    /// A Bootstrap-Server Account, Security /0/0 (must be loopback). Without --server and
-    /// without --server-initiated the client starts with Bootstrap-Request.
-    #[arg(long)]
-    pub bootstrap: Option<std::net::SocketAddr>,
-    /// Never send Bootstrap-Request: wait for the Bootstrap-Server to write (Server Initiated
-    /// Bootstrap).
-    #[arg(long, requires = "bootstrap")]
-    pub server_initiated: bool,
-    /// Bind the client's UDP socket here (loopback) instead of an ephemeral port, so that a
-    /// Bootstrap-Server can reach it.
-    #[arg(long)]
-    pub listen: Option<std::net::SocketAddr>,
-    /// Endpoint Client Name.
-    #[arg(long)]
-    pub endpoint: String,
-    /// Lifetime in seconds (the Server Object's Lifetime resource).
-    #[arg(long, default_value_t = 300)]
-    pub lifetime: u32,
-    /// Break one requirement on purpose (repeatable); see `--fault help`.
-    #[arg(long)]
-    pub fault: Vec<String>,
-    /// The LwM2M version to implement: 1.0, or 1.1 (adds `lwm2m=1.1`, Bootstrap-Read and
-    /// -Discover, and the Server Object's registration resources 13-20).
-    #[arg(long, default_value = "1.0")]
-    pub lwm2m: crate::reference::client::Version,
-    /// Take one conformant freedom on purpose (repeatable), e.g. `no-tlv`; an unknown id lists
-    /// them all. The self-test runs every case against every variant.
-    #[arg(long)]
-    pub variant: Vec<String>,
-}
-
 pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
-    use crate::reference::client::{DeviceConfig, Fault, Variant};
-    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
-    block_on_reference("reference client", switches, |(faults, variants)| {
-        crate::reference::client::run_device(DeviceConfig {
-            endpoint: a.endpoint,
-            server: a.server,
-            bootstrap: a.bootstrap,
-            server_initiated: a.server_initiated,
-            listen: a.listen,
-            lifetime: a.lifetime,
-            faults,
-            version: a.lwm2m,
-            variants,
-        })
-    })
+    block_on_reference("reference client", a.config(), crate::reference::client::run_device)
 }
 
-/// Runs the tokio driver `run` makes of a reference DUT's `--fault` set to its end, on a
-/// current-thread runtime; an unknown fault id exits 2 with the list of faults, and so does a
-/// failure at run time (an address in use).
-fn block_on_reference<F, R>(what: &str, faults: Result<F, String>, run: impl FnOnce(F) -> R) -> ExitCode
+/// Runs the tokio driver `run` makes of a reference DUT's configuration to its end, on a
+/// current-thread runtime; an unknown fault or variant id exits 2 with the list of them.
+fn block_on_reference<F, R>(what: &str, config: Result<F, String>, run: impl FnOnce(F) -> R) -> ExitCode
 where
     R: std::future::Future<Output = std::io::Result<()>>,
 {
-    let faults = match faults {
-        Ok(f) => f,
+    let config = match config {
+        Ok(c) => c,
         Err(e) => {
             errln!("{e}");
             return ExitCode::from(exit::UNUSABLE);
@@ -482,7 +431,7 @@ where
             return ExitCode::from(exit::UNUSABLE);
         }
     };
-    let result = rt.block_on(run(faults));
+    let result = rt.block_on(run(config));
     // The blocking thread reading stdin (the reference servers' triggers) never ends on its own:
     // do not wait for it, or SIGTERM would take until the harness's SIGKILL.
     rt.shutdown_background();
@@ -495,76 +444,16 @@ where
     }
 }
 
-#[derive(clap::Args)]
-pub struct ReferenceBootstrapServerArgs {
-    /// Listen for Bootstrap-Requests here (loopback).
-    #[arg(long)]
-    pub listen: std::net::SocketAddr,
-    /// The LwM2M Server URI written into the client's Security instance (NoSec, coap://).
-    #[arg(long, default_value = "coap://127.0.0.1:5683")]
-    pub server_uri: String,
-    /// Server Initiated Bootstrap: provision the client listening at HOST:PORT at start-up,
-    /// without waiting for a Bootstrap-Request.
-    #[arg(long, value_name = "HOST:PORT")]
-    pub server_initiated: Option<std::net::SocketAddr>,
-    /// Take triggers as HTTP `POST /trigger` here (loopback), besides stdin; the body is one
-    /// trigger line, e.g. `bootstrap 127.0.0.1:5683`.
-    #[arg(long, value_name = "HOST:PORT")]
-    pub http: Option<std::net::SocketAddr>,
-    /// Break one requirement on purpose (repeatable); see `--fault help`.
-    #[arg(long)]
-    pub fault: Vec<String>,
-    /// Take one conformant freedom on purpose (repeatable), e.g. `discover-first`; an unknown
-    /// id lists them all. The self-test runs every case against every variant.
-    #[arg(long)]
-    pub variant: Vec<String>,
-}
-
-#[derive(clap::Args)]
-pub struct ReferenceServerArgs {
-    /// Listen here (must be loopback), e.g. 127.0.0.1:5683.
-    #[arg(long)]
-    pub listen: std::net::SocketAddr,
-    /// Also take trigger lines as the body of `POST /trigger` here (TCP, must be loopback).
-    #[arg(long)]
-    pub http: Option<std::net::SocketAddr>,
-    /// Break one requirement on purpose (repeatable); an unknown id lists them all.
-    #[arg(long)]
-    pub fault: Vec<String>,
-    /// Take one conformant freedom on purpose (repeatable), e.g. `split-write-attributes`; an
-    /// unknown id lists them all. The self-test runs every server case against every variant.
-    #[arg(long)]
-    pub variant: Vec<String>,
-}
-
 pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
-    use crate::reference::bootstrap_server::{BootstrapServerConfig, Fault, Variant};
-    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
-    block_on_reference("reference bootstrap server", switches, |(faults, variants)| {
-        crate::reference::bootstrap_server::run(BootstrapServerConfig {
-            listen: a.listen,
-            server_uri: a.server_uri,
-            server_initiated: a.server_initiated,
-            http: a.http,
-            faults,
-            variants,
-        })
-    })
+    block_on_reference(
+        "reference bootstrap server",
+        a.config(),
+        crate::reference::bootstrap_server::run,
+    )
 }
 
-/// Runs the reference LwM2M Server; triggers come as lines on stdin and, with `--http`, as
-/// `POST /trigger` (see `reference::server` for the language, e.g. `read urn:dev:x /3/0/0`).
 pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
-    use crate::reference::server::{Fault, ServerConfig, Variant};
-    let switches = Fault::parse_all(&a.fault).and_then(|f| Ok((f, Variant::parse_all(&a.variant)?)));
-    block_on_reference("reference server", switches, |(faults, variants)| {
-        crate::reference::server::run(ServerConfig {
-            listen: a.listen,
-            http: a.http,
-            faults,
-            variants,
-        })
-    })
+    block_on_reference("reference server", a.config(), crate::reference::server::run)
 }
 
 #[cfg(test)]

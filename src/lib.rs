@@ -11,8 +11,10 @@
 //! Layers, bottom first, each importing only from below (`tests/layers.rs` keeps it so):
 //! `coap`, `lwm2m` (with the shared `Role` and `Operation`), `verdict` (`Level`, `Verdict`,
 //! `Failure`) → `case`, `dialogue`, `reference` → `capture`, `engine` → `evidence` →
-//! `transport` → `suite` → `analyze` → `command` (what every command shares: exit status,
+//! `transport` → `sim` → `suite` → `analyze` → `command` (what every command shares: exit status,
 //! output) → the commands (`cli`, `bench`, `explain_cmd`, `report_cmd`, `schema_cmd`) and `fuzz`.
+//! `sim` pairs the engine with a reference DUT's core in memory on virtual time: the self-test
+//! matrix without processes, sockets or waiting.
 
 pub mod analyze;
 pub mod bench;
@@ -31,6 +33,7 @@ pub mod lwm2m;
 pub mod reference;
 pub mod report_cmd;
 pub mod schema_cmd;
+pub mod sim;
 pub mod suite;
 pub mod transport;
 pub mod verdict;

@@ -1,17 +1,17 @@
-//! The conformance suite as `cargo test` trials (libtest-mimic), plus the harness's proof of power.
+//! The conformance suite as `cargo test` trials (libtest-mimic), plus a smoke set of the
+//! harness's proof of power on the process path.
 //!
 //! * `client::registration::register_to_rd` ... — one trial per case file, against the DUT of
-//!   `$LWM2M_DUT` (default: the built-in reference DUT of the case's role). Passes when the verdict is pass,
-//!   skipped (shown as ignored), or an expected failure listed in the profile.
-//! * `selftest::fault::<trial>` — the same case against the reference DUT started with the
-//!   case's `catches` fault: it must FAIL, citing one of the case's requirements. A case that
-//!   cannot fail proves nothing.
-//!
-//! * `selftest::variant::<variant>::<trial>` — the same case against the reference DUT of its
-//!   role taking one conformant variant (`--variant`: another content format, a legal delay, ...),
-//!   with that variant's profile: it must pass, or be skipped for a reason the profile states.
-//!   A case that fails a conformant implementation is over-strict.
-//!
+//!   `$LWM2M_DUT` (default: the built-in reference DUT of the case's role), a fresh process per
+//!   trial over UDP. Passes when the verdict is pass, skipped (shown as ignored), or an
+//!   expected failure listed in the profile.
+//! * `selftest::fault::<trial>`, `selftest::variant::<variant>::<trial>` — a few cases against
+//!   the reference DUT process started with the case's `catches` fault (it must FAIL, citing
+//!   one of the case's requirements) or with a conformant `--variant` (it must pass or be
+//!   skipped). The whole matrix, every case against every fault and variant, runs in memory on
+//!   virtual time in `tests/selftest.rs`; these trials keep the process and UDP path of the
+//!   same proof tested, on what the in-memory pairing stands in for (see `SMOKE`). Both judge
+//!   with `suite::selftest::Against`.
 //! * `selftest::shards` — the suite's CI-at-scale path: a few trials run one process each, the
 //!   way `cargo nextest run` runs them, in two shards, merged with `lwm2m-conformance report`:
 //!   the merge must give the verdicts of one in-process run of the same trials.
@@ -33,7 +33,40 @@ use std::sync::{Arc, Mutex};
 
 use lwm2m_conformance::case::Profile;
 use lwm2m_conformance::evidence::{CaseResult, RunInfo, Verdict};
+use lwm2m_conformance::suite::selftest::Against;
 use lwm2m_conformance::suite::{self, Entry, Outputs, Suite};
+
+/// The self-test trials that also run on the process path, each for what only a process and
+/// its sockets show. The in-memory pairing stands in for all of these; here they are proven
+/// through the real thing.
+const SMOKE: &[(Against, &str)] = &[
+    // Restart across processes: a new PID and port, and the fault's location kept in a file
+    // the next process reads.
+    (
+        Against::Fault,
+        "client::information_reporting::reregister_after_restart",
+    ),
+    // SIGTERM to the reference client's process: it De-registers before it exits.
+    (Against::Fault, "client::registration::deregister_location"),
+    // A client DUT that listens: the harness waits until its port is bound before the first
+    // step.
+    (Against::Fault, "client::bootstrap::sib_ignores_read"),
+    // A server DUT: triggers as lines on its stdin, and the witness socket at port 5683 that
+    // sees a request sent to the wrong port.
+    (Against::Fault, "server::registration::requests_to_source_port"),
+    // A Bootstrap-Server DUT that writes to the harness's client as soon as it starts.
+    (Against::Fault, "bootstrap-server::bootstrap::server_initiated"),
+    // One conformant variant per role, so `--variant` reaches each process.
+    (Against::Variant("no-tlv"), "client::device_management::read_object"),
+    (
+        Against::Variant("split-write-attributes"),
+        "server::device_management::write_attributes_parameters",
+    ),
+    (
+        Against::Variant("delete-objects"),
+        "bootstrap-server::bootstrap::delete_targets",
+    ),
+];
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -99,17 +132,8 @@ fn main() -> ExitCode {
             &results,
         ));
     }
-    for entry in &suite.entries {
-        if entry.case.is_ok() {
-            trials.push(fault_trial(&suite, entry));
-        }
-    }
-    for variant in lwm2m_conformance::reference::variants() {
-        for entry in &suite.entries {
-            if entry.case.as_ref().is_ok_and(|c| c.dut == variant.role) {
-                trials.push(variant_trial(&suite, entry, variant.id));
-            }
-        }
+    for &(against, trial_name) in SMOKE {
+        trials.push(smoke_trial(&suite, against, trial_name));
     }
     trials.push(shards::trial(&suite));
     // One trial per process (nextest, or `--exact`): its result file is its whole contribution;
@@ -194,50 +218,32 @@ fn level_of(suite: &Suite, entry: &Entry) -> lwm2m_conformance::evidence::Level 
         .unwrap_or(lwm2m_conformance::evidence::Level::Must)
 }
 
-fn fault_trial(suite: &Arc<Suite>, entry: &Entry) -> Trial {
-    let (suite, entry) = (suite.clone(), entry.clone());
-    let name = format!("selftest::fault::{}", entry.trial_name);
+/// A self-test trial on the process path: the reference DUT process with the case's fault or
+/// a variant, judged as the in-memory matrix judges it.
+fn smoke_trial(suite: &Arc<Suite>, against: Against, trial_name: &'static str) -> Trial {
+    let name = format!("selftest::{}::{trial_name}", against.name());
+    let Some(entry) = suite.entries.iter().find(|e| e.trial_name == trial_name).cloned() else {
+        // A renamed case must not drop out of the smoke set unnoticed.
+        return Trial::test(name, move || {
+            Err(Failed::from(format!("SMOKE names no case `{trial_name}`")))
+        });
+    };
+    let suite = suite.clone();
     Trial::test(name, move || {
         let case = entry.case.as_ref().map_err(|e| Failed::from(e.to_string()))?;
-        let profile = Profile::reference(case.dut, std::slice::from_ref(&case.catches))
-            .map_err(|e| Failed::from(e.to_string()))?;
-        let out = Outputs::under(&project().join("target").join("selftest"));
-        let r = runtime().block_on(suite::run_entry(&suite, &entry, &profile, None, &out, true));
-        let cites = case
-            .requirements
-            .iter()
-            .any(|id| r.message.as_deref().unwrap_or("").contains(id.as_str()));
-        match r.verdict {
-            Verdict::Fail if cites => Ok(()),
-            Verdict::Fail => Err(Failed::from(format!(
-                "failed, but the message cites none of {:?}:\n{}",
-                case.requirements,
-                r.failure_text()
-            ))),
-            other => Err(Failed::from(format!(
-                "the case did not catch its fault `{}`: verdict {other:?} (it must be fail)\n{}",
-                case.catches,
-                r.failure_text()
-            ))),
-        }
-    })
-}
-
-fn variant_trial(suite: &Arc<Suite>, entry: &Entry, variant: &'static str) -> Trial {
-    let (suite, entry) = (suite.clone(), entry.clone());
-    let name = format!("selftest::variant::{variant}::{}", entry.trial_name);
-    Trial::test(name, move || {
-        let case = entry.case.as_ref().map_err(|e| Failed::from(e.to_string()))?;
-        let profile = Profile::reference_variant(case.dut, variant).map_err(|e| Failed::from(e.to_string()))?;
-        let out = Outputs::under(&project().join("target").join("selftest-variants").join(variant));
-        let r = runtime().block_on(suite::run_entry(&suite, &entry, &profile, None, &out, false));
-        match r.verdict {
-            Verdict::Pass | Verdict::Skipped => Ok(()),
-            other => Err(Failed::from(format!(
-                "verdict {other:?} against the conformant variant `{variant}` (it must pass or be skipped): \
-                 the case is stricter than the specification\n{}",
-                r.failure_text()
-            ))),
-        }
+        let out = match against {
+            Against::Variant(v) => project().join("target").join("selftest-variants").join(v),
+            _ => project().join("target").join("selftest"),
+        };
+        let profile = against.profile(case).map_err(|e| Failed::from(e.to_string()))?;
+        let r = runtime().block_on(suite::run_entry(
+            &suite,
+            &entry,
+            &profile,
+            None,
+            &Outputs::under(&out),
+            against.strict(),
+        ));
+        against.judge(case, &r).map_err(Failed::from)
     })
 }

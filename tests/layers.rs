@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["capture", "engine"],
     &["evidence"],
     &["transport"],
+    &["sim"],
     &["suite"],
     &["analyze"],
     &["command"],

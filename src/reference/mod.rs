@@ -2,6 +2,7 @@
 //! that make it violate exactly one requirement, so every test case can prove it detects that
 //! violation (the case's `catches`).
 
+pub mod args;
 pub mod bootstrap_server;
 pub mod client;
 mod fault_table;

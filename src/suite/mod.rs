@@ -4,6 +4,7 @@
 
 mod outcome;
 pub mod reports;
+pub mod selftest;
 pub mod summary;
 mod unwind;
 
@@ -383,26 +384,74 @@ async fn run_entry_inner(
     out: &Outputs,
     strict: bool,
 ) -> CaseResult {
+    let own = match prepare(suite, entry, profile, profile_file, out) {
+        Ok(t) => t,
+        Err(done) => return *done,
+    };
+    let output = crate::transport::run_trial(own.case.clone(), &own.profile, &own.paths).await;
+    to_result(entry, &own.case, &own.profile, own.level, strict, &own.paths, output)
+}
+
+/// [`run_entry`] on the in-memory pairing (`crate::sim`): the same result, judged the same way,
+/// from the built-in reference DUT's core on virtual time instead of its process. The capture
+/// is written as on the process path; there is no DUT log.
+pub fn run_entry_in_memory(suite: &Suite, entry: &Entry, profile: &Profile, out: &Outputs, strict: bool) -> CaseResult {
+    let result = match prepare(suite, entry, profile, None, out) {
+        Ok(own) => {
+            // A log an earlier process run of this case left beside the capture is not this
+            // trial's: the result must not point at it.
+            let _ = std::fs::remove_file(&own.paths.dut_log);
+            let output = crate::sim::run_trial(own.case.clone(), &own.profile, Some(&own.paths.pcap));
+            to_result(entry, &own.case, &own.profile, own.level, strict, &own.paths, output)
+        }
+        Err(done) => *done,
+    };
+    if let Err(e) = crate::evidence::write_result(&out.results, &result) {
+        tracing::error!("cannot write result of {}: {e}", result.case_id);
+    }
+    result
+}
+
+/// A trial ready to run: its case, level, profile and evidence paths.
+struct Prepared<'a> {
+    case: Case,
+    level: Level,
+    profile: std::borrow::Cow<'a, Profile>,
+    paths: crate::transport::TrialPaths,
+}
+
+/// What every trial does before it runs: Err is the whole result when there is nothing to run
+/// (the case file does not load, or the case does not apply to the profile).
+fn prepare<'a>(
+    suite: &Suite,
+    entry: &Entry,
+    profile: &'a Profile,
+    profile_file: Option<&Path>,
+    out: &Outputs,
+) -> Result<Prepared<'a>, Box<CaseResult>> {
     let case = match &entry.case {
         Ok(c) => c.clone(),
-        Err(e) => return outcome::load_error(entry, profile, e),
+        Err(e) => return Err(Box::new(outcome::load_error(entry, profile, e))),
     };
     let level = suite.catalogue.level_of(&case.requirements);
     let own = match profile_for(&case, profile) {
         Ok(p) => p,
-        Err(e) => return outcome::load_error(entry, profile, &e),
+        Err(e) => return Err(Box::new(outcome::load_error(entry, profile, &e))),
     };
-    let profile = own.as_ref();
-    if let Some(why) = not_applicable(&case, profile) {
-        return outcome::skipped(entry, &case, profile, level, why);
+    if let Some(why) = not_applicable(&case, &own) {
+        return Err(Box::new(outcome::skipped(entry, &case, &own, level, why)));
     }
     let paths = crate::transport::TrialPaths {
         pcap: out.captures.join(format!("{}.pcap", case.id)),
         dut_log: out.captures.join(format!("{}.dut.log", case.id)),
         profile_dir: crate::transport::trial::profile_dir(profile_file),
     };
-    let output = crate::transport::run_trial(case.clone(), profile, &paths).await;
-    to_result(entry, &case, profile, level, strict, &paths, output)
+    Ok(Prepared {
+        case,
+        level,
+        profile: own,
+        paths,
+    })
 }
 
 /// Whether a result must fail the run: MUST-level problems always, others only with `--strict`;

@@ -66,7 +66,14 @@ pub fn free_everywhere(at: std::net::IpAddr) -> Option<SocketAddr> {
 }
 
 pub fn candidates(key: &str) -> impl Iterator<Item = SocketAddr> {
-    let mut h = fnv1a(key.as_bytes()) ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    candidates_salted(key, u64::from(std::process::id()))
+}
+
+/// [`candidates`] with `salt` in place of the process ID: the same `key` and `salt` give the
+/// same addresses (the in-memory pairing (`sim`) passes 0, so its trials are
+/// reproducible).
+pub fn candidates_salted(key: &str, salt: u64) -> impl Iterator<Item = SocketAddr> {
+    let mut h = fnv1a(key.as_bytes()) ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (0..32).map(move |_| {
         let ip = Ipv4Addr::new(
             127,

@@ -77,7 +77,7 @@ pub struct Console<'a> {
 }
 
 /// The program and arguments a launch template renders to.
-fn argv(launch: &Launch, vars: &Vars) -> Result<Vec<String>, String> {
+pub(crate) fn argv(launch: &Launch, vars: &Vars) -> Result<Vec<String>, String> {
     match (&launch.shell, launch.command.as_slice()) {
         (Some(line), _) => Ok(vec!["sh".into(), "-c".into(), vars.render(line)?]),
         (None, []) => Err("launch.command is empty".into()),

@@ -33,3 +33,16 @@ pub(super) fn apply(core: &mut BootstrapServerCore, now: Duration, trigger: Trig
         Trigger::Bootstrap(client) => core.start_server_initiated(now, client),
     }
 }
+
+impl BootstrapServerCore {
+    /// One trigger line, as the driver takes it from stdin: a blank line does nothing, a line
+    /// `parse` refuses is logged and dropped (the in-memory pairing (`sim`) hands its
+    /// stdin triggers here).
+    pub fn handle_command(&mut self, now: Duration, line: &str) {
+        match parse(line) {
+            Ok(Some(t)) => apply(self, now, t),
+            Ok(None) => {}
+            Err(why) => tracing::warn!("trigger refused: {why}"),
+        }
+    }
+}

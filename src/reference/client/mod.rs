@@ -39,7 +39,7 @@ mod observe;
 mod reg_messages;
 mod registration;
 mod registration_policy;
-mod resume;
+pub(crate) mod resume;
 mod validate;
 mod version;
 

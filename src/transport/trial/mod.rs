@@ -3,7 +3,7 @@
 //! right as it is sent (outgoing), and flushed, so the capture survives whatever happens next.
 //!
 //! In three parts: the [`plan`] (pure: what the trial renders and launches, from the case, the
-//! profile and the addresses bound), the event loop ([`running`]) and the [`teardown`]. Nothing
+//! profile and the addresses bound), the event loop (`running`) and the `teardown`. Nothing
 //! is lost silently: a frame the capture cannot take, a trigger that cannot be delivered and
 //! what the DUT sends while it is being stopped all reach the engine, so the transcript and the
 //! verdict show them.
@@ -28,9 +28,9 @@ use plan::{DutPlace, Plan};
 use running::Running;
 
 /// A hard ceiling on a trial, far above any case's waits, so a harness bug cannot hang a run.
-const TRIAL_CEILING: Duration = Duration::from_secs(600);
+pub(crate) const TRIAL_CEILING: Duration = Duration::from_secs(600);
 /// How long a DUT gets to exit after SIGTERM before SIGKILL.
-const STOP_GRACE: Duration = Duration::from_secs(2);
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(2);
 
 pub struct TrialOutput {
     pub outcome: Outcome,
@@ -39,6 +39,23 @@ pub struct TrialOutput {
     pub server: Option<SocketAddr>,
     pub started_at: SystemTime,
     pub duration: Duration,
+}
+
+impl TrialOutput {
+    /// A trial the harness could not run (nothing was judged): an error naming why.
+    pub fn error(message: String, started_at: SystemTime, duration: Duration) -> TrialOutput {
+        TrialOutput {
+            outcome: Outcome {
+                judgement: Judgement::Error,
+                message,
+                failure: None,
+            },
+            transcript: Vec::new(),
+            server: None,
+            started_at,
+            duration,
+        }
+    }
 }
 
 pub struct TrialPaths {
@@ -61,19 +78,7 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     let start = Instant::now();
     let (endpoints, capture, plan) = match set_up(&case, profile, paths).await {
         Ok(ready) => ready,
-        Err(message) => {
-            return TrialOutput {
-                outcome: Outcome {
-                    judgement: Judgement::Error,
-                    message,
-                    failure: None,
-                },
-                transcript: Vec::new(),
-                server: None,
-                started_at,
-                duration: start.elapsed(),
-            };
-        }
+        Err(message) => return TrialOutput::error(message, started_at, start.elapsed()),
     };
     let server = plan.server_side;
     let mut trial = Running::launch(case, plan, profile, paths, endpoints, capture, start).await;
