@@ -69,7 +69,7 @@ pub enum Command {
     /// Print the LwM2M transcript of captures (pcap/pcapng, taken by the harness or anywhere).
     Explain(crate::explain_cmd::ExplainArgs),
     /// Judge captures against the requirements observation alone can settle; exit 1 on a gating failure.
-    Analyze(crate::explain_cmd::AnalyzeArgs),
+    Analyze(crate::analyze_cmd::AnalyzeArgs),
     /// Merge the results of one or many shards (reports/results/*.json) into the JUnit file, the
     /// checklist and the traceability matrix.
     Report(crate::report_cmd::ReportArgs),
@@ -97,7 +97,7 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => crate::bench::run(a),
         Command::Schema(a) => crate::schema_cmd::run(a),
         Command::Explain(a) => crate::explain_cmd::explain(a),
-        Command::Analyze(a) => crate::explain_cmd::run_analyze(a),
+        Command::Analyze(a) => crate::analyze_cmd::run_analyze(a),
         Command::Report(a) => crate::report_cmd::run(a),
     };
     output::finish(code)

@@ -1,13 +1,10 @@
-//! `lwm2m-conformance explain FILE...` prints the LwM2M transcript of captures taken anywhere;
-//! `lwm2m-conformance analyze FILE...` judges them against the requirements observation alone can
-//! settle, with frame numbers, and exits non-zero on a gating failure.
+//! `lwm2m-conformance explain FILE...` prints the LwM2M transcript of captures taken anywhere
+//! (`analyze_cmd` judges them).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::analyze::{Exchange, Finding, analyze, report};
 use crate::capture::{Capture, Explained};
-use crate::case::Catalogue;
 use crate::command::exit;
 use crate::command::output::errln;
 
@@ -18,27 +15,7 @@ pub struct ExplainArgs {
     pub files: Vec<PathBuf>,
 }
 
-#[derive(clap::Args)]
-pub struct AnalyzeArgs {
-    /// pcap or pcapng files (Ethernet, raw IP, Linux cooked, loopback; IPv4 or IPv6).
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    /// SHOULD/MAY-level failures fail the run too.
-    #[arg(long)]
-    pub strict: bool,
-    /// The testcases folder holding requirements.yaml (default: $LWM2M_TESTCASES, else
-    /// ./testcases).
-    #[arg(long)]
-    pub testcases: Option<PathBuf>,
-    /// Print the transcript before the findings.
-    #[arg(long)]
-    pub transcript: bool,
-    /// Print the findings as JSON Lines (one object per file) instead of text.
-    #[arg(long, conflicts_with = "transcript")]
-    pub json: bool,
-}
-
-fn header(path: &Path, e: &Explained) -> String {
+pub(crate) fn header(path: &Path, e: &Explained) -> String {
     format!(
         "== {}: {} frames, {} of them datagrams of CoAP flows",
         path.display(),
@@ -49,7 +26,7 @@ fn header(path: &Path, e: &Explained) -> String {
 
 /// A capture that stops early is said so in plain words, right under its header: what follows
 /// (the transcript, the findings) covers only the frames before the damage.
-fn damage(e: &Explained) -> Option<String> {
+pub(crate) fn damage(e: &Explained) -> Option<String> {
     e.capture.stopped.as_ref().map(|why| {
         format!(
             "!! damaged capture: reading stopped {why}; only the {} frames before it are shown and judged",
@@ -59,7 +36,7 @@ fn damage(e: &Explained) -> Option<String> {
 }
 
 /// Writes lines to stdout; false once stdout is gone (`explain x.pcap | head`), which is no error.
-fn print(lines: &[String]) -> bool {
+pub(crate) fn print(lines: &[String]) -> bool {
     lines.iter().all(|l| crate::command::output::outln!("{l}"))
 }
 
@@ -89,133 +66,12 @@ pub fn explain(a: ExplainArgs) -> ExitCode {
     code
 }
 
-/// The findings for one explained capture.
-pub fn findings(e: &Explained) -> Vec<Finding> {
-    analyze(&Exchange {
-        items: &e.annotated,
-        roles: &e.roles,
-    })
-}
-
-/// One file's analysis: its report lines (or one JSON line), whether it gates, and whether the
-/// capture stopped early (then the findings cover only what could be read).
-pub struct Analysis {
-    pub lines: Vec<String>,
-    pub gating: bool,
-    pub damaged: bool,
-}
-
-/// The analysis of one capture file as report lines.
-pub fn analyze_file(path: &Path, catalogue: &Catalogue, strict: bool, transcript: bool) -> Result<Analysis, String> {
-    let e = Capture::read(path)?.explain();
-    let mut lines = vec![header(path, &e)];
-    lines.extend(damage(&e));
-    if transcript {
-        lines.extend(e.transcript());
-        lines.push(String::new());
-    } else {
-        lines.extend(e.peers.legend());
-    }
-    let f = findings(&e);
-    lines.extend(report::render(&f, catalogue, strict));
-    Ok(Analysis {
-        lines,
-        gating: f.iter().any(|f| report::gates(f, catalogue, strict)),
-        damaged: e.capture.stopped.is_some(),
-    })
-}
-
-/// One file's findings, machine-readable, with each requirement's level and whether it gates.
-#[derive(serde::Serialize)]
-struct JsonReport<'a> {
-    file: String,
-    frames: usize,
-    /// Why reading stopped before the end of the file (null when it was read whole).
-    stopped: Option<&'a str>,
-    findings: Vec<JsonFinding<'a>>,
-}
-
-#[derive(serde::Serialize)]
-struct JsonFinding<'a> {
-    #[serde(flatten)]
-    finding: &'a Finding,
-    level: crate::evidence::Level,
-    gating: bool,
-}
-
-/// The analysis of one capture file as one JSON line.
-pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Result<Analysis, String> {
-    let e = Capture::read(path)?.explain();
-    let f = findings(&e);
-    let json = JsonReport {
-        file: path.display().to_string(),
-        frames: e.capture.frames.len(),
-        stopped: e.capture.stopped.as_deref(),
-        findings: f
-            .iter()
-            .map(|finding| JsonFinding {
-                finding,
-                level: catalogue.level_of(&[finding.requirement.to_string()]),
-                gating: report::gates(finding, catalogue, strict),
-            })
-            .collect(),
-    };
-    let gating = json.findings.iter().any(|f| f.gating);
-    let text = serde_json::to_string(&json).map_err(|e| format!("cannot render JSON: {e}"))?;
-    Ok(Analysis {
-        lines: vec![text],
-        gating,
-        damaged: json.stopped.is_some(),
-    })
-}
-
-pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
-    let root = crate::command::testcases_root(a.testcases, None);
-    let catalogue = match crate::case::load::load_catalogue(&root.join("requirements.yaml")) {
-        Ok(c) => c,
-        Err(e) => {
-            errln!("{e}");
-            return ExitCode::from(exit::UNUSABLE);
-        }
-    };
-    let (mut gating, mut unreadable) = (false, false);
-    for path in &a.files {
-        let analysis = if a.json {
-            analyze_file_json(path, &catalogue, a.strict)
-        } else {
-            analyze_file(path, &catalogue, a.strict, a.transcript)
-        };
-        match analysis {
-            Ok(an) => {
-                gating |= an.gating;
-                // Not all of it could be read: the verdict cannot be trusted to be complete.
-                if an.damaged {
-                    errln!("{}: the capture stops early; exit status 2", path.display());
-                    unreadable = true;
-                }
-                if !print(&an.lines) {
-                    break;
-                }
-            }
-            Err(e) => {
-                errln!("{e}");
-                unreadable = true;
-            }
-        }
-    }
-    match (unreadable, gating) {
-        (true, _) => ExitCode::from(exit::UNUSABLE),
-        (false, true) => ExitCode::from(exit::PROBLEM),
-        (false, false) => ExitCode::SUCCESS,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
     use std::time::{Duration, SystemTime};
 
-    use super::analyze_file;
+    use crate::analyze_cmd::analyze_file;
     use crate::case::Catalogue;
     use crate::dialogue::script::conformant_session;
     use crate::evidence::PcapWriter;
@@ -285,7 +141,8 @@ mod tests {
     #[test]
     fn json_findings_carry_level_and_gating() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capture/testdata");
-        let an = super::analyze_file_json(&data.join("lwm2m-node-lib-sll2.pcap"), &catalogue(), false).expect("reads");
+        let an = crate::analyze_cmd::analyze_file_json(&data.join("lwm2m-node-lib-sll2.pcap"), &catalogue(), false)
+            .expect("reads");
         assert!(an.gating);
         let v: serde_json::Value = serde_json::from_str(&an.lines[0]).expect("JSON");
         assert_eq!(v["stopped"], serde_json::Value::Null);
@@ -318,14 +175,14 @@ mod tests {
             "{:?}",
             an.lines
         );
-        let an = super::analyze_file_json(&cut, &catalogue(), false).expect("reads");
+        let an = crate::analyze_cmd::analyze_file_json(&cut, &catalogue(), false).expect("reads");
         let v: serde_json::Value = serde_json::from_str(&an.lines[0]).expect("JSON");
         assert!(
             v["stopped"].as_str().is_some_and(|s| s.starts_with("after frame")),
             "{v}"
         );
         for json in [false, true] {
-            let code = super::run_analyze(super::AnalyzeArgs {
+            let code = crate::analyze_cmd::run_analyze(crate::analyze_cmd::AnalyzeArgs {
                 files: vec![cut.clone()],
                 strict: false,
                 testcases: None,

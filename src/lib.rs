@@ -17,6 +17,7 @@
 //! matrix without processes, sockets or waiting.
 
 pub mod analyze;
+pub mod analyze_cmd;
 pub mod bench;
 pub mod capture;
 pub mod case;

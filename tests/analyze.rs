@@ -14,11 +14,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use lwm2m_conformance::analyze::findings;
 use lwm2m_conformance::analyze::{Finding, Verdict};
 use lwm2m_conformance::capture::Capture;
 use lwm2m_conformance::case::{Profile, Role};
 use lwm2m_conformance::evidence::CaseResult;
-use lwm2m_conformance::explain_cmd::findings;
 use lwm2m_conformance::suite::{self, Outputs, Suite};
 
 fn project() -> PathBuf {

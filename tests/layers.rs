@@ -18,7 +18,15 @@ const LAYERS: &[&[&str]] = &[
     &["suite"],
     &["analyze"],
     &["command"],
-    &["bench", "cli", "explain_cmd", "fuzz", "report_cmd", "schema_cmd"],
+    &[
+        "analyze_cmd",
+        "bench",
+        "cli",
+        "explain_cmd",
+        "fuzz",
+        "report_cmd",
+        "schema_cmd",
+    ],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

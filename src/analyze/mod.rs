@@ -6,13 +6,21 @@
 //! whose Register happened before the capture started) is not judged rather than guessed at.
 
 mod bootstrap;
+mod information_reporting;
 mod periods;
 mod queue;
 mod registration;
 mod reobserve;
-pub mod report;
-mod reporting;
 mod state;
+pub mod text;
+
+/// The findings for one explained capture.
+pub fn findings(e: &crate::capture::Explained) -> Vec<Finding> {
+    analyze(&Exchange {
+        items: &e.annotated,
+        roles: &e.roles,
+    })
+}
 
 #[cfg(test)]
 mod tests;
@@ -160,9 +168,9 @@ pub fn analyze(x: &Exchange<'_>) -> Vec<Finding> {
         registration::dm_server_waits_for_registration(x),
         registration::ir_server_waits_for_registration(x),
         bootstrap::delete_root_only_in_bootstrap(x),
-        reporting::pmax_greater_than_pmin(x),
-        reporting::observe_resource_names_instance(x),
-        reporting::notify_per_instance(x),
+        information_reporting::pmax_greater_than_pmin(x),
+        information_reporting::observe_resource_names_instance(x),
+        information_reporting::notify_per_instance(x),
         reobserve::server_reobserves_on_register(x),
     ];
     findings.extend(periods::notification_periods(x));

@@ -1,6 +1,6 @@
 //! Each check shown passing on a conformant exchange and failing on one that breaks it.
 
-use super::{Exchange, Finding, Verdict, analyze, report};
+use super::{Exchange, Finding, Verdict, analyze, text};
 use crate::case::Catalogue;
 use crate::coap::{Code, Message, MessageType};
 use crate::dialogue::annotate_all;
@@ -43,7 +43,7 @@ fn a_conformant_exchange_passes_every_check_it_can_judge() {
     let s = conformant_session();
     let f = findings(&s);
     let c = catalogue();
-    let lines = report::render(&f, &c, false);
+    let lines = text::render(&f, &c, false);
     assert!(f.iter().all(|f| f.verdict != Verdict::Fail), "{lines:#?}");
     let not_observed: Vec<&str> = f
         .iter()
@@ -262,8 +262,8 @@ fn should_level_failures_do_not_gate_unless_strict() {
         .find(|f| f.requirement == "REG-CLIENT-SHOULD-SUPPORT-DEREGISTER")
         .expect("check");
     assert_eq!(dereg.verdict, Verdict::Fail);
-    assert!(!report::gates(dereg, &c, false));
-    assert!(report::gates(dereg, &c, true));
+    assert!(!text::gates(dereg, &c, false));
+    assert!(text::gates(dereg, &c, true));
 }
 
 /// An observation of /3/0/13 with `attrs` accepted first, then notifications after `gaps` seconds.

@@ -3,9 +3,9 @@
 //! with its verdict, the requirements it cites (ID and sentence), why it did not pass, and links
 //! to its pcap and DUT log. `checklist.html` (see `html.rs`) is the same for a browser.
 
+use super::bundle::{Evidence, distinct_duts, evidence_links, reason};
 use super::counts;
 use super::markdown::{cell, code};
-use super::report::{Evidence, distinct_duts, evidence_links, reason};
 use super::{CaseResult, Verdict};
 
 /// A mark that survives a black-and-white print or a plain-text reader. A known failure is

@@ -5,8 +5,8 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use super::bundle::{Evidence, Group, evidence_links, reason};
 use super::checklist::{header, mark};
-use super::report::{Evidence, Group, evidence_links, reason};
 use super::traceability::Matrix;
 use super::{CaseResult, Verdict};
 use crate::case::Requirement;

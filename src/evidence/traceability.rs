@@ -3,8 +3,8 @@
 //! other testable entries without a case, and entries that cannot be tested (with their reason)
 //! are listed apart, so "covered" is never claimed for them.
 
+use super::bundle::Evidence;
 use super::markdown::{cell, code};
-use super::report::Evidence;
 use super::{Level, Verdict};
 use crate::case::Requirement;
 

@@ -124,7 +124,7 @@ pub fn capture(data: &[u8]) {
     };
     let explained = capture.explain();
     let _ = explained.transcript();
-    let _ = crate::explain_cmd::findings(&explained);
+    let _ = crate::analyze::findings(&explained);
 }
 
 /// Datagrams and time steps for a sans-IO endpoint, read from a fuzz input: after a selector
