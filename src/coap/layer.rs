@@ -84,6 +84,7 @@ impl Ids {
         }
     }
 
+    /// The next Message ID, counting up and wrapping at 65535.
     pub fn mid(&mut self) -> u16 {
         let mid = self.next_mid;
         self.next_mid = self.next_mid.wrapping_add(1);
@@ -98,6 +99,8 @@ impl Ids {
     }
 }
 
+/// The message layer of one endpoint: hands out Message IDs and tokens, retransmits its own
+/// Confirmable messages, detects the peers' duplicates and queues datagrams for the owner to send.
 #[derive(Debug)]
 pub struct Layer {
     ids: Ids,
@@ -208,6 +211,7 @@ impl Layer {
         }
     }
 
+    /// Queues `bytes` for `peer` again unchanged: the replay of an answer to a duplicate (RFC 7252 §4.5).
     pub fn resend_bytes(&mut self, peer: SocketAddr, bytes: Vec<u8>) {
         self.out.push_back((peer, bytes));
     }
@@ -218,6 +222,7 @@ impl Layer {
         self.retransmitter.acknowledged(peer, mid)
     }
 
+    /// Stops retransmitting our Confirmable message `mid` without an ACK, e.g. when its exchange is abandoned.
     pub fn cancel(&mut self, mid: u16) {
         self.retransmitter.cancel(mid);
     }
@@ -232,6 +237,7 @@ impl Layer {
         self.dedup.answered(peer, mid, bytes);
     }
 
+    /// When the next retransmission or give-up is due; None while no Confirmable message awaits its ACK.
     pub fn next_timeout(&self) -> Option<Duration> {
         self.retransmitter.next_timeout()
     }
@@ -249,6 +255,7 @@ impl Layer {
         gave_up
     }
 
+    /// The next datagram to send and its destination, in the order queued; None when the queue is empty.
     pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
         self.out.pop_front()
     }
@@ -268,7 +275,9 @@ fn encode(msg: &Message) -> Option<Vec<u8>> {
 /// with RST when it was Confirmable.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
+    /// The Message ID to answer with RST: Some for a Confirmable message, None for one dropped silently.
     pub reset: Option<u16>,
+    /// Why the datagram was rejected, for the log and the transcript.
     pub why: String,
 }
 

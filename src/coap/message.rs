@@ -12,17 +12,23 @@ use super::code::Code;
 /// CoAP message type (RFC 7252 §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum MessageType {
+    /// CON: needs an ACK or RST, retransmitted with exponential back-off until one arrives (§4.2).
     #[serde(rename = "CON")]
     Confirmable,
+    /// NON: no acknowledgement, no retransmission (§4.3).
     #[serde(rename = "NON")]
     NonConfirmable,
+    /// ACK: acknowledges one CON by Message ID, possibly carrying the response (piggybacked).
     #[serde(rename = "ACK")]
     Acknowledgement,
+    /// RST: the receiver could not process a message (§4.2); on a notification it cancels the
+    /// observation (RFC 7641 §3.6).
     #[serde(rename = "RST")]
     Reset,
 }
 
 impl MessageType {
+    /// The three-letter name used on the wire traces and in case files: CON, NON, ACK, RST.
     pub fn short(self) -> &'static str {
         match self {
             MessageType::Confirmable => "CON",
@@ -35,34 +41,51 @@ impl MessageType {
 
 /// Option numbers the harness reads or writes (RFC 7252 §5.10, RFC 7641 §2).
 pub mod option {
+    /// Observe (RFC 7641): 0 registers an observation, 1 cancels it; in a notification, a sequence number.
     pub const OBSERVE: u16 = 6;
+    /// Location-Path: where the LwM2M Server put a registration (`/rd/<id>`), in the 2.01 to Register.
     pub const LOCATION_PATH: u16 = 8;
+    /// Uri-Path: one segment of the target path, e.g. `3`, `0`, `1` for /3/0/1.
     pub const URI_PATH: u16 = 11;
+    /// Content-Format of the payload: TLV 11542, SenML JSON 110, link format 40, ... (TS 1.1 §7).
     pub const CONTENT_FORMAT: u16 = 12;
+    /// Uri-Query: one `key=value` parameter, e.g. `ep=`, `lt=`, `pmin=`.
     pub const URI_QUERY: u16 = 15;
+    /// Accept: the Content-Format the requester wants the response in.
     pub const ACCEPT: u16 = 17;
 }
 
+/// One CoAP message as sent or received, with every field kept as on the wire, including codes and
+/// options this crate has no name for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
+    /// CON, NON, ACK or RST.
     pub mtype: MessageType,
+    /// Request method, response code, or 0.00 for an Empty message.
     pub code: Code,
+    /// Message ID: pairs an ACK or RST with its CON and detects duplicates (RFC 7252 §4.4).
     pub mid: u16,
+    /// Token, 0-8 bytes: pairs a response with its request and a notification with its observation.
     pub token: Vec<u8>,
     /// Options in ascending number order, repeated options in their wire order.
     pub options: Vec<(u16, Vec<u8>)>,
+    /// Payload after the 0xFF marker; empty when there is none.
     pub payload: Vec<u8>,
 }
 
+/// Bytes that are not a CoAP message, or a message coap-lite cannot put on the wire.
 #[derive(Debug, thiserror::Error)]
 pub enum WireError {
+    /// Not version 1, truncated, a payload marker with no payload, or an Empty message with a body.
     #[error("not a CoAP message: {0}")]
     Parse(String),
+    /// The message cannot be encoded (e.g. a token longer than 8 bytes).
     #[error("cannot encode CoAP message: {0}")]
     Encode(String),
 }
 
 impl Message {
+    /// A message with no options and no payload.
     pub fn new(mtype: MessageType, code: Code, mid: u16, token: Vec<u8>) -> Self {
         Message {
             mtype,
@@ -74,6 +97,7 @@ impl Message {
         }
     }
 
+    /// Decodes one datagram, rejecting what RFC 7252 §3 and §4.1 call a message format error.
     pub fn parse(bytes: &[u8]) -> Result<Message, WireError> {
         // coap-lite does not check the version field; RFC 7252 §3 says other versions are ignored.
         if bytes.first().map(|b| b >> 6) != Some(1) {
@@ -114,6 +138,7 @@ impl Message {
         })
     }
 
+    /// Encodes the message for one datagram, options in ascending number order.
     pub fn to_bytes(&self) -> Result<Vec<u8>, WireError> {
         let mut p = Packet::new();
         p.header.set_type(match self.mtype {
@@ -132,10 +157,12 @@ impl Message {
         p.to_bytes().map_err(|e| WireError::Encode(format!("{e:?}")))
     }
 
+    /// Whether the code is a method (GET, POST, ...).
     pub fn is_request(&self) -> bool {
         self.code.is_request()
     }
 
+    /// Whether the code is a response code (2.xx-5.xx).
     pub fn is_response(&self) -> bool {
         self.code.is_response()
     }
@@ -145,6 +172,7 @@ impl Message {
         self.code.0 == 0
     }
 
+    /// Every value of option `number`, in wire order (repeatable options such as Uri-Path give several).
     pub fn option_values(&self, number: u16) -> impl Iterator<Item = &[u8]> {
         self.options
             .iter()
@@ -152,6 +180,7 @@ impl Message {
             .map(|(_, v)| v.as_slice())
     }
 
+    /// Adds an option after any others with the same or lower number, keeping wire order.
     pub fn add_option(&mut self, number: u16, value: Vec<u8>) {
         // Keep options sorted by number (stable for repeats) as they go on the wire.
         let at = self
@@ -162,6 +191,7 @@ impl Message {
         self.options.insert(at, (number, value));
     }
 
+    /// Adds a uint-valued option (Content-Format, Accept, Observe) in its shortest encoding.
     pub fn add_uint_option(&mut self, number: u16, value: u32) {
         self.add_option(number, encode_uint(value));
     }
@@ -218,14 +248,18 @@ impl Message {
         parts.join(sep)
     }
 
+    /// The Content-Format option: how the payload is encoded; None when the message has none.
     pub fn content_format(&self) -> Option<u16> {
         self.uint_option(option::CONTENT_FORMAT).map(|v| v as u16)
     }
 
+    /// The Accept option: the Content-Format the requester asks for; None when it states no preference.
     pub fn accept(&self) -> Option<u16> {
         self.uint_option(option::ACCEPT).map(|v| v as u16)
     }
 
+    /// The Observe option: 0 register / 1 deregister in a request, a sequence number in a
+    /// notification; None when absent.
     pub fn observe(&self) -> Option<u32> {
         self.uint_option(option::OBSERVE)
     }
@@ -245,6 +279,7 @@ impl Message {
         }
     }
 
+    /// Adds `path` ("/rd/1") as Location-Path options, one per segment.
     pub fn set_location_path(&mut self, path: &str) {
         for seg in split_path(path) {
             self.add_option(option::LOCATION_PATH, seg);
@@ -327,6 +362,7 @@ pub fn encode_uint(v: u32) -> Vec<u8> {
     bytes[skip..].to_vec()
 }
 
+/// Reads a CoAP uint option value (RFC 7252 §3.2); over-long values keep their low four bytes.
 pub fn decode_uint(v: &[u8]) -> u32 {
     // Over-long values are a peer's mistake; keep the low four bytes rather than fail.
     v.iter()
@@ -393,7 +429,7 @@ impl fmt::Display for Message {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

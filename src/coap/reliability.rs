@@ -12,8 +12,11 @@ use std::time::Duration;
 /// Transmission parameters, RFC 7252 §4.8.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Params {
+    /// ACK_TIMEOUT: the initial wait for an ACK before the first retransmission (default 2 s).
     pub ack_timeout: Duration,
+    /// ACK_RANDOM_FACTOR: the initial timeout is drawn from [ACK_TIMEOUT, ACK_TIMEOUT × this] (default 1.5).
     pub ack_random_factor: f64,
+    /// MAX_RETRANSMIT: retransmissions before giving up on the message (default 4).
     pub max_retransmit: u32,
 }
 
@@ -39,10 +42,26 @@ struct Pending {
 /// What a timer tick asks of the caller.
 #[derive(Debug, PartialEq)]
 pub enum Tick {
-    Resend { peer: SocketAddr, mid: u16, bytes: Vec<u8> },
-    GaveUp { peer: SocketAddr, mid: u16 },
+    /// Send the Confirmable message `mid` to `peer` again; its timeout has doubled.
+    Resend {
+        /// Where the message goes.
+        peer: SocketAddr,
+        /// Its Message ID, unchanged on every retransmission.
+        mid: u16,
+        /// The datagram as first sent.
+        bytes: Vec<u8>,
+    },
+    /// MAX_RETRANSMIT retransmissions of `mid` went unacknowledged: the exchange failed.
+    GaveUp {
+        /// The peer that never answered.
+        peer: SocketAddr,
+        /// The Message ID given up on.
+        mid: u16,
+    },
 }
 
+/// The endpoint's own Confirmable messages awaiting an ACK or RST, with their back-off timers
+/// (RFC 7252 §4.2).
 #[derive(Debug)]
 pub struct Retransmitter {
     params: Params,
@@ -96,14 +115,17 @@ impl Retransmitter {
         }
     }
 
+    /// Forgets message `mid` without an acknowledgement.
     pub fn cancel(&mut self, mid: u16) {
         self.pending.remove(&mid);
     }
 
+    /// When the earliest retransmission or give-up is due; None when nothing is pending.
     pub fn next_timeout(&self) -> Option<Duration> {
         self.pending.values().map(|p| p.next_at).min()
     }
 
+    /// The retransmissions and give-ups due at `now`, in Message ID order.
     pub fn on_timeout(&mut self, now: Duration) -> Vec<Tick> {
         let mut due: Vec<u16> = self
             .pending
@@ -145,12 +167,15 @@ pub enum Seen {
     Answered(Vec<u8>),
 }
 
+/// Every (peer, Message ID) seen, with the response given if any; unbounded, so [`super::layer::Dedup`]
+/// rotates two of them.
 #[derive(Debug, Default)]
 pub struct DuplicateFilter {
     seen: HashMap<(SocketAddr, u16), Option<Vec<u8>>>,
 }
 
 impl DuplicateFilter {
+    /// Whether the peer's message `mid` is new (and records it), a duplicate, or already answered.
     pub fn check(&mut self, peer: SocketAddr, mid: u16) -> Seen {
         match self.seen.get(&(peer, mid)) {
             None => {
@@ -162,6 +187,7 @@ impl DuplicateFilter {
         }
     }
 
+    /// Records the response sent to the peer's message `mid`, replayed for its duplicates.
     pub fn answered(&mut self, peer: SocketAddr, mid: u16, response: Vec<u8>) {
         self.seen.insert((peer, mid), Some(response));
     }
