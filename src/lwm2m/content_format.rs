@@ -38,21 +38,32 @@ const KNOWN: [(ContentFormat, &str, &str); 9] = [
 ];
 
 impl ContentFormat {
+    /// text/plain (0): one Resource value as text (TS 1.0.2 §6.4.1).
     pub const TEXT: Self = Self(0);
+    /// application/link-format (40, RFC 6690): Register/Update object lists and Discover answers.
     pub const LINK_FORMAT: Self = Self(40);
+    /// application/octet-stream (42): one Opaque Resource's bytes (TS 1.0.2 §6.4.2).
     pub const OPAQUE: Self = Self(42);
+    /// application/cbor (60): one Resource value as a CBOR item (TS 1.1 §7.4.6).
     pub const CBOR: Self = Self(60);
+    /// application/senml+json (110, RFC 8428): LwM2M 1.1's JSON format (TS 1.1 §7.4.4).
     pub const SENML_JSON: Self = Self(110);
+    /// application/senml+cbor (112): SenML with CBOR encoding (TS 1.1 §7.4.5).
     pub const SENML_CBOR: Self = Self(112);
+    /// application/vnd.oma.lwm2m+tlv (11542): the binary format every 1.0 client supports (TS 1.0.2 §6.4.3).
     pub const TLV: Self = Self(11542);
+    /// application/vnd.oma.lwm2m+json (11543): the 1.0 JSON format, deprecated in 1.1; recognised, not decoded.
     pub const LWM2M_JSON: Self = Self(11543);
     /// LwM2M CBOR (LwM2M 1.2): nested maps from the root, decoded so such a response is judged.
     pub const LWM2M_CBOR: Self = Self(11544);
 
     /// Pre-registration LwM2M 1.0 numbers (see module docs).
     pub const LEGACY_TEXT: Self = Self(1541);
+    /// 1542: the pre-registration number for TLV.
     pub const LEGACY_TLV: Self = Self(1542);
+    /// 1543: the pre-registration number for LwM2M JSON.
     pub const LEGACY_JSON: Self = Self(1543);
+    /// 1544: the pre-registration number for opaque.
     pub const LEGACY_OPAQUE: Self = Self(1544);
 
     /// Short name of a registered format; `None` for legacy and unknown

@@ -12,14 +12,17 @@ use std::fmt::Write as _;
 use crate::lwm2m::DecodeError;
 use crate::lwm2m::path::Path;
 
+/// One link of a CoRE link-format document (RFC 6690): `</3/0>;ver=1.0` or `</rd>;rt="oma.lwm2m"`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
+    /// The URI between `<` and `>`, as written (an LwM2M path, or an alternate root such as `/lwm2m`).
     pub target: String,
     /// In document order; `None` value for a bare flag such as `;obs`.
     pub attributes: Vec<(String, Option<String>)>,
 }
 
 impl Link {
+    /// A link to `target` with no attributes.
     pub fn new(target: impl Into<String>) -> Self {
         Self {
             target: target.into(),
@@ -27,6 +30,7 @@ impl Link {
         }
     }
 
+    /// Adds attribute `name` (`value` None for a flag such as `obs`), builder style.
     pub fn with(mut self, name: &str, value: Option<&str>) -> Self {
         self.attributes.push((name.to_string(), value.map(str::to_string)));
         self

@@ -10,26 +10,40 @@
 /// Data type of a resource, as in the registry's `<Type>` element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResourceType {
+    /// UTF-8 text.
     String,
+    /// A signed integer, 1-8 bytes in TLV.
     Integer,
     /// LwM2M 1.1 "Unsigned Integer"; carried as a non-negative [`Value::Integer`](super::Value).
     UnsignedInteger,
+    /// IEEE 754, 4 or 8 bytes in TLV.
     Float,
+    /// 0 or 1.
     Boolean,
+    /// A byte sequence (keys, firmware), base64 in text-based formats.
     Opaque,
+    /// Seconds since 1970-01-01 UTC, as a signed integer.
     Time,
+    /// An Object Link: Object ID and Object Instance ID (`3:0`).
     ObjLnk,
     /// Execute-only resources carry no value.
     None,
 }
 
+/// One Resource of a core Object, as its registry XML defines it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ResourceDef {
+    /// Resource ID.
     pub id: u16,
+    /// The registry's name, e.g. "Lifetime".
     pub name: &'static str,
+    /// Allowed operations as in the registry: "R", "W", "RW", "E", or "" (reached only by Bootstrap).
     pub operations: &'static str,
+    /// Multiple-instance Resource (values at /O/I/R/RI).
     pub multiple: bool,
+    /// Mandatory in every instance of the Object.
     pub mandatory: bool,
+    /// Data type of its values.
     pub ty: ResourceType,
 }
 
@@ -172,6 +186,7 @@ pub fn resource_defs(object: u16) -> &'static [ResourceDef] {
     table(object).unwrap_or(&[])
 }
 
+/// The registry name of Object 0, 1 or 3; None for an Object this crate has no definitions for.
 pub fn object_name(object: u16) -> Option<&'static str> {
     match object {
         0 => Some("LWM2M Security"),

@@ -9,10 +9,16 @@ use std::str::FromStr;
 /// Why a path string or segment list was rejected.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum PathError {
+    /// Two slashes in a row (`/3//0`), or a trailing slash.
     #[error("empty segment in path {0:?}")]
     EmptySegment(String),
+    /// A segment that is not a number 0-65535.
     #[error("segment {segment:?} is not a 16-bit id")]
-    NotAnId { segment: String },
+    NotAnId {
+        /// The segment as written.
+        segment: String,
+    },
+    /// More than four levels.
     #[error("path has {0} segments, at most 4 are allowed")]
     TooDeep(usize),
 }
@@ -21,17 +27,23 @@ pub enum PathError {
 /// only meaningful when every level above it is `Some`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Path {
+    /// Object ID (e.g. 3 Device).
     pub object: Option<u16>,
+    /// Object Instance ID.
     pub instance: Option<u16>,
+    /// Resource ID.
     pub resource: Option<u16>,
+    /// Resource Instance ID of a multiple-instance Resource.
     pub resource_instance: Option<u16>,
 }
 
 impl Path {
+    /// `/`: the target of Discover on all Objects, Bootstrap Delete of everything, Bootstrap-Discover.
     pub fn root() -> Self {
         Self::default()
     }
 
+    /// `/o`.
     pub fn object(o: u16) -> Self {
         Self {
             object: Some(o),
@@ -39,6 +51,7 @@ impl Path {
         }
     }
 
+    /// `/o/i`.
     pub fn instance(o: u16, i: u16) -> Self {
         Self {
             instance: Some(i),
@@ -46,6 +59,7 @@ impl Path {
         }
     }
 
+    /// `/o/i/r`.
     pub fn resource(o: u16, i: u16, r: u16) -> Self {
         Self {
             resource: Some(r),
@@ -53,6 +67,7 @@ impl Path {
         }
     }
 
+    /// `/o/i/r/ri`.
     pub fn resource_instance(o: u16, i: u16, r: u16, ri: u16) -> Self {
         Self {
             resource_instance: Some(ri),
@@ -90,6 +105,7 @@ impl Path {
         self.segments().len()
     }
 
+    /// Whether the path names a Resource or Resource Instance, so a single value (text, opaque) fits it.
     pub fn is_resource_or_deeper(&self) -> bool {
         self.depth() >= 3
     }

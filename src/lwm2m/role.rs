@@ -9,12 +9,16 @@ use serde::Deserialize;
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
+    /// An LwM2M Client: the device, exposing Objects to its servers.
     Client,
+    /// An LwM2M Server: registers clients and manages them through the DM and IR interfaces.
     Server,
+    /// An LwM2M Bootstrap-Server: provisions a client's Security and Server Objects.
     BootstrapServer,
 }
 
 impl Role {
+    /// The kebab-case name used in profiles, case directories and reports: `bootstrap-server`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Client => "client",

@@ -206,6 +206,8 @@ fn json_fields(index: usize, item: serde_json::Value) -> Result<Fields, DecodeEr
     Ok(f)
 }
 
+/// Decodes a SenML JSON pack (RFC 8428) into records at absolute paths, resolving base names and
+/// rejecting records LwM2M cannot place (TS 1.1 §7.4.4).
 pub fn decode_json(payload: &[u8]) -> Result<Vec<Record>, DecodeError> {
     let doc: serde_json::Value = serde_json::from_slice(payload).map_err(|e| DecodeError::Json {
         offset: json_offset(payload, &e),
@@ -328,6 +330,7 @@ fn cbor_fields(index: usize, item: ciborium::Value) -> Result<Fields, DecodeErro
     Ok(f)
 }
 
+/// Decodes a SenML CBOR pack (integer or string labels), with the same rules as [`decode_json`].
 pub fn decode_cbor(payload: &[u8]) -> Result<Vec<Record>, DecodeError> {
     let mut rest = payload;
     let doc: ciborium::Value = ciborium::de::from_reader(&mut rest).map_err(|e| match e {

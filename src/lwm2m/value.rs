@@ -6,29 +6,39 @@ use crate::lwm2m::base64;
 use crate::lwm2m::objects::ResourceType;
 use crate::lwm2m::path::Path;
 
+/// A Resource value of one of the LwM2M data types (TS 1.1.1 Appendix C), or untyped bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// Untyped bytes: a TLV value of a resource we have no definition for.
     /// Kept raw so nothing is lost; `matches_text` tries the plausible readings.
     Bytes(Vec<u8>),
+    /// String: UTF-8 text.
     String(String),
+    /// Integer (and Unsigned Integer): signed, 64 bits.
     Integer(i64),
+    /// Float, 32 or 64 bits on the wire.
     Float(f64),
+    /// Boolean.
     Boolean(bool),
+    /// Opaque: bytes of a Resource known to be Opaque.
     Opaque(Vec<u8>),
     /// Seconds since the Unix epoch.
     Time(i64),
+    /// Objlnk: Object ID and Object Instance ID; `65535:65535` is the null link.
     ObjLnk(u16, u16),
 }
 
 /// One leaf value at an absolute resource or resource-instance path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
+    /// The Resource or Resource Instance the value belongs to.
     pub path: Path,
+    /// The value.
     pub value: Value,
 }
 
 impl Record {
+    /// A record for `path`.
     pub fn new(path: Path, value: Value) -> Self {
         Self { path, value }
     }
