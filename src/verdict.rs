@@ -2,6 +2,8 @@
 //! and where a failure is. It sits below `case`, `engine` and `evidence`, so none of them has
 //! to import another for it.
 
+#![warn(missing_docs)]
+
 use serde::{Deserialize, Serialize};
 
 /// Requirement level (RFC 2119 keyword family). `Must < Should < May`, so the strictest of a
@@ -9,12 +11,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// MUST / SHALL / REQUIRED: a deviation fails the DUT.
     Must,
+    /// SHOULD / RECOMMENDED: a deviation is reported but the text allows it with a reason.
     Should,
+    /// MAY / OPTIONAL: the behaviour is allowed, not required.
     May,
 }
 
 impl Level {
+    /// The RFC 2119 keyword in capitals, as the checklist and matrix print it.
     pub fn word(self) -> &'static str {
         match self {
             Level::Must => "MUST",
@@ -24,9 +30,11 @@ impl Level {
     }
 }
 
+/// The outcome of one case against one DUT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
+    /// Every step judged the DUT's behaviour conformant.
     Pass,
     /// The DUT did something the requirement forbids.
     Fail,
@@ -90,13 +98,16 @@ impl Verdict {
 pub struct Failure {
     /// 1-based step number in the case file.
     pub step: usize,
+    /// The step's `name` in the case file.
     pub step_name: String,
     /// The catalogue IDs the failing step judges (its `requirement`, else the case's), as a
     /// list. Result files written before it was a list hold one comma-separated string under
     /// `requirement`; they still load.
     #[serde(default, alias = "requirement", deserialize_with = "ids")]
     pub requirements: Vec<String>,
+    /// What the specification requires at this step, in words (e.g. "2.01 Created with a Location-Path").
     pub expected: String,
+    /// What the DUT did instead, or that nothing arrived within the step's window.
     pub observed: String,
     /// pcap frame numbers (as Wireshark numbers them) of the messages the judgement rests on.
     pub frames: Vec<u32>,

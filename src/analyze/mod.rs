@@ -5,6 +5,8 @@
 //! A check judges only what the capture shows: a request whose context is out of view (a client
 //! whose Register happened before the capture started) is not judged rather than guessed at.
 
+#![warn(missing_docs)]
+
 mod bootstrap;
 mod information_reporting;
 mod periods;
@@ -32,14 +34,18 @@ use crate::dialogue::{Annotated, Roles};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+/// What a passive check concluded from the capture.
 pub enum Verdict {
+    /// At least one exchange in the capture violates the requirement.
     Fail,
+    /// The requirement was exercised and every exchange bearing on it conforms.
     Pass,
     /// Nothing in the capture bears on the requirement.
     NotObserved,
 }
 
 impl Verdict {
+    /// The word the `analyze` report shows: PASS, FAIL or NOT OBSERVED.
     pub fn word(self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",
@@ -49,12 +55,14 @@ impl Verdict {
     }
 }
 
+/// One requirement judged on a capture: the verdict and the frames it rests on.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
     /// The catalogue ID (testcases/requirements.yaml).
     pub requirement: &'static str,
     /// What is judged, as a statement that holds on a conformant exchange.
     pub check: &'static str,
+    /// Pass, fail, or not observed in this capture.
     pub verdict: Verdict,
     /// The frames judged (pass) or the frames of the violations (fail).
     pub frames: Vec<u32>,
@@ -63,8 +71,10 @@ pub struct Finding {
 }
 
 /// The exchange under analysis.
-pub struct Exchange<'a> {
+pub(crate) struct Exchange<'a> {
+    /// The annotated datagrams, in frame order.
     pub items: &'a [Annotated],
+    /// The role of each endpoint.
     pub roles: &'a Roles,
 }
 
@@ -155,7 +165,7 @@ fn must_ignore(
 }
 
 /// Every check, in catalogue order of interface (bootstrap, registration, DM, IR, queue mode).
-pub fn analyze(x: &Exchange<'_>) -> Vec<Finding> {
+pub(crate) fn analyze(x: &Exchange<'_>) -> Vec<Finding> {
     let mut findings = vec![
         bootstrap::finish_is_empty_post(x),
         bootstrap::finish_after_all_writes(x),

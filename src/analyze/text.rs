@@ -26,6 +26,9 @@ fn frames(list: &[u32]) -> String {
     format!("{}{more}", shown.join(" "))
 }
 
+/// The `analyze` report: one line per finding (verdict, requirement, its level from the
+/// catalogue, the check), then the frames judged or the violations, and a closing count. A
+/// failure below MUST level gates only with `strict`; otherwise it is marked a warning.
 pub fn render(findings: &[Finding], catalogue: &Catalogue, strict: bool) -> Vec<String> {
     let mut lines = Vec::new();
     for f in findings {

@@ -11,9 +11,13 @@ use pcap_file::DataLink;
 /// What a frame holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decoded {
+    /// A whole UDP datagram, over IPv4 or IPv6.
     Udp {
+        /// Source address and port.
         src: SocketAddr,
+        /// Destination address and port.
         dst: SocketAddr,
+        /// The UDP payload: a CoAP message, or anything else the flow carries.
         payload: Vec<u8>,
     },
     /// Not a UDP datagram (or not a whole one): what it is instead.

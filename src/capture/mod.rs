@@ -2,6 +2,8 @@
 //! link types CoAP traffic is captured on, IPv4 and IPv6. Frames that are not UDP datagrams are
 //! kept and listed as what they are, so frame numbers stay Wireshark's.
 
+#![warn(missing_docs)]
+
 mod link;
 mod read;
 
@@ -21,14 +23,18 @@ use crate::dialogue::{self, Annotated, Datagram, Peers, Roles, render};
 /// A frame, decoded down to its UDP datagram where it holds one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
+    /// Frame number from 1, as Wireshark numbers it; result files cite these.
     pub number: u32,
     /// Since the first frame of the capture.
     pub at: Duration,
+    /// The UDP datagram in the frame, or what the frame is instead.
     pub decoded: Decoded,
 }
 
+/// A pcap or pcapng file read into memory: every frame, in file order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Capture {
+    /// Every frame read, datagrams or not.
     pub frames: Vec<Frame>,
     /// Why reading stopped before the end of the file, if it did.
     pub stopped: Option<String>,
@@ -36,18 +42,25 @@ pub struct Capture {
 
 /// The capture an exchange was read from, annotated.
 pub struct Explained {
+    /// The capture, every frame kept.
     pub capture: Capture,
+    /// The datagrams of CoAP flows, each with the LwM2M meaning the dialogue gives it.
     pub annotated: Vec<Annotated>,
+    /// Which endpoint plays which LwM2M role, inferred from the exchanges.
     pub roles: Roles,
+    /// Short names for the endpoints (client, server, ...) used in the transcript.
     pub peers: Peers,
 }
 
 impl Capture {
+    /// Reads a capture file; Err names the file and why it is not a readable pcap/pcapng.
     pub fn read(path: &Path) -> Result<Capture, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Capture::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// Parses a pcap or pcapng file's bytes. A truncated or damaged tail stops reading and is
+    /// recorded in `stopped`; Err only when the header itself is not a capture's.
     pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
         let raw = read::parse(bytes)?;
         let t0 = raw.frames.first().map(|f| f.time).unwrap_or_default();
@@ -83,6 +96,8 @@ impl Capture {
             .collect()
     }
 
+    /// Annotates the CoAP flows of the capture (flows with no CoAP message, such as DNS or
+    /// DTLS, are left out of the dialogue) and names the peers by role.
     pub fn explain(self) -> Explained {
         // Datagrams of flows that never carry CoAP (DNS, NTP, DTLS) stay out of the dialogue.
         let all = self.datagrams();
