@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, creating
+/// the folder if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()

@@ -11,8 +11,11 @@ use crate::case::Catalogue;
 /// A case of the suite, whether or not this run has its result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseRef {
+    /// The case's `id`, e.g. `client-reg-register-params`.
     pub case_id: String,
+    /// The trial's name, `role::interface::case`: the sort key of every report.
     pub trial_name: String,
+    /// Catalogue IDs the case judges.
     pub requirements: Vec<String>,
 }
 
@@ -27,10 +30,15 @@ impl CaseRef {
     }
 }
 
+/// Everything the checklist and the traceability matrix are written from.
 pub struct Evidence<'a> {
+    /// What the run was against: the DUT and its profile.
     pub info: &'a RunInfo,
+    /// The requirement catalogue, for each cited requirement's sentence and level.
     pub catalogue: &'a Catalogue,
+    /// Every case of the suite, so the reports can name cases this run has no result for.
     pub cases: &'a [CaseRef],
+    /// The run's results, one per case run.
     pub results: &'a [CaseResult],
     /// The conformant variants the suite's own self-test passes every case on (what makes a
     /// verdict trustworthy on another implementation), listed at the end of the checklist.
@@ -42,7 +50,9 @@ pub struct Evidence<'a> {
 pub struct VariantRef {
     /// The DUT role: `client`, `server`, `bootstrap-server`.
     pub role: String,
+    /// The `--variant` name, e.g. `no-tlv`.
     pub id: String,
+    /// What the DUT does differently from the plain reference DUT.
     pub description: String,
     /// The specification text that makes it conformant.
     pub allowed_by: String,
@@ -50,11 +60,13 @@ pub struct VariantRef {
 
 /// The results of one role's interface (`client.registration`), in trial-name order.
 pub struct Group<'a> {
+    /// `role.interface`, as in JUnit's classname.
     pub classname: &'a str,
     /// `client / registration`.
     pub heading: String,
     /// The DUTs these results ran against (one per role unless merged from different runs).
     pub duts: Vec<&'a str>,
+    /// The group's results, in trial-name order.
     pub results: Vec<&'a CaseResult>,
 }
 
@@ -85,6 +97,7 @@ impl<'a> Evidence<'a> {
             .collect()
     }
 
+    /// This run's result of case `case_id`; None when the case did not run.
     pub fn result_of(&self, case_id: &str) -> Option<&'a CaseResult> {
         self.results.iter().find(|r| r.case_id == case_id)
     }

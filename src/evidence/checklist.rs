@@ -83,6 +83,9 @@ fn row(e: &Evidence, r: &CaseResult) -> String {
     )
 }
 
+/// The interop checklist in Markdown: the run's DUT, then one row per case grouped by role and
+/// interface (verdict, ETS, requirements, reason, evidence), the cases not run, and the
+/// conformant variants.
 pub fn checklist_md(e: &Evidence) -> String {
     let mut out = format!("# Interop checklist: {}\n\n| | |\n|---|---|\n", cell(&e.info.dut));
     for (label, value) in header(e) {

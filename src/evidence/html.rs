@@ -124,6 +124,8 @@ fn matrix(m: &Matrix) -> Markup {
     }
 }
 
+/// The interop checklist as one self-contained HTML page (no external assets), the same
+/// content as [`checklist_md`](super::checklist_md) plus the traceability matrix.
 pub fn checklist_html(e: &Evidence) -> String {
     let not_run = e.not_run();
     // Every problem first, linked to its row: at an interop event that is what is read first.

@@ -12,40 +12,66 @@ use std::path::{Path, PathBuf};
 
 use super::{CaseResult, RUN_INFO_FILE, RunInfo};
 
+/// Why shards cannot be merged into one honest result set.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
+    /// A shard folder or result file cannot be read.
     #[error("{}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The folder or file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A `.json` file in a results folder is not a result file (or `_run.json` not a run's).
     #[error("{}: not a result file: {source}", path.display())]
-    Parse { path: PathBuf, source: serde_json::Error },
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why it does not deserialize.
+        source: serde_json::Error,
+    },
+    /// Two shards judged one case differently (verdict, DUT, gating, level or requirements).
     #[error("case {case}: {first} says {a}, {second} says {b}")]
     Conflict {
+        /// The case ID.
         case: String,
+        /// The first result file.
         first: String,
+        /// Its judgement.
         a: String,
+        /// The second result file.
         second: String,
+        /// Its judgement.
         b: String,
     },
+    /// The shards' `_run.json` name different DUTs or profiles: not one run.
     #[error("the shards ran against different DUTs: {a} ({a_profile}) and {b} ({b_profile})")]
     Runs {
+        /// The first DUT's name.
         a: String,
+        /// Its profile.
         a_profile: String,
+        /// The other DUT's name.
         b: String,
+        /// Its profile.
         b_profile: String,
     },
 }
 
+/// The result set of every shard, one result per case.
 #[derive(Debug, Default)]
 pub struct Merged {
     /// Sorted by trial name.
     pub results: Vec<CaseResult>,
+    /// What the run was against, from the first shard with a `_run.json`; None if none had one.
     pub info: Option<RunInfo>,
     /// Things a person should know (duplicates, harness versions that differ).
     pub notes: Vec<String>,
 }
 
 /// Where a shard directory keeps its result files.
-pub fn results_dir(dir: &Path) -> PathBuf {
+fn results_dir(dir: &Path) -> PathBuf {
     let inner = dir.join("results");
     if inner.is_dir() { inner } else { dir.to_path_buf() }
 }
@@ -62,13 +88,13 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, MergeErro
 }
 
 /// What one shard directory holds.
-pub struct Shard {
+struct Shard {
     /// Each result with the file it came from, in file-name order.
-    pub results: Vec<(PathBuf, CaseResult)>,
-    pub info: Option<RunInfo>,
+    results: Vec<(PathBuf, CaseResult)>,
+    info: Option<RunInfo>,
 }
 
-pub fn read_shard(dir: &Path) -> Result<Shard, MergeError> {
+fn read_shard(dir: &Path) -> Result<Shard, MergeError> {
     let dir = results_dir(dir);
     let listing = std::fs::read_dir(&dir).map_err(|source| MergeError::Read {
         path: dir.clone(),
@@ -114,6 +140,9 @@ fn judgement(r: &CaseResult) -> String {
     )
 }
 
+/// Reads every shard folder (a `reports/` folder or its `results/`) and merges the results: a
+/// case recorded twice with the same judgement is kept once (noted), with different ones it is
+/// a [`MergeError::Conflict`].
 pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
     let mut merged = Merged::default();
     let mut by_case: BTreeMap<String, (PathBuf, CaseResult)> = BTreeMap::new();

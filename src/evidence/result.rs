@@ -4,28 +4,46 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::verdict::{Failure, Level, Verdict};
 
+/// The result of one case against one DUT, as written to `results/<case-id>.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
+    /// The case's `id`.
     pub case_id: String,
+    /// `role::interface::case`, the trial's name in the test runner.
     pub trial_name: String,
+    /// `role.interface`, JUnit's classname.
     pub classname: String,
+    /// The case's title (for a case file that does not load, which file).
     pub title: String,
+    /// Catalogue IDs the case judges.
     pub requirements: Vec<String>,
+    /// The OMA Enabler Test Specification case this one corresponds to, if any.
     pub ets: Option<String>,
+    /// The strictest level among the case's requirements: a failure at MUST level gates.
     pub level: Level,
+    /// The reference DUT's fault the case is proven to catch; None when the case did not load.
     pub catches: Option<String>,
+    /// The DUT's name (its profile's `name`).
     pub dut: String,
+    /// The verdict.
     pub verdict: Verdict,
     /// Whether this result fails the run (MUST-level problems, or any problem with --strict).
     pub gating: bool,
+    /// Why the case errored, was skipped or was inconclusive, in words.
     pub message: Option<String>,
+    /// The failed step: expected, observed, the requirements and the pcap frames.
     pub failure: Option<Failure>,
+    /// The trial's capture file, relative to the working directory when under it.
     pub pcap: Option<String>,
     /// Set when the capture is not on port 5683: the port to decode as CoAP.
     pub coap_port: Option<u16>,
+    /// When the trial started, RFC 3339 UTC.
     pub started_at: String,
+    /// How long the trial took, in milliseconds.
     pub duration_ms: u64,
+    /// One line per datagram and per judgement, as `explain` prints a capture.
     pub transcript: Vec<String>,
+    /// The DUT process's stdout/stderr file, when it ran as a process and wrote one.
     pub dut_log: Option<String>,
 }
 

@@ -15,6 +15,7 @@ use crate::case::Profile;
 /// (case IDs start with their role) without hiding it from CI artifact uploads.
 pub const RUN_INFO_FILE: &str = "_run.json";
 
+/// The DUT a run was against and what its profile declares: the checklist's header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInfo {
     /// `lwm2m-conformance 0.1.0`.
@@ -23,11 +24,15 @@ pub struct RunInfo {
     pub dut: String,
     /// The profile file, or `built-in` for the reference DUTs.
     pub profile: String,
+    /// The DUT's role (`client`, ...), or all three for a run of the built-in reference DUTs.
     pub role: String,
+    /// The profile's description of the DUT.
     #[serde(default)]
     pub description: Option<String>,
+    /// The optional features the profile declares; cases needing others are skipped.
     #[serde(default)]
     pub features: Vec<String>,
+    /// The Content-Formats the DUT supports, in the profile's order of preference.
     #[serde(default)]
     pub content_formats: Vec<String>,
     /// Case IDs the profile lists as known failures.
@@ -36,6 +41,7 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    /// What a run against `profile` (read from `profile_file`, None for a built-in one) is against.
     pub fn new(profile: &Profile, profile_file: Option<&Path>) -> RunInfo {
         let harness = format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         // With no profile named, each case runs against the reference DUT of its own role, so
@@ -85,10 +91,12 @@ impl RunInfo {
         }
     }
 
+    /// Where the run info lives in a results folder: `<results_dir>/_run.json`.
     pub fn path_in(results_dir: &Path) -> PathBuf {
         results_dir.join(RUN_INFO_FILE)
     }
 
+    /// Writes `_run.json` into `results_dir`, atomically.
     pub fn write(&self, results_dir: &Path) -> io::Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
         super::atomic::write_atomic(&Self::path_in(results_dir), &json)

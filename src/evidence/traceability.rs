@@ -116,6 +116,8 @@ fn requirement_table(out: &mut String, reqs: &[&Requirement], last: &str, note: 
     }
 }
 
+/// The traceability matrix in Markdown: each catalogued requirement, its level, the cases that
+/// judge it with their verdicts in this run, or the reasoned gap when no case can.
 pub fn matrix_md(e: &Evidence) -> String {
     let m = Matrix::of(e);
     let mut out = format!("# Traceability matrix: {}\n\n{}\n\n", cell(&e.info.dut), m.summary());
