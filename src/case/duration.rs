@@ -6,8 +6,10 @@
 use std::fmt;
 use std::time::Duration;
 
+/// A step's window as written in a case: fixed, or a profile timing resolved per DUT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
+    /// A literal duration (`500ms`, `2s`).
     Fixed(Duration),
     /// The profile's response timeout: how long a conformant device may take to answer.
     Response,
@@ -22,8 +24,11 @@ pub enum Wait {
 /// The profile timing a [`Wait::PlusHoldOff`] adds the Client Hold Off Time to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Base {
+    /// The profile's response timeout.
     Response,
+    /// The profile's quiet window.
     Quiet,
+    /// The profile's start-up timeout.
     Startup,
 }
 
@@ -37,7 +42,8 @@ impl Base {
     }
 }
 
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+/// `500ms`, `2s`, `1.5s`, `3m` (a bare number is seconds), at most 24 h.
+fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
         Some(i) => s.split_at(i),

@@ -10,7 +10,9 @@
 /// One feature: its name and what declaring it promises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Feature {
+    /// The name profiles and cases write, e.g. `registration-order`.
     pub name: &'static str,
+    /// What a DUT declaring it implements, with the specification's reference.
     pub meaning: &'static str,
     /// Declared by the umbrella `lwm2m-1.1`.
     pub lwm2m_1_1: bool,

@@ -10,13 +10,18 @@ use super::limits;
 use super::model::{Case, Operation, Step};
 use super::profile::Profile;
 
+/// Why a case, profile or catalogue file does not load, at the place to fix it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadError {
+    /// The file.
     pub file: PathBuf,
+    /// 1-based line of the fault (1 for a fault of the whole file, e.g. an unreadable one).
     pub line: usize,
+    /// 1-based column of the fault.
     pub column: usize,
     /// The field at fault, as a path such as `steps[2].expect.method` (empty when unknown).
     pub field: String,
+    /// What is wrong and, where there is one, the fix.
     pub message: String,
 }
 
@@ -261,6 +266,7 @@ pub fn unknown_fault(file: &Path, catches: &str, role: super::Role, faults: &[&s
     }
 }
 
+/// Reads and validates `testcases/requirements.yaml`: unique IDs, a reason for every untestable entry.
 pub fn load_catalogue(file: &Path) -> Result<Catalogue, LoadError> {
     let text = read(file)?;
     let cat: Catalogue = parse_yaml(file, &text)?;
@@ -283,6 +289,7 @@ pub fn load_catalogue(file: &Path) -> Result<Catalogue, LoadError> {
     Ok(cat)
 }
 
+/// Reads a DUT profile and validates it (known features, timings, launch and trigger settings).
 pub fn load_profile(file: &Path) -> Result<Profile, LoadError> {
     parse_profile(file, &read(file)?)
 }
@@ -306,6 +313,8 @@ pub fn parse_profile(file: &Path, text: &str) -> Result<Profile, LoadError> {
     Ok(p)
 }
 
+/// Reads a case file and checks it against `catalogue`: step count limit, step shape, names
+/// the steps refer to, requirement IDs and the `catches` fault.
 pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> {
     let text = read(file)?;
     let case: Case = parse_yaml(file, &text)?;

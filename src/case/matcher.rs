@@ -14,10 +14,20 @@ use crate::lwm2m::{Content, ContentFormat, Link, Path};
 /// `{one_of: [U, UQ], optional: true}`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TextMatcher {
+    /// `present`: there, with any value (or none).
     Present,
+    /// `absent`: not there at all.
     Absent,
+    /// A literal: equal to the rendered template.
     Equals(String),
-    OneOf { values: Vec<String>, optional: bool },
+    /// `{one_of: [...]}`: equal to one of the rendered templates.
+    OneOf {
+        /// The accepted values (templates).
+        values: Vec<String>,
+        /// Also accept the parameter or resource being absent.
+        optional: bool,
+    },
+    /// `{starts_with: ...}`: a value with the rendered template as prefix.
     StartsWith(String),
 }
 
@@ -137,6 +147,7 @@ impl<'de> Deserialize<'de> for CodeSet {
 }
 
 impl CodeSet {
+    /// Ok when `code` is one of the set; otherwise the observed text for the failure.
     pub fn check(&self, code: Code) -> Result<(), String> {
         if self.0.contains(&code) {
             Ok(())
@@ -145,6 +156,7 @@ impl CodeSet {
         }
     }
 
+    /// The expected codes in words, `2.04` or `one of 2.04, 2.01`.
     pub fn describe(&self) -> String {
         let v: Vec<String> = self.0.iter().map(|c| c.to_string()).collect();
         if v.len() == 1 {
@@ -160,9 +172,12 @@ impl CodeSet {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FormatSet(pub Vec<FormatChoice>);
 
+/// One acceptable Content-Format of a [`FormatSet`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum FormatChoice {
+    /// This format (its legacy number is not accepted for it).
     Is(ContentFormat),
+    /// `requested`: what the harness's Accept asked for, or any format the profile declares.
     Requested,
     /// `none`: no Content-Format option at all.
     Absent,
@@ -201,6 +216,8 @@ impl<'de> Deserialize<'de> for FormatSet {
 }
 
 impl FormatSet {
+    /// Ok when the message's Content-Format (`actual`, None when absent) is allowed;
+    /// `requested` is what `requested` stands for at this step.
     pub fn check(&self, actual: Option<u16>, requested: &[ContentFormat]) -> Result<(), String> {
         let allowed: Vec<ContentFormat> = self
             .0
@@ -259,6 +276,8 @@ pub struct PayloadMatcher {
 }
 
 impl PayloadMatcher {
+    /// Ok when every given check holds on the payload (`raw`, and `content` as decoded, or why
+    /// it does not decode); otherwise the first that does not, as the failure's observed text.
     pub fn check(&self, raw: &[u8], content: &Result<Content, String>, vars: &Vars) -> Result<(), String> {
         if let Some(want_empty) = self.empty
             && want_empty != raw.is_empty()

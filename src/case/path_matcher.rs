@@ -13,11 +13,17 @@ use crate::lwm2m::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+/// The level of the LwM2M object tree a path names, as `targets:` lists it.
 pub enum Level {
+    /// "/".
     Root,
+    /// /o.
     Object,
+    /// /o/i.
     Instance,
+    /// /o/i/r.
     Resource,
+    /// /o/i/r/ri.
     ResourceInstance,
 }
 
@@ -41,10 +47,14 @@ impl Level {
     }
 }
 
+/// What a request's Uri-Path must be (see the module docs for the YAML forms).
 #[derive(Clone, Debug, PartialEq)]
 pub enum PathMatcher {
+    /// Equal to the rendered template.
     Is(String),
+    /// Equal to one of the rendered templates.
     OneOf(Vec<String>),
+    /// Naming one of these levels, whatever the IDs.
     Targets(Vec<Level>),
 }
 

@@ -9,14 +9,19 @@ use std::time::Duration;
 use super::duration::de_duration;
 use super::model::Role;
 
+/// A device under test: its role, how to start or reach it, what it supports and its timings.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
+    /// The JSON Schema editors validate the file with (`testcases/schemas/profile.schema.json`).
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
+    /// The DUT's name in reports and result files.
     pub name: String,
+    /// What the DUT is (product, version), shown in the checklist's header.
     #[serde(default)]
     pub description: Option<String>,
+    /// The LwM2M role the DUT plays; cases of this role run against it.
     pub role: Role,
     /// How each trial starts a fresh instance (preferred: trials then run in parallel).
     #[serde(default)]
@@ -61,6 +66,7 @@ pub struct Profile {
     /// Content formats the DUT can produce, most preferred first (names as in testcases/README.md).
     #[serde(default = "default_formats")]
     pub content_formats: Vec<String>,
+    /// How long the DUT may take to start, answer and stay quiet.
     #[serde(default)]
     pub timing: Timing,
     /// Server DUTs: how to make the server perform an operation on a registered client (`trigger`
@@ -89,6 +95,7 @@ pub struct Profile {
     pub builtin: bool,
 }
 
+/// How to start one instance of the DUT as a process; `command` or `shell`.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Launch {
@@ -131,8 +138,11 @@ pub struct ConsoleCapture {
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+/// One of a launched DUT's output streams.
 pub enum Stream {
+    /// Standard output.
     Stdout,
+    /// Standard error.
     Stderr,
 }
 
@@ -154,12 +164,16 @@ pub struct Stop {
 /// The signals a DUT can be asked to stop with (each is forwarded by its guard as is).
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub enum StopSignal {
+    /// SIGTERM, the default.
     #[serde(rename = "SIGTERM")]
     Term,
+    /// SIGINT, as Ctrl-C at a console.
     #[serde(rename = "SIGINT")]
     Int,
+    /// SIGHUP.
     #[serde(rename = "SIGHUP")]
     Hup,
+    /// SIGQUIT.
     #[serde(rename = "SIGQUIT")]
     Quit,
 }
@@ -176,6 +190,7 @@ impl Stop {
 }
 
 impl StopSignal {
+    /// The signal's conventional name, `SIGTERM`, as profiles write it.
     pub fn name(self) -> &'static str {
         match self {
             StopSignal::Term => "SIGTERM",
@@ -205,15 +220,19 @@ pub struct TriggerSpec {
     pub http: Option<HttpTrigger>,
 }
 
+/// An HTTP request that makes a server DUT act, sent to its loopback API.
 #[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpTrigger {
+    /// The HTTP method (default POST).
     #[serde(default = "post")]
     pub method: String,
     /// `http://127.0.0.1:8080/api/clients/{endpoint}{path}` (loopback only).
     pub url: String,
+    /// The request body (templated); none by default.
     #[serde(default)]
     pub body: Option<String>,
+    /// The body's Content-Type header (default `application/json`).
     #[serde(default)]
     pub content_type: Option<String>,
 }
@@ -222,6 +241,7 @@ fn post() -> String {
     "POST".into()
 }
 
+/// How to reach a DUT that is already running (the harness neither starts nor stops it).
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attach {

@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 
+/// The variables a trial's templates are rendered with: name to value.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Vars(BTreeMap<String, String>);
 
 impl Vars {
+    /// Sets `{name}`, replacing an earlier value (a later capture wins).
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         self.0.insert(name.to_string(), value.into());
     }
@@ -25,6 +27,7 @@ impl Vars {
         }
     }
 
+    /// The value of `{name}`; None when nothing set it (yet).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An LwM2M enabler version, as profiles and `versions:` lists write it ("1.0", "1.1").
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
 )]
@@ -19,8 +20,10 @@ pub enum LwM2mVersion {
 }
 
 impl LwM2mVersion {
+    /// Every version, oldest first: what an empty `versions:` list means.
     pub const ALL: &'static [LwM2mVersion] = &[LwM2mVersion::V1_0, LwM2mVersion::V1_1];
 
+    /// "1.0" or "1.1", as written in YAML and in the `lwm2m=` registration parameter.
     pub fn as_str(self) -> &'static str {
         match self {
             LwM2mVersion::V1_0 => "1.0",

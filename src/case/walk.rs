@@ -12,6 +12,7 @@ pub const MAX_DIR_DEPTH: usize = 16;
 /// YAML files one walk collects; past it the walk stops with an error.
 pub const MAX_FILES: usize = 10_000;
 
+/// The YAML files found under one folder, and the paths the walk refused.
 #[derive(Debug, Default)]
 pub struct Walk {
     /// Every `*.yaml` except the catalogue, sorted so trial order is stable.
