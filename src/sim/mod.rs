@@ -22,6 +22,8 @@
 //!
 //! Every run is bounded: at most [`MAX_TURNS`] turns and [`CEILING`] of virtual time.
 
+#![warn(missing_docs)]
+
 mod addresses;
 mod dut;
 mod pair;

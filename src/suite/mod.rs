@@ -2,6 +2,8 @@
 //! (`lwm2m-conformance run`) and the libtest-mimic runner (`tests/conformance.rs`) so both give
 //! the same verdicts and write the same evidence.
 
+#![warn(missing_docs)]
+
 mod outcome;
 pub mod reports;
 pub mod selftest;
@@ -13,16 +15,18 @@ use std::path::{Path, PathBuf};
 use crate::case::load::{load_case, load_catalogue, load_profile};
 use crate::case::{Case, Catalogue, LoadError, Profile, Role};
 use crate::evidence::{CaseResult, Level, Verdict};
-pub use outcome::to_result;
+pub(crate) use outcome::to_result;
 
 /// One case file, loaded or not: a file that fails to load is still a trial (an error verdict).
 #[derive(Clone, Debug)]
 pub struct Entry {
+    /// The case file.
     pub file: PathBuf,
     /// `client::registration::register_to_rd`, from the path under testcases/.
     pub trial_name: String,
     /// `client.registration`.
     pub classname: String,
+    /// The loaded case, or why the file does not load (the trial then reports an error).
     pub case: Result<Case, LoadError>,
 }
 
@@ -40,20 +44,27 @@ impl Entry {
     }
 }
 
+/// Every case under a testcases folder, with the catalogue they cite.
 pub struct Suite {
+    /// The testcases folder (holding `requirements.yaml` and `<role>/<interface>/*.yaml`).
     pub root: PathBuf,
+    /// The requirement catalogue, `requirements.yaml`.
     pub catalogue: Catalogue,
+    /// One entry per case file, sorted by path; duplicate IDs and unknown `catches` are errors.
     pub entries: Vec<Entry>,
 }
 
 /// Where a run writes its evidence.
 #[derive(Clone, Debug)]
 pub struct Outputs {
+    /// Folder of per-case captures (`<case-id>.pcap`) and DUT logs (`<case-id>.dut.log`).
     pub captures: PathBuf,
+    /// Folder of per-case result files (`<case-id>.json`) and `_run.json`.
     pub results: PathBuf,
 }
 
 impl Outputs {
+    /// The standard layout under `root`: `captures/` and `reports/results/`.
     pub fn under(root: &Path) -> Outputs {
         Outputs {
             captures: root.join("captures"),
@@ -79,6 +90,8 @@ pub fn default_root(profile: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("testcases"))
 }
 
+/// Loads the suite under `root`: the catalogue must load (else Err); each case file becomes an
+/// entry, loaded or with the error that keeps it from loading.
 pub fn load(root: &Path) -> Result<Suite, LoadError> {
     let catalogue = load_catalogue(&root.join("requirements.yaml"))?;
     let walk = crate::case::walk::walk(root);

@@ -12,7 +12,7 @@ use crate::evidence::{
     write_junit,
 };
 
-pub fn case_refs(suite: &Suite) -> Vec<CaseRef> {
+pub(crate) fn case_refs(suite: &Suite) -> Vec<CaseRef> {
     suite
         .entries
         .iter()

@@ -53,6 +53,8 @@ impl Against {
         }
     }
 
+    /// The built-in reference profile this trial runs `case` against: plain, with the case's
+    /// fault, or the variant's.
     pub fn profile(self, case: &Case) -> Result<Profile, crate::case::LoadError> {
         match self {
             Against::Conformant => Profile::reference(case.dut, &[]),

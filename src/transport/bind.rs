@@ -9,6 +9,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::net::UdpSocket;
 
+/// The default CoAP port (RFC 7252 §6.1), the port Wireshark decodes as CoAP.
 pub const COAP_PORT: u16 = 5683;
 
 /// `avoid`: a port the DUT binds itself (profile `binds`), on any address: when it is 5683 the
@@ -65,6 +66,8 @@ pub fn free_everywhere(at: std::net::IpAddr) -> Option<SocketAddr> {
     })
 }
 
+/// Loopback addresses on port 5683 to try for `key` (a case ID, say) in this process, in order:
+/// derived from the key and the process ID so parallel trials rarely collide.
 pub fn candidates(key: &str) -> impl Iterator<Item = SocketAddr> {
     candidates_salted(key, u64::from(std::process::id()))
 }

@@ -297,7 +297,7 @@ impl Drop for Dut {
     }
 }
 
-pub fn status_text(s: &std::io::Result<ExitStatus>) -> String {
+pub(crate) fn status_text(s: &std::io::Result<ExitStatus>) -> String {
     use std::os::unix::process::ExitStatusExt;
     match s {
         Ok(st) => match (st.code(), st.signal()) {

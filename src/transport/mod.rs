@@ -1,10 +1,12 @@
 //! The thin async shell around the engine: tokio UDP on loopback, timers, DUT processes.
 
+#![warn(missing_docs)]
+
 pub mod bind;
-pub mod console;
-pub mod dut;
+pub(crate) mod console;
+pub(crate) mod dut;
 pub mod guard;
-pub mod http;
+pub(crate) mod http;
 pub mod interrupt;
 pub mod ready;
 pub mod trial;

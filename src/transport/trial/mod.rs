@@ -2,7 +2,7 @@
 //! sans-IO engine. Every datagram is written to the pcap before the engine sees it (incoming) or
 //! right as it is sent (outgoing), and flushed, so the capture survives whatever happens next.
 //!
-//! In three parts: the [`plan`] (pure: what the trial renders and launches, from the case, the
+//! In three parts: the `plan` (pure: what the trial renders and launches, from the case, the
 //! profile and the addresses bound), the event loop (`running`) and the `teardown`. Nothing
 //! is lost silently: a frame the capture cannot take, a trigger that cannot be delivered and
 //! what the DUT sends while it is being stopped all reach the engine, so the transcript and the
@@ -10,7 +10,7 @@
 
 mod capture;
 mod endpoints;
-pub mod plan;
+pub(crate) mod plan;
 mod running;
 mod teardown;
 
@@ -32,12 +32,17 @@ pub(crate) const TRIAL_CEILING: Duration = Duration::from_secs(600);
 /// How long a DUT gets to exit after SIGTERM before SIGKILL.
 pub(crate) const STOP_GRACE: Duration = Duration::from_secs(2);
 
+/// What one trial produced, before it becomes a [`CaseResult`](crate::evidence::CaseResult).
 pub struct TrialOutput {
+    /// The engine's judgement: pass, fail, inconclusive or error, with the failed step.
     pub outcome: Outcome,
+    /// One line per datagram and per judgement, in order.
     pub transcript: Vec<String>,
     /// The LwM2M Server side of the trial (its port decides how tshark decodes the capture).
     pub server: Option<SocketAddr>,
+    /// When the trial started.
     pub started_at: SystemTime,
+    /// How long it took, set-up and teardown included.
     pub duration: Duration,
 }
 
@@ -58,8 +63,11 @@ impl TrialOutput {
     }
 }
 
+/// Where one trial writes its evidence and from where it launches its DUT.
 pub struct TrialPaths {
+    /// The capture of every datagram of the trial.
     pub pcap: PathBuf,
+    /// The launched DUT's stdout and stderr (not written for an attached DUT).
     pub dut_log: PathBuf,
     /// Where the profile lives: launch commands run there.
     pub profile_dir: PathBuf,
@@ -73,6 +81,9 @@ pub fn harness_exe() -> PathBuf {
     std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lwm2m-conformance"))
 }
 
+/// Runs `case` against the DUT `profile` describes: binds the harness's endpoints on loopback,
+/// launches (or attaches to) the DUT, drives the engine over UDP until the case ends, stops the
+/// DUT and returns the outcome; the capture is written to `paths.pcap` as it goes.
 pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> TrialOutput {
     let started_at = SystemTime::now();
     let start = Instant::now();
@@ -138,6 +149,7 @@ pub fn decode_as_hint(server: Option<SocketAddr>) -> Option<u16> {
     server.map(|s| s.port()).filter(|p| *p != COAP_PORT)
 }
 
+/// The folder launch commands run in: the profile file's folder, else the working directory.
 pub fn profile_dir(profile_file: Option<&Path>) -> PathBuf {
     // `--dut name.yaml` has the empty path as its parent: that is the working directory.
     profile_file
