@@ -2,6 +2,8 @@
 //! observation alone can settle, with frame numbers, and exits 1 on a gating failure (2 when a
 //! file cannot be read whole).
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +15,7 @@ use crate::command::output::errln;
 use crate::explain_cmd::{damage, header, print};
 
 #[derive(clap::Args)]
-pub struct AnalyzeArgs {
+pub(crate) struct AnalyzeArgs {
     /// pcap or pcapng files (Ethernet, raw IP, Linux cooked, loopback; IPv4 or IPv6).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -34,14 +36,19 @@ pub struct AnalyzeArgs {
 
 /// One file's analysis: its report lines (or one JSON line), whether it gates, and whether the
 /// capture stopped early (then the findings cover only what could be read).
-pub struct Analysis {
+pub(crate) struct Analysis {
     pub lines: Vec<String>,
     pub gating: bool,
     pub damaged: bool,
 }
 
 /// The analysis of one capture file as report lines.
-pub fn analyze_file(path: &Path, catalogue: &Catalogue, strict: bool, transcript: bool) -> Result<Analysis, String> {
+pub(crate) fn analyze_file(
+    path: &Path,
+    catalogue: &Catalogue,
+    strict: bool,
+    transcript: bool,
+) -> Result<Analysis, String> {
     let e = Capture::read(path)?.explain();
     let mut lines = vec![header(path, &e)];
     lines.extend(damage(&e));
@@ -79,7 +86,7 @@ struct JsonFinding<'a> {
 }
 
 /// The analysis of one capture file as one JSON line.
-pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Result<Analysis, String> {
+pub(crate) fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Result<Analysis, String> {
     let e = Capture::read(path)?.explain();
     let f = findings(&e);
     let json = JsonReport {
@@ -104,7 +111,7 @@ pub fn analyze_file_json(path: &Path, catalogue: &Catalogue, strict: bool) -> Re
     })
 }
 
-pub fn run_analyze(a: AnalyzeArgs) -> ExitCode {
+pub(crate) fn run_analyze(a: AnalyzeArgs) -> ExitCode {
     let root = crate::command::testcases_root(a.testcases, None);
     let catalogue = match crate::case::load::load_catalogue(&root.join("requirements.yaml")) {
         Ok(c) => c,

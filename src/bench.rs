@@ -5,6 +5,8 @@
 //! is the DUT's or the harness's time. Trials run in parallel, so the suite's wall time should
 //! approach the longest case, not the sum of all cases.
 
+#![warn(missing_docs)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use crate::command::output::{errln, outln};
 use crate::suite::{self, Outputs};
 
 #[derive(clap::Args)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     /// Trials at once.
     #[arg(long, default_value_t = 32)]
     pub jobs: usize,
@@ -27,7 +29,7 @@ pub struct BenchArgs {
 }
 
 /// The silence a case mandates, under a profile's timings.
-pub fn mandated(case: &Case, timing: &Timing) -> Duration {
+pub(crate) fn mandated(case: &Case, timing: &Timing) -> Duration {
     case.steps
         .iter()
         .filter_map(|s| match s {
@@ -45,7 +47,7 @@ fn peak_rss_kib() -> (i64, i64) {
     (own, children)
 }
 
-pub fn run(a: BenchArgs) -> ExitCode {
+pub(crate) fn run(a: BenchArgs) -> ExitCode {
     let suite = match crate::command::load_suite(&crate::command::testcases_root(None, None)) {
         Ok(s) => s,
         Err(code) => return code,

@@ -4,6 +4,8 @@
 //! Every command follows one exit-status convention ([`exit`], README "Exit status"), and its
 //! output goes through [`output`], so a closed pipe (`list | head`) never panics.
 
+#![warn(missing_docs)]
+
 pub use crate::command::{exit, output};
 
 use clap::{Parser, Subcommand};
@@ -40,13 +42,13 @@ const TESTCASES_HELP: &str = "The folder of the cases and requirements.yaml (def
     about = "Conformance test harness for OMA LightweightM2M",
     after_help = EXIT_STATUS
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run the suite against a DUT (default: the built-in reference DUTs); writes reports/ and captures/.
     Run(RunArgs),
     /// List the cases (trial names), with their requirements.
@@ -104,7 +106,7 @@ pub fn main() -> ExitCode {
 }
 
 #[derive(clap::Args, Default)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// DUT profile (default: $LWM2M_DUT, else the built-in reference DUT of each case's role).
     #[arg(long)]
     pub dut: Option<PathBuf>,
@@ -133,7 +135,7 @@ pub struct RunArgs {
 }
 
 #[derive(clap::Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// The folder of the cases and requirements.yaml (default: $LWM2M_TESTCASES, else
     /// ./testcases).
     #[arg(long)]
@@ -141,7 +143,7 @@ pub struct ListArgs {
 }
 
 #[derive(clap::Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[arg(long, help = TESTCASES_HELP)]
     pub testcases: Option<PathBuf>,
     /// DUT profiles to validate (default: every *.yaml in the duts/ beside the testcases folder).
@@ -155,7 +157,7 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
 }
 
-pub fn run(a: RunArgs) -> ExitCode {
+pub(crate) fn run(a: RunArgs) -> ExitCode {
     let (profile, profile_file) = match suite::select_profile(a.dut.as_deref(), &a.dut_args, &a.dut_env) {
         Ok(p) => p,
         Err(e) => {
@@ -300,7 +302,7 @@ fn on_interrupt(rt: &tokio::runtime::Runtime) -> std::io::Result<()> {
 
 /// Every case, one line each; a case that does not load is listed as such and makes the exit
 /// status 1.
-pub fn list(a: ListArgs) -> ExitCode {
+pub(crate) fn list(a: ListArgs) -> ExitCode {
     let s = match load_suite(&testcases_root(a.testcases, None)) {
         Ok(s) => s,
         Err(code) => return code,
@@ -327,7 +329,7 @@ pub fn list(a: ListArgs) -> ExitCode {
     ExitCode::from(if broken { exit::PROBLEM } else { exit::OK })
 }
 
-pub fn variants() -> ExitCode {
+pub(crate) fn variants() -> ExitCode {
     for v in crate::reference::variants() {
         outln!(
             "{:<17} {:<28} {}\n{:<46} allowed by: {}",
@@ -344,7 +346,7 @@ pub fn variants() -> ExitCode {
 /// Validates the cases, the catalogue and the profiles: every problem is printed, and any makes
 /// the exit status 1 (the files are what `check` judges); a testcases folder that is not there
 /// is 2.
-pub fn check(a: CheckArgs) -> ExitCode {
+pub(crate) fn check(a: CheckArgs) -> ExitCode {
     let root = testcases_root(a.testcases, a.profiles.first().map(PathBuf::as_path));
     if !root.join("requirements.yaml").exists() {
         errln!(
@@ -407,7 +409,7 @@ fn default_profiles(testcases: &Path) -> Vec<PathBuf> {
     crate::case::load::profile_files(&testcases.parent().unwrap_or(Path::new(".")).join("duts"))
 }
 
-pub fn reference_client(a: ReferenceClientArgs) -> ExitCode {
+pub(crate) fn reference_client(a: ReferenceClientArgs) -> ExitCode {
     block_on_reference("reference client", a.config(), crate::reference::client::run_device)
 }
 
@@ -444,7 +446,7 @@ where
     }
 }
 
-pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
+pub(crate) fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
     block_on_reference(
         "reference bootstrap server",
         a.config(),
@@ -452,7 +454,7 @@ pub fn reference_bootstrap_server(a: ReferenceBootstrapServerArgs) -> ExitCode {
     )
 }
 
-pub fn reference_server(a: ReferenceServerArgs) -> ExitCode {
+pub(crate) fn reference_server(a: ReferenceServerArgs) -> ExitCode {
     block_on_reference("reference server", a.config(), crate::reference::server::run)
 }
 

@@ -1,6 +1,8 @@
 //! `lwm2m-conformance explain FILE...` prints the LwM2M transcript of captures taken anywhere
 //! (`analyze_cmd` judges them).
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,7 +11,7 @@ use crate::command::exit;
 use crate::command::output::errln;
 
 #[derive(clap::Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// pcap or pcapng files (Ethernet, raw IP, Linux cooked, loopback; IPv4 or IPv6).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -40,7 +42,7 @@ pub(crate) fn print(lines: &[String]) -> bool {
     lines.iter().all(|l| crate::command::output::outln!("{l}"))
 }
 
-pub fn explain(a: ExplainArgs) -> ExitCode {
+pub(crate) fn explain(a: ExplainArgs) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for path in &a.files {
         match Capture::read(path) {

@@ -2,6 +2,8 @@
 //! (one per nextest process or CI runner) and write the JUnit file, the checklist (Markdown and
 //! HTML) and the traceability matrix from them, exactly as a single run writes them.
 
+#![warn(missing_docs)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +14,7 @@ use crate::evidence::{RunInfo, distinct_duts};
 use crate::suite::{reports, summary};
 
 #[derive(clap::Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// What the shards wrote: each a `reports/` folder (with `results/` inside) or a `results/`
     /// folder itself.
     #[arg(required = true)]
@@ -31,7 +33,7 @@ pub struct ReportArgs {
     pub allow_missing: bool,
 }
 
-pub fn run(a: ReportArgs) -> ExitCode {
+pub(crate) fn run(a: ReportArgs) -> ExitCode {
     let root = crate::command::testcases_root(a.testcases.clone(), None);
     let suite = match crate::command::load_suite(&root) {
         Ok(s) => s,

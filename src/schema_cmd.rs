@@ -1,6 +1,8 @@
 //! `lwm2m-conformance schema`: writes the JSON Schemas of the case and profile YAML, so editors
 //! (via a `# yaml-language-server: $schema=...` line) validate and complete them.
 
+#![warn(missing_docs)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,7 +11,7 @@ use crate::command::exit;
 use crate::command::output::{errln, out};
 
 #[derive(clap::Args)]
-pub struct SchemaArgs {
+pub(crate) struct SchemaArgs {
     /// Folder to write case.schema.json and profile.schema.json into (default: print the case schema).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -24,7 +26,7 @@ pub fn rendered() -> Vec<(&'static str, String)> {
     ]
 }
 
-pub fn run(a: SchemaArgs) -> ExitCode {
+pub(crate) fn run(a: SchemaArgs) -> ExitCode {
     let Some(dir) = a.out else {
         out!("{}", rendered()[0].1);
         return ExitCode::SUCCESS;

@@ -1,7 +1,5 @@
 //! Test cases, DUT profiles and the requirement catalogue: the YAML models and their loading.
 
-#![warn(missing_docs)]
-
 pub mod catalogue;
 pub mod duration;
 pub mod feature;
@@ -9,8 +7,6 @@ pub mod limits;
 pub mod load;
 pub mod loopback;
 pub mod matcher;
-// Documented by its own change (issue 13); until then it is exempt from this module's lint.
-#[allow(missing_docs)]
 pub mod model;
 pub mod names;
 pub mod path_matcher;

