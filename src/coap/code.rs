@@ -30,7 +30,7 @@ impl Code {
     pub const CHANGED: Code = Code(0x44);
     /// 2.05 Content: the answer to Read, Discover and Observe, and every notification.
     pub const CONTENT: Code = Code(0x45);
-    /// 4.00 Bad Request: an undetermined error or malformed request (TS 1.0.2 §5.x error codes).
+    /// 4.00 Bad Request: a malformed request, or a payload the receiver cannot decode.
     pub const BAD_REQUEST: Code = Code(0x80);
     /// 4.01 Unauthorized: access right permission denied.
     pub const UNAUTHORIZED: Code = Code(0x81);

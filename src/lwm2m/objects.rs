@@ -22,7 +22,7 @@ pub enum ResourceType {
     Float,
     /// 0 or 1.
     Boolean,
-    /// A byte sequence (keys, firmware), base64 in text-based formats.
+    /// A byte sequence (keys, certificates), base64 in SenML JSON.
     Opaque,
     /// Seconds since 1970-01-01 UTC, as a signed integer.
     Time,
