@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 pub enum Level {
     /// MUST / SHALL / REQUIRED: a deviation fails the DUT.
     Must,
-    /// SHOULD / RECOMMENDED: a deviation is reported but the text allows it with a reason.
+    /// SHOULD / RECOMMENDED: a deviation is reported; it fails the run only with `--strict`.
     Should,
-    /// MAY / OPTIONAL: the behaviour is allowed, not required.
+    /// MAY / OPTIONAL: the behaviour is allowed, not required; judged like SHOULD.
     May,
 }
 

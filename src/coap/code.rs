@@ -10,7 +10,7 @@ use std::str::FromStr;
 pub struct Code(pub u8);
 
 impl Code {
-    /// 0.00: an Empty message (RFC 7252 §4.1), the bare ACK or RST.
+    /// 0.00: an Empty message (RFC 7252 §4.1): a bare ACK or RST, or a CoAP ping.
     pub const EMPTY: Code = Code(0x00);
     /// 0.01 GET: LwM2M Read, Discover and Observe.
     pub const GET: Code = Code(0x01);
