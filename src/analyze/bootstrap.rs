@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use super::state::Bootstraps;
 use super::{Exchange, Finding, Tally};
 use crate::case::Role;
-use crate::dialogue::{Interface, Kind, Op};
+use crate::dialogue::{Interface, Kind, Operation};
 
 pub fn finish_is_empty_post(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
     for a in x.items {
-        let (Some(Op::BootstrapFinish), Some(m)) = (a.request_op(), &a.msg) else {
+        let (Some(Operation::BootstrapFinish), Some(m)) = (a.request_op(), &a.msg) else {
             continue;
         };
         let mut wrong = Vec::new();
@@ -57,7 +57,7 @@ pub fn finish_after_all_writes(x: &Exchange<'_>) -> Finding {
     for a in x.items {
         let (from, to, frame) = (a.datagram.from, a.datagram.to, a.frame());
         match (a.request_op(), &a.kind) {
-            (Some(Op::BootstrapFinish), _) => {
+            (Some(Operation::BootstrapFinish), _) => {
                 let at = a.datagram.at;
                 let pending = writes.iter().filter(|((b, c, _), sent)| {
                     (*b, *c) == (from, to) && at.saturating_sub(**sent) <= MAX_TRANSMIT_WAIT
@@ -70,7 +70,7 @@ pub fn finish_after_all_writes(x: &Exchange<'_>) -> Finding {
                 }
                 open.insert((from, to), frame);
             }
-            (Some(op @ (Op::BootstrapWrite | Op::BootstrapDelete)), Kind::Request { path, .. }) => {
+            (Some(op @ (Operation::BootstrapWrite | Operation::BootstrapDelete)), Kind::Request { path, .. }) => {
                 writes.insert((from, to, frame), a.datagram.at);
                 if let Some(finish) = open.get(&(from, to)) {
                     t.violation(
@@ -86,7 +86,7 @@ pub fn finish_after_all_writes(x: &Exchange<'_>) -> Finding {
         }
         if let Some((_, Some(r))) = a.response() {
             writes.remove(&(to, from, r.frame));
-            if r.op == Op::BootstrapFinish && open.remove(&(to, from)).is_some() {
+            if r.op == Some(Operation::BootstrapFinish) && open.remove(&(to, from)).is_some() {
                 t.judged(r.frame);
             }
         }
@@ -102,7 +102,8 @@ pub fn finish_after_all_writes(x: &Exchange<'_>) -> Finding {
 /// sequence answers with a response code.
 pub fn client_ignores_requests_during_bootstrap(x: &Exchange<'_>) -> Finding {
     let target = |a: &crate::dialogue::Annotated| {
-        a.request_op().is_some_and(|op| op.interface() != Interface::Bootstrap)
+        a.is_request()
+            && a.request_op().is_none_or(|op| op.interface() != Interface::Bootstrap)
             && x.is(a.datagram.to, Role::Client)
             && !x.is(a.datagram.from, Role::BootstrapServer)
     };
@@ -119,7 +120,7 @@ pub fn client_ignores_requests_during_bootstrap(x: &Exchange<'_>) -> Finding {
 pub fn delete_root_only_in_bootstrap(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
     for a in x.items {
-        if let (Some(Op::Delete), Kind::Request { path, .. }) = (a.request_op(), &a.kind)
+        if let (Some(Operation::Delete), Kind::Request { path, .. }) = (a.request_op(), &a.kind)
             && x.is(a.datagram.from, Role::Server)
         {
             if path == "/" {

@@ -7,14 +7,15 @@ use super::{Exchange, Finding, Tally};
 use crate::case::Role;
 use crate::coap::Code;
 use crate::coap::message::option;
-use crate::dialogue::{Kind, Op};
+use crate::dialogue::{Kind, Operation};
 use crate::lwm2m::objects::resource_defs;
 use crate::lwm2m::{self, Content, ContentFormat, Path};
 
 pub fn pmax_greater_than_pmin(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
     for a in x.items {
-        let (Some(Op::WriteAttributes), Some(m), Kind::Request { path, .. }) = (a.request_op(), &a.msg, &a.kind) else {
+        let (Some(Operation::WriteAttributes), Some(m), Kind::Request { path, .. }) = (a.request_op(), &a.msg, &a.kind)
+        else {
             continue;
         };
         if x.is(a.datagram.from, Role::Client) {
@@ -50,7 +51,7 @@ pub fn pmax_greater_than_pmin(x: &Exchange<'_>) -> Finding {
 pub fn observe_resource_names_instance(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
     for a in x.items {
-        let (Some(_), Some(m)) = (a.request_op(), &a.msg) else {
+        let (true, Some(m)) = (a.is_request(), &a.msg) else {
             continue;
         };
         if m.code != Code::GET || m.observe() != Some(0) || !x.is(a.datagram.from, Role::Server) {

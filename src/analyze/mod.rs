@@ -136,7 +136,7 @@ fn must_ignore(
     let mut t = Tally::default();
     for a in x.items {
         let (from, to) = (a.datagram.from, a.datagram.to);
-        if a.request_op().is_some()
+        if a.is_request()
             && target(a)
             && let Some(since) = phase.since(to, from)
         {
@@ -152,7 +152,7 @@ fn must_ignore(
                 format!(
                     "frame {}: the client answered {} {} (frame {}) with {code} {}",
                     a.frame(),
-                    r.op.name(),
+                    crate::dialogue::name_of(r.op),
                     r.path,
                     r.frame,
                     when(*since)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::{Exchange, Finding, Tally};
 use crate::coap::Code;
-use crate::dialogue::{Annotated, Kind, Op};
+use crate::dialogue::{Annotated, Kind, Operation};
 
 /// Timing slack: a capture sees send times to within scheduling noise; the suite's period cases
 /// leave the same margin.
@@ -78,26 +78,26 @@ impl Walk {
         }
         self.check_overdue(from, to, at, frame);
         match (&a.kind, a.request_op()) {
-            (Kind::Request { path, .. }, Some(Op::WriteAttributes)) => {
+            (Kind::Request { path, .. }, Some(Operation::WriteAttributes)) => {
                 self.asked
                     .insert((to, from, m.token.clone()), (path.clone(), attributes(a)));
             }
-            (Kind::Request { path, .. }, Some(Op::CancelObservation)) => {
+            (Kind::Request { path, .. }, Some(Operation::CancelObservation)) => {
                 self.observations
                     .retain(|(c, s, _), o| !(*c == to && *s == from && o.path == *path));
             }
-            (Kind::Request { .. }, Some(Op::Register | Op::Deregister)) => {
+            (Kind::Request { .. }, Some(Operation::Register | Operation::Deregister)) => {
                 self.observations.retain(|(c, s, _), _| !(*c == from && *s == to));
             }
             (Kind::Response { answers: Some(r) }, _) => {
                 let key = (from, to, m.token.clone());
-                if r.op == Op::WriteAttributes && m.code == Code::CHANGED {
+                if r.op == Some(Operation::WriteAttributes) && m.code == Code::CHANGED {
                     if let Some((path, p)) = self.asked.remove(&key) {
                         let entry = self.set.entry((from, to, path)).or_default();
                         entry.pmin = p.pmin.or(entry.pmin);
                         entry.pmax = p.pmax.or(entry.pmax);
                     }
-                } else if r.op == Op::Observe && m.code == Code::CONTENT && m.observe().is_some() {
+                } else if r.op == Some(Operation::Observe) && m.code == Code::CONTENT && m.observe().is_some() {
                     let o = Observation {
                         path: r.path.clone(),
                         last: (at, frame),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Exchange, Finding, Tally};
 use crate::case::Role;
-use crate::dialogue::{Kind, Op};
+use crate::dialogue::{Kind, Operation};
 
 /// How long a client is surely still awake after its last message: CoAP MAX_TRANSMIT_WAIT
 /// (RFC 7252 §4.8.2, 93 s), the longest any LwM2M version lets a queue-mode client stay online
@@ -36,7 +36,7 @@ pub fn server_waits_for_queue_mode_client(x: &Exchange<'_>) -> Finding {
     let mut heard: BTreeMap<_, (Duration, u32)> = BTreeMap::new();
     for a in x.items {
         let (from, to, frame) = (a.datagram.from, a.datagram.to, a.frame());
-        if let (Some(op), Kind::Request { path, .. }) = (a.request_op(), &a.kind)
+        if let (true, Kind::Request { op, path }) = (a.is_request(), &a.kind)
             && x.is(to, Role::Client)
             && !x.is(from, Role::BootstrapServer)
             && queued.get(&(to, from)) == Some(&true)
@@ -50,7 +50,7 @@ pub fn server_waits_for_queue_mode_client(x: &Exchange<'_>) -> Finding {
                     vec![last, frame],
                     format!(
                         "frame {frame}: {} {path} sent {:.1} s after the client's last message (frame {last}), beyond MAX_TRANSMIT_WAIT ({} s)",
-                        op.name(),
+                        crate::dialogue::name_of(*op),
                         gap.as_secs_f64(),
                         AWAKE.as_secs()
                     ),
@@ -61,10 +61,10 @@ pub fn server_waits_for_queue_mode_client(x: &Exchange<'_>) -> Finding {
             heard.insert((from, to), (a.datagram.at, frame));
             // A Register without either asks for no Queue Mode; an Update without them keeps it.
             match (a.request_op(), &a.msg) {
-                (Some(Op::Register), Some(m)) => {
+                (Some(Operation::Register), Some(m)) => {
                     queued.insert((from, to), asks_queue_mode(&m.uri_query()).unwrap_or(false));
                 }
-                (Some(Op::Update), Some(m)) => {
+                (Some(Operation::Update), Some(m)) => {
                     if let Some(q) = asks_queue_mode(&m.uri_query()) {
                         queued.insert((from, to), q);
                     }

@@ -5,7 +5,7 @@ use super::state::{Registration, Registrations};
 use super::{Exchange, Finding, Tally};
 use crate::case::Role;
 use crate::coap::Code;
-use crate::dialogue::{Annotated, Interface, Kind, Op};
+use crate::dialogue::{Annotated, Interface, Kind, Operation};
 
 pub fn location_under_rd(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
@@ -13,7 +13,7 @@ pub fn location_under_rd(x: &Exchange<'_>) -> Finding {
         let Some((Code::CREATED, Some(r))) = a.response() else {
             continue;
         };
-        if r.op != Op::Register {
+        if r.op != Some(Operation::Register) {
             continue;
         }
         let loc = a.msg.as_ref().and_then(|m| m.location_path());
@@ -46,14 +46,15 @@ pub fn location_under_rd(x: &Exchange<'_>) -> Finding {
 
 /// Requests of a registered client to its server that are not Register, Bootstrap or Send
 /// (an Update or De-register by method, wherever it was sent).
-fn to_location(x: &Exchange<'_>, op: Op, method: Code, requirement: &'static str, check: &'static str) -> Finding {
+fn to_location(x: &Exchange<'_>, op: Operation, requirement: &'static str, check: &'static str) -> Finding {
+    let method = op.mapping().method;
     let mut regs = Registrations::default();
     let mut t = Tally::default();
     for a in x.items {
         let (from, to) = (a.datagram.from, a.datagram.to);
         let candidate = match (a.request_op(), &a.msg) {
             (Some(o), _) if o == op => true,
-            (Some(Op::Other), Some(m)) => m.code == method && x.is(from, Role::Client),
+            (None, Some(m)) if a.is_request() => m.code == method && x.is(from, Role::Client),
             _ => false,
         };
         if candidate
@@ -85,8 +86,7 @@ fn to_location(x: &Exchange<'_>, op: Op, method: Code, requirement: &'static str
 pub fn update_at_location(x: &Exchange<'_>) -> Finding {
     to_location(
         x,
-        Op::Update,
-        Code::POST,
+        Operation::Update,
         "REG-CLIENT-SUPPORT-REGISTER-UPDATE",
         "an Update is a POST to the location the server returned (TS §8.2.3)",
     )
@@ -95,15 +95,14 @@ pub fn update_at_location(x: &Exchange<'_>) -> Finding {
 pub fn deregister_at_location(x: &Exchange<'_>) -> Finding {
     to_location(
         x,
-        Op::Deregister,
-        Code::DELETE,
+        Operation::Deregister,
         "REG-CLIENT-SHOULD-SUPPORT-DEREGISTER",
         "a De-register is a DELETE of the location the server returned (TS §8.2.3)",
     )
 }
 
 /// A request of `iface` from a server to a client.
-fn server_request(x: &Exchange<'_>, a: &Annotated, iface: Interface) -> Option<Op> {
+fn server_request(x: &Exchange<'_>, a: &Annotated, iface: Interface) -> Option<Operation> {
     let op = a.request_op().filter(|op| op.interface() == iface)?;
     (x.is(a.datagram.to, Role::Client) && !x.is(a.datagram.from, Role::BootstrapServer)).then_some(op)
 }

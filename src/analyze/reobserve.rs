@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use super::{Exchange, Finding, Tally};
 use crate::coap::Code;
-use crate::dialogue::{Annotated, Kind, Op};
+use crate::dialogue::{Annotated, Kind, Operation};
 
 type Pair = (SocketAddr, SocketAddr);
 
@@ -55,7 +55,7 @@ impl Walk {
             return;
         };
         match (&a.kind, a.request_op()) {
-            (_, Some(Op::Register)) => {
+            (_, Some(Operation::Register)) => {
                 self.ended((from, to), frame, "a new Register");
                 let paths: BTreeSet<String> = self
                     .active
@@ -72,11 +72,11 @@ impl Walk {
                     self.owed.insert((from, to), owed);
                 }
             }
-            (_, Some(Op::Deregister)) => {
+            (_, Some(Operation::Deregister)) => {
                 self.ended((from, to), frame, "De-register");
                 self.active.remove(&(from, to));
             }
-            (Kind::Request { path, .. }, Some(Op::Observe)) => {
+            (Kind::Request { path, .. }, Some(Operation::Observe)) => {
                 if let Some(o) = self.owed.get_mut(&(to, from)).filter(|o| o.acked)
                     && o.paths.remove(path)
                 {
@@ -86,18 +86,18 @@ impl Walk {
                     }
                 }
             }
-            (Kind::Request { path, .. }, Some(Op::CancelObservation)) => {
+            (Kind::Request { path, .. }, Some(Operation::CancelObservation)) => {
                 if let Some(tokens) = self.active.get_mut(&(to, from)) {
                     tokens.retain(|_, p| p != path);
                 }
             }
             (Kind::Response { answers: Some(r) }, _) => match (r.op, m.code) {
-                (Op::Register, Code::CREATED) => {
+                (Some(Operation::Register), Code::CREATED) => {
                     if let Some(o) = self.owed.get_mut(&(to, from)) {
                         o.acked = true;
                     }
                 }
-                (Op::Observe, Code::CONTENT) if m.observe().is_some() => {
+                (Some(Operation::Observe), Code::CONTENT) if m.observe().is_some() => {
                     let tokens = self.active.entry((from, to)).or_default();
                     tokens.insert(m.token.clone(), r.path.clone());
                 }

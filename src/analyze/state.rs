@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use crate::coap::Code;
-use crate::dialogue::{Annotated, Kind, Op};
+use crate::dialogue::{Annotated, Kind, Operation};
 
 /// A (client, server) pair.
 type Pair = (SocketAddr, SocketAddr);
@@ -47,7 +47,7 @@ impl Registrations {
 
     pub fn step(&mut self, a: &Annotated) {
         let (from, to, frame) = (a.datagram.from, a.datagram.to, a.frame());
-        if a.request_op() == Some(Op::Register) {
+        if a.request_op() == Some(Operation::Register) {
             let renewing = matches!(self.state(from, to), Registration::Registered { .. });
             self.state.insert(
                 (from, to),
@@ -63,13 +63,13 @@ impl Registrations {
         };
         let pair = (to, from);
         match (r.op, m.code) {
-            (Op::Register, Code::CREATED) => {
+            (Some(Operation::Register), Code::CREATED) => {
                 self.state.insert(pair, Registration::Registered { ack: frame });
                 if let Some(loc) = m.location_path() {
                     self.location.insert(pair, (loc, frame));
                 }
             }
-            (Op::Register, c) if is_error(c) => {
+            (Some(Operation::Register), c) if is_error(c) => {
                 let next = match self.state(to, from) {
                     // A failed renewal leaves the old registration in an unknown state.
                     Registration::Pending { renewing: true, .. } => Registration::Unknown,
@@ -80,7 +80,7 @@ impl Registrations {
                 };
                 self.state.insert(pair, next);
             }
-            (Op::Deregister, Code::DELETED) => {
+            (Some(Operation::Deregister), Code::DELETED) => {
                 self.state.insert(
                     pair,
                     Registration::Ended {
@@ -110,7 +110,7 @@ impl Bootstraps {
     pub fn step(&mut self, a: &Annotated) {
         let (from, to, frame) = (a.datagram.from, a.datagram.to, a.frame());
         match a.request_op() {
-            Some(Op::BootstrapRequest) => {
+            Some(Operation::BootstrapRequest) => {
                 self.open.entry(from).or_insert(frame);
             }
             Some(op) if op.interface() == crate::dialogue::Interface::Bootstrap => {
@@ -121,10 +121,10 @@ impl Bootstraps {
         if let (Some(m), Kind::Response { answers: Some(r) }) = (&a.msg, &a.kind) {
             // The client answers Bootstrap-Finish; the Bootstrap-Server rejects a Bootstrap-Request.
             match r.op {
-                Op::BootstrapFinish if m.code.class() == 2 => {
+                Some(Operation::BootstrapFinish) if m.code.class() == 2 => {
                     self.open.remove(&from);
                 }
-                Op::BootstrapRequest if is_error(m.code) => {
+                Some(Operation::BootstrapRequest) if is_error(m.code) => {
                     self.open.remove(&to);
                 }
                 _ => {}

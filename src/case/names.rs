@@ -127,9 +127,9 @@ pub fn check(case: &Case, steps: &[serde_yaml::Value]) -> Result<(), Problem> {
             ));
         }
         if let Step::Trigger(t) = step
-            && !TRIGGER_OPERATIONS.iter().any(|o| o.name() == t.operation)
+            && !TRIGGER_OPERATIONS.iter().any(|o| o.keyword() == t.operation)
         {
-            let known: Vec<&str> = TRIGGER_OPERATIONS.iter().map(|o| o.name()).collect();
+            let known: Vec<&str> = TRIGGER_OPERATIONS.iter().map(|o| o.keyword()).collect();
             return Err((
                 format!("steps[{i}].trigger.operation"),
                 t.operation.clone(),

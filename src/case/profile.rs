@@ -544,8 +544,8 @@ impl Profile {
             trigger.push(&c.name);
         }
         for (op, t) in &self.triggers {
-            if !super::names::TRIGGER_OPERATIONS.iter().any(|o| o.name() == op) {
-                let known: Vec<&str> = super::names::TRIGGER_OPERATIONS.iter().map(|o| o.name()).collect();
+            if !super::names::TRIGGER_OPERATIONS.iter().any(|o| o.keyword() == op) {
+                let known: Vec<&str> = super::names::TRIGGER_OPERATIONS.iter().map(|o| o.keyword()).collect();
                 return Err(format!(
                     "triggers: unknown trigger `{op}` (known: {})",
                     known.join(", ")

@@ -3,7 +3,6 @@
 //! (from a live trial or a capture), annotations out. The engine's transcript, `explain` and
 //! `analyze` all read exchanges through this module, so they render and judge them the same way.
 
-pub mod operation;
 pub mod render;
 mod roles;
 mod track;
@@ -16,7 +15,7 @@ mod tests;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub use operation::{Interface, Op};
+pub use crate::lwm2m::operation::{Interface, Operation};
 pub use roles::{Peers, Roles};
 pub use track::Dialogue;
 
@@ -37,8 +36,9 @@ pub struct Datagram {
 /// What a datagram is, at the LwM2M level.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
-    /// A request: its operation and its CoAP Uri-Path ("/3/0", "/rd/5a3f").
-    Request { op: Op, path: String },
+    /// A request: its operation (None: no LwM2M operation, shown as plain CoAP) and its CoAP
+    /// Uri-Path ("/3/0", "/rd/5a3f").
+    Request { op: Option<Operation>, path: String },
     /// A response (piggybacked or separate) to the request in frame `request`, when seen.
     Response { answers: Option<Answered> },
     /// A notification of the observation made by the Observe in frame `answers.frame`.
@@ -55,11 +55,17 @@ pub enum Kind {
     Malformed(String),
 }
 
+/// An operation's name as the specification writes it; "CoAP" for a request no LwM2M
+/// operation maps to.
+pub fn name_of(op: Option<Operation>) -> &'static str {
+    op.map_or("CoAP", Operation::name)
+}
+
 /// The request a response belongs to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answered {
     pub frame: u32,
-    pub op: Op,
+    pub op: Option<Operation>,
     pub path: String,
 }
 
@@ -79,10 +85,16 @@ impl Annotated {
         self.datagram.frame
     }
 
-    /// The operation of a request (not of a retransmission of one).
-    pub fn request_op(&self) -> Option<Op> {
+    /// Whether this is a request (not a retransmission of one).
+    pub fn is_request(&self) -> bool {
+        matches!(self.kind, Kind::Request { .. }) && self.retransmits.is_none()
+    }
+
+    /// The operation of a request (not of a retransmission of one); None also for a request
+    /// no LwM2M operation maps to.
+    pub fn request_op(&self) -> Option<Operation> {
         match &self.kind {
-            Kind::Request { op, .. } if self.retransmits.is_none() => Some(*op),
+            Kind::Request { op, .. } if self.retransmits.is_none() => *op,
             _ => None,
         }
     }

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use super::{Annotated, Kind, Op};
+use super::{Annotated, Kind, Operation, name_of};
 use crate::coap::message::{decode_uint, hex};
 use crate::coap::{Message, MessageType};
+use crate::lwm2m::operation::{Payload, Target};
 use crate::lwm2m::{self, ContentFormat, Path};
 
 /// The line for one annotated datagram; `from` and `to` name its peers.
@@ -103,19 +104,24 @@ fn blocks(m: &Message) -> String {
 }
 
 /// `Read /3/0`, `Register`, `Update /rd/5a3f`: the operation and, where it is not implied, its path.
-fn operation(op: Op, path: &str) -> String {
+fn operation(op: Option<Operation>, path: &str) -> String {
     match op {
-        Op::Register | Op::BootstrapRequest | Op::BootstrapFinish | Op::Send => op.name().to_string(),
-        _ => format!("{} {path}", op.name()),
+        // Register, Bootstrap-Request, Bootstrap-Finish, Send: their Uri-Path is their own.
+        Some(o) if matches!(o.mapping().target, Target::Uri(_)) => o.name().to_string(),
+        _ => format!("{} {path}", name_of(op)),
     }
 }
 
-fn base_of(op: Op, path: &str) -> Option<Path> {
-    if op.on_object_path() { path.parse().ok() } else { None }
+fn base_of(op: Option<Operation>, path: &str) -> Option<Path> {
+    if op.is_some_and(Operation::on_object_path) {
+        path.parse().ok()
+    } else {
+        None
+    }
 }
 
-fn request(op: Op, path: &str, m: &Message) -> String {
-    if op == Op::Other {
+fn request(op: Option<Operation>, path: &str, m: &Message) -> String {
+    let Some(op) = op else {
         // No LwM2M reading: show the CoAP request as it is.
         let cf = m.content_format().map(|f| format!(" cf={f}")).unwrap_or_default();
         let obs = m.observe().map(|o| format!(" obs={o}")).unwrap_or_default();
@@ -126,25 +132,25 @@ fn request(op: Op, path: &str, m: &Message) -> String {
             query_suffix(m, "?", "&"),
             payload(m, None)
         );
-    }
-    let mut s = operation(op, path);
+    };
+    let mut s = operation(Some(op), path);
     s.push_str(&query_suffix(m, " ", " "));
     if let Some(a) = m.accept()
-        && op != Op::Discover
+        && op != Operation::Discover
     {
         s.push_str(&format!(" accept={}", format_label(ContentFormat(a))));
     }
     match object_links(op, m) {
         Some(links) => s.push_str(&format!(" no content-format, read as link format: {links}")),
-        None => s.push_str(&payload(m, base_of(op, path).as_ref())),
+        None => s.push_str(&payload(m, base_of(Some(op), path).as_ref())),
     }
     s
 }
 
 /// The Objects and Object Instances of a Register or Update sent without a Content-Format: the
 /// payload is CoRE link format by definition (TS 1.0.2 §5.3.1), so it is shown as such.
-fn object_links(op: Op, m: &Message) -> Option<String> {
-    if !matches!(op, Op::Register | Op::Update) || m.content_format().is_some() || m.payload.is_empty() {
+fn object_links(op: Operation, m: &Message) -> Option<String> {
+    if op.mapping().payload != Payload::Links || m.content_format().is_some() || m.payload.is_empty() {
         return None;
     }
     let text = std::str::from_utf8(&m.payload).ok()?;

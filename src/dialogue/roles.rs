@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 
-use super::{Datagram, Op};
+use super::{Datagram, Operation};
 use crate::lwm2m::Role;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,17 +34,18 @@ impl Roles {
     }
 
     /// What a request of `op` from `from` to `to` says about both.
-    pub fn learn_from_request(&mut self, op: Op, from: SocketAddr, to: SocketAddr) {
+    pub fn learn_from_request(&mut self, op: Option<Operation>, from: SocketAddr, to: SocketAddr) {
+        let Some(op) = op else { return };
         match op {
-            Op::Register | Op::Update | Op::Deregister => {
+            Operation::Register | Operation::Update | Operation::Deregister => {
                 self.learn(from, Role::Client);
                 self.learn(to, Role::Server);
             }
-            Op::BootstrapRequest => {
+            Operation::BootstrapRequest => {
                 self.learn(from, Role::Client);
                 self.learn(to, Role::BootstrapServer);
             }
-            Op::BootstrapFinish => {
+            Operation::BootstrapFinish => {
                 self.learn(from, Role::BootstrapServer);
                 self.learn(to, Role::Client);
             }

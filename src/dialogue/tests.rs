@@ -1,5 +1,5 @@
 use super::script::*;
-use super::{Kind, Op, Peers, annotate_all, render};
+use super::{Kind, Operation, Peers, annotate_all, render};
 use crate::coap::{Code, Message, MessageType};
 
 fn transcript(s: &Script) -> Vec<String> {
@@ -110,8 +110,10 @@ fn a_registration_outside_rd_is_followed_to_its_location() {
     let up = s.send(CLIENT, SERVER, request(Code::POST, "/reg/7", &[]));
     s.answer(&up, SERVER, CLIENT, Code::CHANGED);
     let (a, _) = annotate_all(&s.datagrams());
-    assert!(matches!(&a[2].kind, Kind::Request { op: Op::Update, path } if path == "/reg/7"));
-    assert!(matches!(&a[3].kind, Kind::Response { answers: Some(r) } if r.op == Op::Update && r.frame == 3));
+    assert!(matches!(&a[2].kind, Kind::Request { op: Some(Operation::Update), path } if path == "/reg/7"));
+    assert!(
+        matches!(&a[3].kind, Kind::Response { answers: Some(r) } if r.op == Some(Operation::Update) && r.frame == 3)
+    );
 }
 
 #[test]
@@ -146,7 +148,7 @@ fn a_message_id_reused_after_the_exchange_lifetime_is_a_new_message() {
     let (a, _) = annotate_all(&s.datagrams());
     assert_eq!(a[1].retransmits, Some(1), "within EXCHANGE_LIFETIME: a retransmission");
     assert_eq!(a[2].retransmits, None, "after it: a new request");
-    assert!(matches!(&a[2].kind, Kind::Request { op: Op::Read, path } if path == "/3/0/9"));
+    assert!(matches!(&a[2].kind, Kind::Request { op: Some(Operation::Read), path } if path == "/3/0/9"));
 }
 
 #[test]

@@ -6,15 +6,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::operation::{Context, classify};
-use super::{Annotated, Answered, Datagram, Kind, Op, Roles};
+use super::{Annotated, Answered, Datagram, Kind, Operation, Roles};
 use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::operation::{Context, classify};
 
 /// A request seen, to pair its answers with.
 #[derive(Clone, Debug)]
 struct Request {
     frame: u32,
-    op: Op,
+    op: Option<Operation>,
     path: String,
     /// The frame of the first answer (for an Observe: its response; later answers notify).
     first_answer: Option<u32>,
@@ -142,7 +142,7 @@ impl Dialogue {
         };
         let op = classify(m, ctx);
         self.roles.learn_from_request(op, d.from, d.to);
-        if matches!(op, Op::Register | Op::BootstrapRequest)
+        if matches!(op, Some(Operation::Register | Operation::BootstrapRequest))
             && let Some((_, Some(ep))) = m.uri_query().into_iter().find(|(k, _)| k == "ep")
         {
             self.roles.learn_endpoint(d.from, &ep);
@@ -166,13 +166,13 @@ impl Dialogue {
             op: r.op,
             path: r.path.clone(),
         };
-        let observing = matches!(r.op, Op::Observe | Op::ObserveComposite) && m.observe().is_some();
+        let observing = matches!(r.op, Some(Operation::Observe | Operation::ObserveComposite)) && m.observe().is_some();
         // The first answer to an Observe is its response; later ones are notifications (a
         // retransmission is whatever the message it repeats was).
         let original = repeats.unwrap_or(d.frame);
         let first = *r.first_answer.get_or_insert(original);
         let notify = observing && first != original;
-        if r.op == Op::Register
+        if r.op == Some(Operation::Register)
             && m.code == Code::CREATED
             && let Some(loc) = m.location_path()
         {

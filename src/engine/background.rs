@@ -28,6 +28,7 @@ use crate::case::Role;
 use crate::case::model::Step;
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
+use crate::lwm2m::operation::{self, Context, Operation};
 
 /// The client model of a trial: none when the harness plays a server (client DUTs).
 pub(super) fn model_for(role: Role, dut: Option<std::net::SocketAddr>) -> Option<ClientModel> {
@@ -76,14 +77,18 @@ impl Engine {
             let handled =
                 inc.consumed || inc.background || inc.answered.is_some() || self.held.iter().any(|h| h.request == i);
             let path = inc.msg.uri_path();
-            let (code, operation) = match inc.msg.code {
-                Code::POST => (Code::CHANGED, "Update"),
-                Code::DELETE => (Code::DELETED, "De-register"),
-                _ => continue,
-            };
             if handled || !self.registrations.contains(&path) || self.a_step_may_take(i) {
                 continue;
             }
+            let at_location = Context {
+                sender: Some(Role::Client),
+                location: Some(&path),
+            };
+            let (code, operation) = match operation::classify(&inc.msg, at_location) {
+                Some(Operation::Update) => (Code::CHANGED, "Update"),
+                Some(Operation::Deregister) => (Code::DELETED, "De-register"),
+                _ => continue,
+            };
             if code == Code::DELETED {
                 self.registrations.retain(|l| *l != path);
             }
@@ -173,8 +178,7 @@ impl Engine {
     /// A Register the case sends tells the client model which Object Instances it has.
     pub(super) fn learn_from_send(&mut self, message: &Message) {
         if let Some(model) = self.client_model.as_mut()
-            && message.code == Code::POST
-            && message.uri_path() == "/rd"
+            && operation::classify(message, Context::sent_by(Role::Client)) == Some(Operation::Register)
         {
             model.learn_registered(&String::from_utf8_lossy(&message.payload));
         }

@@ -10,8 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::coap::message::option;
 use crate::coap::{Code, Message};
-use crate::lwm2m::{self, Content, ContentFormat, Link, Path, Record, Value};
+use crate::lwm2m::operation::{self, Context, Operation};
+use crate::lwm2m::{self, Content, ContentFormat, Link, Path, Record, Role, Value};
 
 const SECURITY: u16 = 0;
 const SERVER: u16 = 1;
@@ -123,108 +125,104 @@ impl ClientModel {
     /// Answers `req` as a correct client would, changing the tree for Write, Create and Delete.
     pub fn answer(&mut self, req: &Message) -> Answer {
         let raw = req.uri_path();
-        let prefix = if self.bootstrap { "Bootstrap-" } else { "" };
         let answer = |code: Code, operation: String| Answer {
             code,
             content: None,
             location: None,
             operation,
         };
-        if req.code == Code::POST && raw == "/bs" {
+        // The model keeps no observations: an Observe or Cancel Observation is answered as the
+        // GET it also is.
+        let mut plain = req.clone();
+        plain.options.retain(|(n, _)| *n != option::OBSERVE);
+        let sender = if self.bootstrap {
+            Role::BootstrapServer
+        } else {
+            Role::Server
+        };
+        let op = operation::classify(&plain, Context::sent_by(sender));
+        if op == Some(Operation::BootstrapFinish) {
             return answer(Code::CHANGED, "Bootstrap-Finish".into());
         }
         let Ok(path) = raw.parse::<Path>() else {
             return answer(Code::NOT_FOUND, format!("{} {raw}", req.code));
         };
-        let link_format = req.accept() == Some(ContentFormat::LINK_FORMAT.0);
-        match req.code {
-            Code::GET if link_format => {
-                let operation = format!("{prefix}Discover {raw}");
-                match self.discover(&path) {
-                    Some(links) => Answer {
-                        code: Code::CONTENT,
-                        content: Some((ContentFormat::LINK_FORMAT, links.into_bytes())),
-                        location: None,
-                        operation,
-                    },
-                    None => answer(Code::NOT_FOUND, operation),
-                }
+        let Some(op) = op else {
+            return answer(Code::METHOD_NOT_ALLOWED, format!("{} {raw}", req.code));
+        };
+        let operation = format!("{} {raw}", op.name());
+        match op {
+            Operation::Discover | Operation::BootstrapDiscover => match self.discover(&path) {
+                Some(links) => Answer {
+                    code: Code::CONTENT,
+                    content: Some((ContentFormat::LINK_FORMAT, links.into_bytes())),
+                    location: None,
+                    operation,
+                },
+                None => answer(Code::NOT_FOUND, operation),
+            },
+            // 1.1 Bootstrap-Read targets the Server and Access Control Objects only.
+            Operation::BootstrapRead if !matches!(path.object, Some(SERVER | ACCESS_CONTROL)) => {
+                answer(Code::METHOD_NOT_ALLOWED, operation)
             }
-            Code::GET => {
-                let operation = format!("{prefix}Read {raw}");
-                // 1.1 Bootstrap-Read targets the Server and Access Control Objects only.
-                if self.bootstrap && !matches!(path.object, Some(SERVER | ACCESS_CONTROL)) {
-                    return answer(Code::METHOD_NOT_ALLOWED, operation);
-                }
-                match self.read(&path, req.accept()) {
-                    Ok(content) => Answer {
-                        code: Code::CONTENT,
-                        content: Some(content),
-                        location: None,
-                        operation,
-                    },
-                    Err(code) => answer(code, operation),
-                }
+            Operation::Read | Operation::BootstrapRead => match self.read(&path, req.accept()) {
+                Ok(content) => Answer {
+                    code: Code::CONTENT,
+                    content: Some(content),
+                    location: None,
+                    operation,
+                },
+                Err(code) => answer(code, operation),
+            },
+            Operation::WriteAttributes => answer(Code::CHANGED, operation),
+            Operation::Write | Operation::BootstrapWrite | Operation::WritePartial => {
+                let code = self.write(&path, req, op == Operation::Write);
+                answer(code, operation)
             }
-            Code::PUT if req.payload.is_empty() && !req.uri_query().is_empty() => {
-                answer(Code::CHANGED, format!("Write-Attributes {raw}"))
-            }
-            Code::PUT => {
-                let code = self.write(&path, req, !self.bootstrap);
-                answer(code, format!("{prefix}Write {raw}"))
-            }
-            Code::POST => self.post(&path, req, &raw),
-            Code::DELETE => {
+            Operation::Execute => match (path.object, path.instance) {
+                (Some(o), Some(i)) if self.instances.contains(&(o, i)) => answer(Code::CHANGED, operation),
+                _ => answer(Code::NOT_FOUND, operation),
+            },
+            Operation::Create => self.create(&path, req, operation),
+            Operation::Delete | Operation::BootstrapDelete => {
                 let code = self.delete(&path);
-                answer(code, format!("{prefix}Delete {raw}"))
+                answer(code, operation)
             }
-            other => answer(Code::METHOD_NOT_ALLOWED, format!("{other} {raw}")),
+            _ => answer(Code::METHOD_NOT_ALLOWED, format!("{} {raw}", req.code)),
         }
     }
 
-    /// Execute (a Resource), Write partial update (an Object Instance) or Create (an Object).
-    fn post(&mut self, path: &Path, req: &Message, raw: &str) -> Answer {
+    /// Create on an Object: the instance the payload names, else the first free one.
+    fn create(&mut self, path: &Path, req: &Message, operation: String) -> Answer {
         let mut a = Answer {
-            code: Code::CHANGED,
+            code: Code::CREATED,
             content: None,
             location: None,
-            operation: format!("Execute {raw}"),
+            operation,
         };
-        match (path.object, path.instance, path.resource) {
-            (Some(o), Some(i), Some(_)) => {
-                if !self.instances.contains(&(o, i)) {
-                    a.code = Code::NOT_FOUND;
+        let Some(o) = path.object else {
+            a.code = Code::METHOD_NOT_ALLOWED;
+            return a;
+        };
+        let decoded = self.decode(path, req);
+        let new = (0..=u16::MAX - 1).find(|i| !self.instances.contains(&(o, *i)));
+        match (decoded, new) {
+            (Ok(records), Some(fresh)) => {
+                // Records name their instance when the payload carried one.
+                let i = records.first().and_then(|r| r.path.instance).unwrap_or(fresh);
+                self.objects.insert(o);
+                self.instances.insert((o, i));
+                for r in records {
+                    let p = Path {
+                        instance: Some(i),
+                        ..r.path
+                    };
+                    self.set(p, r.value);
                 }
+                a.location = Some(format!("/{o}/{i}"));
             }
-            (Some(_), Some(_), None) => {
-                a.operation = format!("Write (partial update) {raw}");
-                a.code = self.write(path, req, false);
-            }
-            (Some(o), None, _) => {
-                a.operation = format!("Create {raw}");
-                let decoded = self.decode(path, req);
-                let new = (0..=u16::MAX - 1).find(|i| !self.instances.contains(&(o, *i)));
-                match (decoded, new) {
-                    (Ok(records), Some(fresh)) => {
-                        // Records name their instance when the payload carried one.
-                        let i = records.first().and_then(|r| r.path.instance).unwrap_or(fresh);
-                        self.objects.insert(o);
-                        self.instances.insert((o, i));
-                        for r in records {
-                            let p = Path {
-                                instance: Some(i),
-                                ..r.path
-                            };
-                            self.set(p, r.value);
-                        }
-                        a.code = Code::CREATED;
-                        a.location = Some(format!("/{o}/{i}"));
-                    }
-                    (Err(code), _) => a.code = code,
-                    (_, None) => a.code = Code::INTERNAL_SERVER_ERROR,
-                }
-            }
-            _ => a.code = Code::METHOD_NOT_ALLOWED,
+            (Err(code), _) => a.code = code,
+            (_, None) => a.code = Code::INTERNAL_SERVER_ERROR,
         }
         a
     }

@@ -10,6 +10,8 @@ use super::{Engine, Incoming, Reply};
 use crate::coap::layer::Rejected;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::Role;
+use crate::lwm2m::operation::{Context, Operation, classify};
 
 impl Engine {
     pub(super) fn on_datagram(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
@@ -114,7 +116,10 @@ impl Engine {
     /// that format first, as a server that honours the parameter does, whatever the profile
     /// lists first.
     fn learn_preferred_format(&mut self, now: Duration, msg: &Message) {
-        if msg.code != Code::POST || !matches!(msg.uri_path().as_str(), "/rd" | "/bs") {
+        if !matches!(
+            classify(msg, Context::sent_by(Role::Client)),
+            Some(Operation::Register | Operation::BootstrapRequest)
+        ) {
             return;
         }
         let pct = msg

@@ -1,11 +1,13 @@
-//! Building the CoAP request for an LwM2M DM / Information Reporting operation
-//! (LwM2M TS 1.0.2 §8.2.4 Device Management and §8.2.5 Information Reporting mapping).
+//! Building the CoAP request for a case's `send` step: the operation's CoAP mapping comes from
+//! `lwm2m::operation` (LwM2M TS 1.0.2 §8.2.2-8.2.5); this adds what the case chooses (path,
+//! query, Accept, payload and its encoding).
 
 use crate::case::Vars;
 use crate::case::model::{Operation, SendRequest};
 use crate::coap::message::option;
-use crate::coap::{Code, Message, MessageType};
+use crate::coap::{Message, MessageType};
 use crate::lwm2m::objects::resource_def;
+use crate::lwm2m::operation::{self, Payload, Target};
 use crate::lwm2m::{ContentFormat, Path, Record};
 
 /// What the engine needs to remember about a request it built.
@@ -23,59 +25,41 @@ pub fn build(
     mid: u16,
     token: Vec<u8>,
 ) -> Result<Built, String> {
-    if req.operation == Operation::BootstrapFinish {
-        let mut m = Message::new(MessageType::Confirmable, Code::POST, mid, token);
-        m.set_uri("/bs", &[]);
-        return Ok(Built {
-            message: m,
-            path: Path::root(),
-            accept: None,
-        });
-    }
-    if req.operation.is_client_operation() {
-        return build_client_operation(req, vars, mid, token);
+    let mtype = if req.confirmable {
+        MessageType::Confirmable
+    } else {
+        MessageType::NonConfirmable
+    };
+    let row = req.operation.mapping();
+    if !matches!(row.target, Target::Path(_)) {
+        return build_on_uri(req, vars, mtype, mid, token);
     }
     if req.path.is_empty() {
         return Err(format!("send: {:?} needs a `path`", req.operation));
     }
     let path_text = vars.render(&req.path)?;
     let path: Path = path_text.parse().map_err(|e| format!("send.path `{path_text}`: {e}"))?;
-    let mtype = if req.confirmable {
-        MessageType::Confirmable
-    } else {
-        MessageType::NonConfirmable
-    };
-    let method = match req.operation {
-        Operation::Read | Operation::Discover | Operation::Observe | Operation::CancelObservation => Code::GET,
-        Operation::Write | Operation::WriteAttributes => Code::PUT,
-        Operation::WritePartial | Operation::Execute | Operation::Create | Operation::BootstrapFinish => Code::POST,
-        Operation::Delete => Code::DELETE,
-        other => return Err(format!("send: {} is built elsewhere", other.name())),
-    };
-    let mut m = Message::new(mtype, method, mid, token);
     let mut query = Vec::new();
-    if req.operation == Operation::WriteAttributes {
+    if row.query == operation::Query::Attributes {
         for (k, v) in &req.attributes {
             query.push((k.clone(), Some(vars.render(v)?)));
         }
     }
-    m.set_uri(&path.to_string(), &query);
-    match req.operation {
-        Operation::Observe => m.add_uint_option(option::OBSERVE, 0),
-        Operation::CancelObservation => m.add_uint_option(option::OBSERVE, 1),
-        _ => {}
-    }
+    let mut m = operation::request(req.operation, mtype, mid, token, Some(&path.to_string()), &query);
+    // The Accept the mapping sets (Discover's link format) is the default; the case may ask
+    // for another one, or none.
+    m.options.retain(|(n, _)| *n != option::ACCEPT);
     let default_accept = matches!(
         req.operation,
         Operation::Read | Operation::Observe | Operation::CancelObservation
     );
-    let accept = match (req.operation, req.accept.as_deref()) {
-        (Operation::Discover, None) => Some(ContentFormat::LINK_FORMAT),
-        (_, Some("none")) => None,
-        (_, None | Some("preferred")) if default_accept => pick_for(&path, preferred),
-        (_, None) => None,
-        (_, Some("preferred")) => pick_for(&path, preferred),
-        (_, Some(name)) => {
+    let accept = match req.accept.as_deref() {
+        None if row.accept.is_some() => row.accept,
+        Some("none") => None,
+        None | Some("preferred") if default_accept => pick_for(&path, preferred),
+        None => None,
+        Some("preferred") => pick_for(&path, preferred),
+        Some(name) => {
             Some(ContentFormat::from_name(name).ok_or_else(|| format!("send.accept: unknown format `{name}`"))?)
         }
     };
@@ -97,7 +81,7 @@ pub fn build(
         if let Some(name) = req.format.as_deref() {
             let f = ContentFormat::from_name(name).ok_or_else(|| format!("send.format: unknown format `{name}`"))?;
             m.add_uint_option(option::CONTENT_FORMAT, u32::from(f.0));
-        } else if req.operation != Operation::Execute {
+        } else if row.payload != Payload::Arguments {
             m.add_uint_option(option::CONTENT_FORMAT, u32::from(ContentFormat::TEXT.0));
         }
     }
@@ -108,27 +92,22 @@ pub fn build(
     })
 }
 
-/// Registration and Bootstrap-Request as an LwM2M Client would send them (TS 1.0.2 §8.2.3, §8.2.2).
-fn build_client_operation(req: &SendRequest, vars: &Vars, mid: u16, token: Vec<u8>) -> Result<Built, String> {
-    let (method, default_path) = match req.operation {
-        Operation::Register => (Code::POST, "/rd"),
-        Operation::Update => (Code::POST, "{location}"),
-        Operation::Deregister => (Code::DELETE, "{location}"),
-        _ => (Code::POST, "/bs"),
+/// The operations whose Uri-Path is a CoAP URI path rather than an LwM2M object path:
+/// Register, Update, De-register and Bootstrap-Request as an LwM2M Client sends them (a case may
+/// send them elsewhere with `path`), and Bootstrap-Finish.
+fn build_on_uri(req: &SendRequest, vars: &Vars, mtype: MessageType, mid: u16, token: Vec<u8>) -> Result<Built, String> {
+    let row = req.operation.mapping();
+    let to = match (&row.target, req.path.is_empty() || !req.operation.is_client_operation()) {
+        (Target::Uri(own), true) => own.to_string(),
+        (_, true) => vars.render("{location}")?,
+        (_, false) => vars.render(&req.path)?,
     };
-    let path = vars.render(if req.path.is_empty() { default_path } else { &req.path })?;
     let mut query = Vec::new();
     for (k, v) in &req.query {
         let v = vars.render(v)?;
         query.push((k.clone(), (!v.is_empty()).then_some(v)));
     }
-    let mtype = if req.confirmable {
-        MessageType::Confirmable
-    } else {
-        MessageType::NonConfirmable
-    };
-    let mut m = Message::new(mtype, method, mid, token);
-    m.set_uri(&path, &query);
+    let mut m = operation::request(req.operation, mtype, mid, token, Some(&to), &query);
     if let Some(p) = &req.payload {
         m.payload = vars.render(p)?.into_bytes();
         let f = match req.format.as_deref() {

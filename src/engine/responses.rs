@@ -137,25 +137,23 @@ impl Engine {
     /// The LwM2M operation of the harness's request `outgoing[i]` ("Register", "Read"), for
     /// messages a person reads.
     fn request_name(&self, i: usize) -> &'static str {
-        use crate::dialogue::operation::{Context, Op, classify};
+        use crate::lwm2m::operation::{Context, classify};
         let sender = if self.case.dut == crate::case::Role::Client {
             crate::case::Role::Server
         } else {
             crate::case::Role::Client
         };
         let location = self.vars.get("location");
-        let op = Message::parse(&self.outgoing[i].bytes)
-            .map(|m| {
-                classify(
-                    &m,
-                    Context {
-                        sender: Some(sender),
-                        location,
-                    },
-                )
-            })
-            .unwrap_or(Op::Other);
-        if op == Op::Other { "the request" } else { op.name() }
+        let op = Message::parse(&self.outgoing[i].bytes).ok().and_then(|m| {
+            classify(
+                &m,
+                Context {
+                    sender: Some(sender),
+                    location,
+                },
+            )
+        });
+        op.map_or("the request", |op| op.name())
     }
 
     pub(super) fn expected_response(&self, e: &ExpectResponse) -> String {

@@ -13,6 +13,8 @@ use std::time::Duration;
 use crate::coap::layer::accept;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::Role;
+use crate::lwm2m::operation::{Context, Operation, classify};
 
 use super::plan::{Initiator, sequence};
 use super::session::{Session, State};
@@ -116,12 +118,13 @@ impl BootstrapServerCore {
             .filter(|v| !v.is_empty());
         let unknown_critical = req.unknown_critical_option().is_some();
         // Bootstrap-Request: POST /bs?ep={Endpoint Client Name} (LwM2M 1.0.2 §8.2.2).
-        let code = match (req.code, req.uri_path().as_str()) {
+        let request = classify(req, Context::sent_by(Role::Client)) == Some(Operation::BootstrapRequest);
+        let code = match req.uri_path().as_str() {
             _ if unknown_critical => Code::BAD_OPTION,
-            (Code::POST, "/bs") if reject => Code::NOT_FOUND,
-            (Code::POST, "/bs") if endpoint.is_none() => Code::BAD_REQUEST,
-            (Code::POST, "/bs") => Code::CHANGED,
-            (_, "/bs") => Code::METHOD_NOT_ALLOWED,
+            _ if request && reject => Code::NOT_FOUND,
+            _ if request && endpoint.is_none() => Code::BAD_REQUEST,
+            _ if request => Code::CHANGED,
+            "/bs" => Code::METHOD_NOT_ALLOWED,
             _ => Code::NOT_FOUND,
         };
         session.msg.respond(req, code, |_| {});

@@ -1,5 +1,6 @@
 //! What the reference Bootstrap-Server provisions: the requests of one bootstrap sequence, in
-//! the order it sends them, and their CoAP mapping (LwM2M 1.0.2 §8.2.2; seed 003 §8.1.1).
+//! the order it sends them (their CoAP mapping is `lwm2m::operation`, LwM2M 1.0.2 §8.2.2; seed
+//! 003 §8.1.1).
 //!
 //! Client Initiated: Bootstrap Delete "/" (the MAY of §8.1.1: clear every Object Instance but
 //! the Bootstrap-Server Account before writing), Bootstrap Write of a Security and a Server
@@ -12,8 +13,9 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::coap::Message;
 use crate::coap::message::option;
-use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::operation::{Operation, confirmable};
 use crate::lwm2m::{ContentFormat, Path, Record, Value};
 
 use super::{Fault, Variant};
@@ -51,19 +53,18 @@ impl Request {
         matches!(self, Request::Finish)
     }
 
-    /// The Confirmable CoAP request: DELETE, PUT with a TLV payload, or POST /bs with an empty
-    /// payload. None when a Write's records do not encode (a bug; logged by the caller).
+    /// The Confirmable CoAP request: Bootstrap-Discover, -Delete, -Write with a TLV payload, or
+    /// Bootstrap-Finish with an empty payload. None when a Write's records do not encode (a bug;
+    /// logged by the caller).
     pub(super) fn message(&self, token: Vec<u8>, faults: &BTreeSet<Fault>) -> Option<Message> {
-        let (code, path) = match self {
-            Request::Discover(p) => (Code::GET, p.to_string()),
-            Request::Delete(p) => (Code::DELETE, p.to_string()),
-            Request::Write(p, _) => (Code::PUT, p.to_string()),
-            Request::Finish => (Code::POST, "/bs".to_string()),
+        let (op, path) = match self {
+            Request::Discover(p) => (Operation::BootstrapDiscover, Some(p.to_string())),
+            Request::Delete(p) => (Operation::BootstrapDelete, Some(p.to_string())),
+            Request::Write(p, _) => (Operation::BootstrapWrite, Some(p.to_string())),
+            Request::Finish => (Operation::BootstrapFinish, None),
         };
-        let mut m = Message::new(MessageType::Confirmable, code, 0, token);
-        m.set_uri(&path, &[]);
+        let mut m = confirmable(op, token, path.as_deref(), &[]);
         match self {
-            Request::Discover(_) => m.add_uint_option(option::ACCEPT, u32::from(ContentFormat::LINK_FORMAT.0)),
             Request::Write(p, records) => {
                 m.payload = crate::lwm2m::encode(ContentFormat::TLV, p, records).ok()?;
                 m.add_uint_option(option::CONTENT_FORMAT, u32::from(ContentFormat::TLV.0));

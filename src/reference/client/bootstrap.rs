@@ -18,6 +18,7 @@ use std::time::Duration;
 use crate::coap::message::option;
 use crate::coap::reliability::Seen;
 use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::operation::{self, Operation};
 
 use super::dm::Reply;
 
@@ -178,13 +179,12 @@ impl Bootstrap {
         }
         // Bootstrap-Request: POST /bs?ep={Endpoint Client Name} (§8.2.2).
         let token = self.msg.token();
-        let mut m = Message::new(MessageType::Confirmable, Code::POST, 0, token.clone());
         let mut query = vec![("ep".to_string(), Some(self.endpoint.clone()))];
         // `pct` (TS 1.1 §5.2.7.1) only from a 1.1 client, and only when it has a preference.
         if let (Version::V1_1, Some(pct)) = (self.version, store.preferred_content_format()) {
             query.push(("pct".to_string(), Some(pct.0.to_string())));
         }
-        m.set_uri("/bs", &query);
+        let m = operation::confirmable(Operation::BootstrapRequest, token.clone(), None, &query);
         self.phase = match self.msg.send_con(now, m) {
             Some(mid) => Phase::Requesting {
                 mid,

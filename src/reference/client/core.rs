@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use crate::coap::message::option;
 use crate::coap::reliability::Seen;
-use crate::coap::{Code, Message, MessageType};
+use crate::coap::{Message, MessageType};
+use crate::lwm2m::Role;
 use crate::lwm2m::link_format;
+use crate::lwm2m::operation::{Context, Interface, Operation, classify};
 
 use super::attributes::AttributeStore;
 use super::dm::{BAD_OPTION, Effect, Reply};
@@ -182,7 +184,8 @@ impl ClientCore {
             }
             Seen::Duplicate => return,
         }
-        let observe = req.code == Code::GET && req.observe().is_some();
+        let op = classify(req, Context::sent_by(Role::Server));
+        let observe = op.is_some_and(|o| o.interface() == Interface::InformationReporting);
         // LwM2M 1.0.2 §5.4 / §5.5: until the Registration is acknowledged, DM and Information
         // Reporting requests are ignored. "Ignore" here means no datagram at all, not even an
         // empty ACK: an ACK would promise a separate response that never comes, while silence
@@ -196,10 +199,10 @@ impl ClientCore {
         }
         let (reply, effect) = if req.unknown_critical_option().is_some() {
             (Reply::code(BAD_OPTION), None)
-        } else if observe && req.observe() == Some(0) {
+        } else if op == Some(Operation::Observe) {
             (self.obs.observe(now, &self.store, req), None)
         } else {
-            if observe && req.observe() == Some(1) {
+            if op == Some(Operation::CancelObservation) {
                 self.obs.cancel(&mut self.msg, &req.token);
             }
             dm_faults::handle(

@@ -21,7 +21,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::coap::message::option;
-use crate::coap::{Code, Message, MessageType};
+use crate::coap::{Message, MessageType};
+use crate::lwm2m::Role;
+use crate::lwm2m::operation::{Context, Interface, classify};
 
 use super::attributes::AttributeStore;
 use super::bootstrap::{Bootstrap, Initiator, Outcome, REBOOTSTRAP_DELAY};
@@ -340,7 +342,8 @@ impl Device {
             return false;
         };
         let from_bootstrap_server = self.bootstrap.as_ref().is_some_and(|b| b.peer() == from);
-        let observe = req.code == Code::GET && req.observe().is_some();
+        let observe = classify(req, Context::sent_by(Role::Server))
+            .is_some_and(|op| op.interface() == Interface::InformationReporting);
         match initiator {
             Initiator::Client => self.faults.contains(&Fault::BsAnswerDuringBootstrap),
             Initiator::Server if from_bootstrap_server => false,

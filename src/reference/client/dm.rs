@@ -9,7 +9,8 @@
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
 use crate::lwm2m::objects::{ResourceType, resource_def};
-use crate::lwm2m::{Content, ContentFormat, Link, Path, Record, link_format};
+use crate::lwm2m::operation::{Context, Operation, classify};
+use crate::lwm2m::{Content, ContentFormat, Link, Path, Record, Role, link_format};
 
 use super::attributes::AttributeStore;
 use super::objects::{DEVICE, ObjectStore, Resource, SERVER, WriteMode, rid};
@@ -80,6 +81,21 @@ pub(crate) fn request_path(req: &Message) -> Result<Path, Code> {
     Path::from_segments(&segs).map_err(|_| Code::NOT_FOUND)
 }
 
+/// The Device Management operation of a request from an LwM2M Server (`lwm2m::operation`). An
+/// Observe or Cancel Observation is read as the GET it also is: the observation itself is
+/// `observe.rs`'s, the answer a Read's (or a Discover's).
+pub(crate) fn operation(req: &Message) -> Option<Operation> {
+    let from_server = Context::sent_by(Role::Server);
+    match classify(req, from_server) {
+        Some(Operation::Observe | Operation::CancelObservation) => {
+            let mut get = req.clone();
+            get.options.retain(|(n, _)| *n != option::OBSERVE);
+            classify(&get, from_server)
+        }
+        other => other,
+    }
+}
+
 /// `own` is the Server Object Instance of the LwM2M Server the request comes from.
 pub(crate) fn handle(
     store: &mut ObjectStore,
@@ -92,23 +108,20 @@ pub(crate) fn handle(
         Err(code) => return (Reply::code(code), None),
     };
     let plain = |r: Result<Reply, Code>| (Reply::from(r), None);
-    match req.code {
-        Code::GET if req.accept() == Some(ContentFormat::LINK_FORMAT.0) => plain(discover(store, attrs, &path)),
-        Code::GET => plain(read(store, &path, req.accept()).map(|(cf, _, payload)| Reply::content(cf, payload))),
-        Code::PUT if req.payload.is_empty() && !req.uri_query().is_empty() => {
-            plain(write_attributes(store, attrs, &path, &req.uri_query()))
+    match operation(req) {
+        Some(Operation::Discover) => plain(discover(store, attrs, &path)),
+        Some(Operation::Read) => {
+            plain(read(store, &path, req.accept()).map(|(cf, _, payload)| Reply::content(cf, payload)))
         }
-        Code::PUT => plain(write(store, &path, req, WriteMode::Replace)),
-        Code::POST => match path.depth() {
-            1 => plain(create(store, &path, req)),
-            2 => plain(write(store, &path, req, WriteMode::Update)),
-            3 => match execute(store, &path) {
-                Ok(effect) => (Reply::code(Code::CHANGED), effect),
-                Err(code) => (Reply::code(code), None),
-            },
-            _ => plain(Err(Code::METHOD_NOT_ALLOWED)),
+        Some(Operation::WriteAttributes) => plain(write_attributes(store, attrs, &path, &req.uri_query())),
+        Some(Operation::Write) => plain(write(store, &path, req, WriteMode::Replace)),
+        Some(Operation::WritePartial) => plain(write(store, &path, req, WriteMode::Update)),
+        Some(Operation::Create) => plain(create(store, &path, req)),
+        Some(Operation::Execute) => match execute(store, &path) {
+            Ok(effect) => (Reply::code(Code::CHANGED), effect),
+            Err(code) => (Reply::code(code), None),
         },
-        Code::DELETE => plain(store.delete(&path, own).map(|()| {
+        Some(Operation::Delete) => plain(store.delete(&path, own).map(|()| {
             attrs.remove_under(&path);
             Reply::code(Code::DELETED)
         })),

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::coap::Message;
 use crate::coap::message::option;
-use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::ContentFormat;
+use crate::lwm2m::operation::{Operation, confirmable};
 
 use super::registration::Snapshot;
 use super::{Fault, Version};
@@ -16,20 +17,22 @@ fn q(name: &str, value: impl Into<String>) -> (String, Option<String>) {
     (name.to_string(), Some(value.into()))
 }
 
-fn con(code: Code, token: Vec<u8>) -> Message {
-    Message::new(MessageType::Confirmable, code, 0, token)
-}
-
-/// Uri-Path of an Update or De-register: the Location-Path segments of the 2.01 as they came,
-/// or the wrong location a fault asks for.
-fn to_location(m: &mut Message, location: &[Vec<u8>], wrong: bool) {
-    if wrong {
-        m.set_uri("/rd/wrong", &[]);
-    } else {
+/// An Update or De-register: to the Location-Path segments of the 2.01 as they came, or to the
+/// wrong location a fault asks for.
+fn to_location(
+    op: Operation,
+    token: Vec<u8>,
+    location: &[Vec<u8>],
+    wrong: bool,
+    query: &[(String, Option<String>)],
+) -> Message {
+    let mut m = confirmable(op, token, wrong.then_some("/rd/wrong"), query);
+    if !wrong {
         for seg in location {
             m.add_option(option::URI_PATH, seg.clone());
         }
     }
+    m
 }
 
 fn link_format_payload(m: &mut Message, links: &str) {
@@ -47,12 +50,6 @@ pub(crate) fn register(
     current: &Snapshot,
 ) -> Message {
     let has = |f| faults.contains(&f);
-    let mut m = con(Code::POST, token);
-    let path = if has(Fault::RegisterWrongPath) {
-        "/register"
-    } else {
-        "/rd"
-    };
     let mut query = Vec::new();
     if !has(Fault::RegisterOmitEndpoint) {
         query.push(q("ep", endpoint));
@@ -75,7 +72,8 @@ pub(crate) fn register(
     if let Some(pct) = current.pct {
         query.push(q("pct", pct.to_string()));
     }
-    m.set_uri(path, &query);
+    let wrong_path = has(Fault::RegisterWrongPath).then_some("/register");
+    let mut m = confirmable(Operation::Register, token, wrong_path, &query);
     let links = if has(Fault::RegisterEmptyObjectList) {
         ""
     } else {
@@ -94,8 +92,6 @@ pub(crate) fn update(
     known: &Snapshot,
     current: &Snapshot,
 ) -> Message {
-    let mut m = con(Code::POST, token);
-    to_location(&mut m, location, faults.contains(&Fault::UpdateWrongLocation));
     let mut query = Vec::new();
     if current.lifetime != known.lifetime {
         query.push(q("lt", current.lifetime.to_string()));
@@ -103,7 +99,8 @@ pub(crate) fn update(
     if current.binding != known.binding {
         query.push(q("b", current.binding.clone()));
     }
-    m.set_uri("", &query);
+    let wrong = faults.contains(&Fault::UpdateWrongLocation);
+    let mut m = to_location(Operation::Update, token, location, wrong, &query);
     if current.links != known.links {
         link_format_payload(&mut m, &current.links);
     }
@@ -112,7 +109,6 @@ pub(crate) fn update(
 
 /// De-register: DELETE {location}.
 pub(crate) fn deregister(faults: &BTreeSet<Fault>, token: Vec<u8>, location: &[Vec<u8>]) -> Message {
-    let mut m = con(Code::DELETE, token);
-    to_location(&mut m, location, faults.contains(&Fault::DeregisterWrongLocation));
-    m
+    let wrong = faults.contains(&Fault::DeregisterWrongLocation);
+    to_location(Operation::Deregister, token, location, wrong, &[])
 }

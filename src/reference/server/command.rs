@@ -16,7 +16,8 @@
 use serde::Deserialize;
 use serde::de::value::{Error as ValueError, StrDeserializer};
 
-use crate::lwm2m::Operation;
+use crate::lwm2m::operation::Interface;
+use crate::lwm2m::{Operation, Role};
 
 /// The trigger word of an operation: its case-language name, except that Cancel Observation is
 /// `cancel-observe` (the profile's trigger line).
@@ -27,12 +28,12 @@ fn operation(word: &str) -> Option<Operation> {
         word
     };
     let op = Operation::deserialize(StrDeserializer::<ValueError>::new(word)).ok()?;
-    (!op.is_client_operation() && op != Operation::BootstrapFinish).then_some(op)
+    (op.mapping().sender == Role::Server).then_some(op)
 }
 
 /// Observe and Cancel Observation belong to the Information Reporting interface.
 pub fn is_information_reporting(op: Operation) -> bool {
-    matches!(op, Operation::Observe | Operation::CancelObservation)
+    op.interface() == Interface::InformationReporting
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

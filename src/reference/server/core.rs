@@ -124,7 +124,7 @@ impl ServerCore {
         } else {
             tracing::info!(
                 "holding {} {} until {} is registered and online",
-                cmd.op.name(),
+                cmd.op.keyword(),
                 cmd.path,
                 cmd.endpoint
             );
@@ -160,7 +160,7 @@ impl ServerCore {
             Ok(m) => m,
             Err(e) => return tracing::warn!("trigger refused: {e}"),
         };
-        tracing::info!("{} {} {} -> {address}", cmd.op.name(), cmd.endpoint, cmd.path);
+        tracing::info!("{} {} {} -> {address}", cmd.op.keyword(), cmd.endpoint, cmd.path);
         match cmd.op {
             Operation::Observe => self.obs.add(&cmd.endpoint, &cmd.path, token.clone()),
             // Later notifications under this token are answered with RST.
@@ -239,7 +239,7 @@ impl ServerCore {
 
     fn on_response(&mut self, now: Duration, m: &Message) {
         if let Some(o) = self.outstanding.remove(&m.token) {
-            tracing::info!("{} {} {}: {}", o.op.name(), o.endpoint, o.path, m);
+            tracing::info!("{} {} {}: {}", o.op.keyword(), o.endpoint, o.path, m);
             if let Some(next) = o.then {
                 self.send(now, next);
             }

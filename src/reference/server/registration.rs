@@ -11,17 +11,22 @@ use super::command::{Command, is_information_reporting};
 use super::core::ServerCore;
 use super::registry::Params;
 use crate::coap::{Code, Message};
-use crate::lwm2m::Operation;
+use crate::lwm2m::operation::{Context, classify};
+use crate::lwm2m::{Operation, Role};
 
 impl ServerCore {
     pub(super) fn on_request(&mut self, now: Duration, from: SocketAddr, m: &Message) {
         let path = m.uri_path();
-        match (m.code, path.as_str()) {
+        let ctx = Context {
+            sender: Some(Role::Client),
+            location: self.regs.is_location(&path).then_some(path.as_str()),
+        };
+        match classify(m, ctx) {
             // RFC 7252 §5.4.1 (a Non-confirmable one never gets here: the layer rejects it).
             _ if m.unknown_critical_option().is_some() => self.msg.respond(from, m, Code::BAD_OPTION, |_| {}),
-            _ if is_register(m) => self.register(now, from, m),
-            (Code::POST, _) => self.update(now, from, m, &path),
-            (Code::DELETE, _) => match self.regs.deregister(&path) {
+            Some(Operation::Register) => self.register(now, from, m),
+            Some(Operation::Update) => self.update(now, from, m, &path),
+            Some(Operation::Deregister) => match self.regs.deregister(&path) {
                 Some(r) => {
                     tracing::info!("{} de-registered from {}", r.endpoint, r.location);
                     // Past states are nullified, observations included (§5.5.1 Note).
@@ -129,5 +134,5 @@ const COAP_PORT: u16 = 5683;
 
 /// Register is POST /rd (TS 1.0 Table 20).
 pub(super) fn is_register(m: &Message) -> bool {
-    m.code == Code::POST && m.uri_path() == "/rd"
+    classify(m, Context::sent_by(Role::Client)) == Some(Operation::Register)
 }

@@ -178,6 +178,11 @@ impl Registry {
         Some(r)
     }
 
+    /// Whether a registration lives at `location`.
+    pub fn is_location(&self, location: &str) -> bool {
+        self.regs.values().any(|r| r.location == location)
+    }
+
     pub fn deregister(&mut self, location: &str) -> Option<Registration> {
         let id = self.regs.values().find(|r| r.location == location)?.id.clone();
         self.regs.remove(&id)

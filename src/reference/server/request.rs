@@ -1,16 +1,17 @@
-//! Building the CoAP request for a triggered operation (LwM2M TS 1.0 §8.2.4 Device Management
-//! and §8.2.5 Information Reporting mapping), and refusing what the server must not send: a
-//! path the operation does not apply to, a Resource ID without an Object Instance ID in an
-//! Observe (Table 16), Write-Attributes with pmax not greater than pmin (Table 9).
+//! Building the CoAP request for a triggered operation (the mapping is `lwm2m::operation`:
+//! LwM2M TS 1.0 §8.2.4 Device Management and §8.2.5 Information Reporting), and refusing what
+//! the server must not send: a path the operation does not apply to, a Resource ID without an
+//! Object Instance ID in an Observe (Table 16), Write-Attributes with pmax not greater than pmin
+//! (Table 9). A fault builds the conformant request and then changes what it deviates in.
 
 use std::collections::BTreeSet;
 
 use super::Fault;
 use super::command::Command;
 use crate::coap::message::option;
-use crate::coap::{Code, Message, MessageType};
-use crate::lwm2m::Operation;
-use crate::lwm2m::{ContentFormat, Path};
+use crate::coap::{Code, Message};
+use crate::lwm2m::operation::confirmable;
+use crate::lwm2m::{ContentFormat, Operation, Path};
 
 /// Table 9: the Write-Attributes parameters.
 const ATTRIBUTES: [&str; 5] = ["pmin", "pmax", "gt", "lt", "st"];
@@ -26,30 +27,38 @@ pub fn build(cmd: &Command, faults: &BTreeSet<Fault>, token: Vec<u8>) -> Result<
         Ok(p) => p,
         Err(_) if cmd.op == Operation::Observe && has(Fault::IrObserveResourceWithoutInstance) => {
             // The fault: send the segments as given, empty instance segment included.
-            let mut m = Message::new(MessageType::Confirmable, Code::GET, 0, token);
+            let mut m = confirmable(Operation::Observe, token, None, &[]);
             for seg in cmd.path.trim_start_matches('/').split('/') {
                 m.add_option(option::URI_PATH, seg.as_bytes().to_vec());
             }
-            m.add_uint_option(option::OBSERVE, 0);
             return Ok(m);
         }
-        Err(e) => return Err(format!("{}: `{}` is not an LwM2M path ({e})", cmd.op.name(), cmd.path)),
+        Err(e) => {
+            return Err(format!(
+                "{}: `{}` is not an LwM2M path ({e})",
+                cmd.op.keyword(),
+                cmd.path
+            ));
+        }
     };
-    let method = match method_of(cmd.op, &path, has(Fault::DmWritePartialAsPut)) {
-        // The fault: "/" is a Bootstrap Delete target only (TS 1.0 §5.1), sent anyway.
-        Err(_) if cmd.op == Operation::Delete && path.depth() == 0 && has(Fault::DmDeleteRoot) => Code::DELETE,
-        other => other?,
-    };
+    // TS 1.0 Tables 24/25 (Client and Bootstrap operations apply to no object path:
+    // `Command::parse` never yields them).
+    let applies = cmd.op.mapping().applies_to(&path);
+    // The fault: "/" is a Bootstrap Delete target only (TS 1.0 §5.1), sent anyway.
+    let delete_root = cmd.op == Operation::Delete && path.depth() == 0 && has(Fault::DmDeleteRoot);
+    if !applies && !delete_root {
+        return Err(format!("{} does not apply to {path}", cmd.op.keyword()));
+    }
     if path.object.is_some_and(|o| [2, 4, 5, 6, 7].contains(&o)) && has(Fault::ObjCoreObjectsOnly) {
         return Err(format!(
             "{}: this server does not know Objects 2, 4, 5, 6 and 7",
-            cmd.op.name()
+            cmd.op.keyword()
         ));
     }
     if path.object == Some(1) && has(Fault::ObjNoServerObject) {
         return Err(format!(
             "{}: this server does not know the LWM2M Server Object",
-            cmd.op.name()
+            cmd.op.keyword()
         ));
     }
     let mut query = Vec::new();
@@ -59,13 +68,17 @@ pub fn build(cmd: &Command, faults: &BTreeSet<Fault>, token: Vec<u8>) -> Result<
             query.retain(|(k, _)| !CHANGE_ATTRIBUTES.contains(&k.as_str()));
         }
     }
-    let mut m = Message::new(MessageType::Confirmable, method, 0, token);
-    m.set_uri(&path.to_string(), &query);
+    // Cancel Observation carries the observation's token (RFC 7641 §3.6).
+    let mut m = confirmable(cmd.op, token, Some(&path.to_string()), &query);
+    if cmd.op == Operation::Observe && has(Fault::IrObserveWithoutOption) {
+        // The fault: the Observe goes out without its Observe option (a plain Read).
+        m.options.retain(|(n, _)| *n != option::OBSERVE);
+    }
+    if cmd.op == Operation::WritePartial && has(Fault::DmWritePartialAsPut) {
+        // The fault: the partial update goes out as PUT, which replaces (TS 1.0 §5.4.3).
+        m.code = Code::PUT;
+    }
     match cmd.op {
-        Operation::Observe if !has(Fault::IrObserveWithoutOption) => m.add_uint_option(option::OBSERVE, 0),
-        // RFC 7641 §3.6: a GET with Observe=1 and the observation's token cancels it.
-        Operation::CancelObservation => m.add_uint_option(option::OBSERVE, 1),
-        Operation::Discover => m.add_uint_option(option::ACCEPT, u32::from(ContentFormat::LINK_FORMAT.0)),
         Operation::Write | Operation::WritePartial | Operation::Create => {
             let (format, payload) = payload(&path, &cmd.arg, cmd.op == Operation::Create)?;
             m.add_uint_option(option::CONTENT_FORMAT, u32::from(format.0));
@@ -75,30 +88,6 @@ pub fn build(cmd: &Command, faults: &BTreeSet<Fault>, token: Vec<u8>) -> Result<
         _ => {}
     }
     Ok(m)
-}
-
-/// The CoAP method, once the path is one the operation applies to (TS 1.0 Tables 24/25).
-fn method_of(op: Operation, path: &Path, partial_as_put: bool) -> Result<Code, String> {
-    let depth = path.depth();
-    let (method, applies) = match op {
-        Operation::Read | Operation::Discover | Operation::Observe | Operation::CancelObservation => {
-            (Code::GET, (1..=3).contains(&depth))
-        }
-        Operation::WriteAttributes => (Code::PUT, (1..=3).contains(&depth)),
-        Operation::Write => (Code::PUT, depth == 2 || depth == 3),
-        Operation::WritePartial if partial_as_put => (Code::PUT, depth == 2),
-        Operation::WritePartial => (Code::POST, depth == 2),
-        Operation::Execute => (Code::POST, depth == 3),
-        Operation::Create => (Code::POST, depth == 1),
-        Operation::Delete => (Code::DELETE, depth == 2),
-        // Client and Bootstrap operations: `Command::parse` never yields them.
-        _ => (Code::EMPTY, false),
-    };
-    if applies {
-        Ok(method)
-    } else {
-        Err(format!("{} does not apply to {path}", op.name()))
-    }
 }
 
 /// `pmin=1&pmax=5` as query parameters, refused unless every name is a Table 9 parameter with a

@@ -1,12 +1,13 @@
 //! What a request from the Bootstrap-Server asks (the Bootstrap Interface's CoAP mapping,
-//! LwM2M 1.0.2 §8.2.2; 1.1 adds Bootstrap-Read and Bootstrap-Discover, both GET), and
-//! carrying it out on the object store with the answer.
+//! LwM2M 1.0.2 §8.2.2, read by `lwm2m::operation`; 1.1 adds Bootstrap-Read and
+//! Bootstrap-Discover), and carrying it out on the object store with the answer.
 
 use std::collections::BTreeSet;
 
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
-use crate::lwm2m::{Path, Record};
+use crate::lwm2m::operation::{Context, Operation, classify_any_path};
+use crate::lwm2m::{Path, Record, Role};
 
 use super::super::dm::{BAD_OPTION, Reply};
 use super::super::objects::ObjectStore;
@@ -25,9 +26,10 @@ pub(super) enum Op {
     Refused(Code),
 }
 
-/// The bootstrap operation `req` is (a Bootstrap-Finish is POST /bs, a Write PUT, a Delete
-/// DELETE, and for a 1.1 client a Read or Discover GET), or None for a request not related to
-/// bootstrap (an Observe, or for a 1.0 client any GET).
+/// The bootstrap operation `req` is (a Bootstrap-Finish, -Write or -Delete, and for a 1.1 client
+/// a Bootstrap-Read or -Discover), or None for a request not related to bootstrap (a
+/// Write-Attributes, an Observe, or for a 1.0 client any GET). One whose Uri-Path is no LwM2M
+/// path cannot be carried out: 4.00.
 pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
     let path = || {
         let segs: Option<Vec<&str>> = req
@@ -36,17 +38,12 @@ pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
             .collect();
         segs.and_then(|s| Path::from_segments(&s).ok())
     };
-    let op = match req.code {
-        Code::POST if req.uri_path() == "/bs" => Op::Finish,
-        // An empty PUT with a query is Write-Attributes, a Device Management operation.
-        Code::PUT if req.payload.is_empty() && !req.uri_query().is_empty() => return None,
-        Code::PUT => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Write),
-        Code::DELETE => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Delete),
-        Code::GET if !version.is_1_1() || req.observe().is_some() => return None,
-        Code::GET if req.accept() == Some(crate::lwm2m::ContentFormat::LINK_FORMAT.0) => {
-            path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Discover)
-        }
-        Code::GET => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
+    let op = match classify_any_path(req, Context::sent_by(Role::BootstrapServer))? {
+        Operation::BootstrapFinish => Op::Finish,
+        Operation::BootstrapWrite => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Write),
+        Operation::BootstrapDelete => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Delete),
+        Operation::BootstrapDiscover if version.is_1_1() => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Discover),
+        Operation::BootstrapRead if version.is_1_1() => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
         _ => return None,
     };
     let unknown_critical = req.unknown_critical_option().is_some();
