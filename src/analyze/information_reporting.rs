@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Exchange, Finding, Tally};
 use crate::case::Role;
-use crate::coap::Code;
 use crate::coap::message::option;
 use crate::dialogue::{Kind, Operation};
 use crate::lwm2m::objects::resource_defs;
+use crate::lwm2m::operation::{Context, classify_any_path};
 use crate::lwm2m::{self, Content, ContentFormat, Path};
 
 pub fn pmax_greater_than_pmin(x: &Exchange<'_>) -> Finding {
@@ -47,14 +47,16 @@ pub fn pmax_greater_than_pmin(x: &Exchange<'_>) -> Finding {
 
 /// An Observe that names a Resource names its Object Instance too (Table 16). On the wire "/3//13"
 /// is an empty Uri-Path segment between the Object and the Resource, which is no LwM2M path, so
-/// the request is picked by method and Observe option rather than by its classified operation.
+/// the request is read as if it were one (`classify_any_path`) rather than by its classified
+/// operation.
 pub fn observe_resource_names_instance(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
     for a in x.items {
         let (true, Some(m)) = (a.is_request(), &a.msg) else {
             continue;
         };
-        if m.code != Code::GET || m.observe() != Some(0) || !x.is(a.datagram.from, Role::Server) {
+        let observe = classify_any_path(m, Context::sent_by(Role::Server)) == Some(Operation::Observe);
+        if !observe || !x.is(a.datagram.from, Role::Server) {
             continue;
         }
         match m.option_values(option::URI_PATH).collect::<Vec<_>>().as_slice() {

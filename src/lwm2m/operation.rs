@@ -362,9 +362,9 @@ fn classify_with(m: &Message, ctx: Context<'_>, any_path: bool) -> Option<Operat
             // A location under /rd is recognised even when its 2.01 is not in view (a capture
             // started mid-session).
             (Target::Location, _) => ctx.location == Some(uri.as_str()) || (segments.len() > 1 && segments[0] == "rd"),
-            (Target::Path(_), None) => any_path,
             // The Bootstrap-Server's operations on the tree are read only from it.
-            (Target::Path(_), Some(_)) if row.sender == Role::BootstrapServer && !from_bootstrap_server => false,
+            (Target::Path(_), _) if row.sender == Role::BootstrapServer && !from_bootstrap_server => false,
+            (Target::Path(_), None) => any_path,
             // "/" is no operation's target but those that have it (Bootstrap-Delete and
             // -Discover, the composite operations); yet the Bootstrap-Server provisions the
             // whole tree, so each of its requests is read whatever it targets, and a DELETE of

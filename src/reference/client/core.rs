@@ -14,7 +14,7 @@ use crate::coap::reliability::Seen;
 use crate::coap::{Message, MessageType};
 use crate::lwm2m::Role;
 use crate::lwm2m::link_format;
-use crate::lwm2m::operation::{Context, Interface, Operation, classify};
+use crate::lwm2m::operation::{Context, Interface, Operation, classify_any_path};
 
 use super::attributes::AttributeStore;
 use super::dm::{BAD_OPTION, Effect, Reply};
@@ -184,7 +184,8 @@ impl ClientCore {
             }
             Seen::Duplicate => return,
         }
-        let op = classify(req, Context::sent_by(Role::Server));
+        // Read by method and options whatever the Uri-Path (an Observe of no LwM2M path is answered 4.04).
+        let op = classify_any_path(req, Context::sent_by(Role::Server));
         let observe = op.is_some_and(|o| o.interface() == Interface::InformationReporting);
         // LwM2M 1.0.2 §5.4 / §5.5: until the Registration is acknowledged, DM and Information
         // Reporting requests are ignored. "Ignore" here means no datagram at all, not even an

@@ -23,7 +23,7 @@ use std::time::Duration;
 use crate::coap::message::option;
 use crate::coap::{Message, MessageType};
 use crate::lwm2m::Role;
-use crate::lwm2m::operation::{Context, Interface, classify};
+use crate::lwm2m::operation::{Context, Interface, classify_any_path};
 
 use super::attributes::AttributeStore;
 use super::bootstrap::{Bootstrap, Initiator, Outcome, REBOOTSTRAP_DELAY};
@@ -342,7 +342,7 @@ impl Device {
             return false;
         };
         let from_bootstrap_server = self.bootstrap.as_ref().is_some_and(|b| b.peer() == from);
-        let observe = classify(req, Context::sent_by(Role::Server))
+        let observe = classify_any_path(req, Context::sent_by(Role::Server))
             .is_some_and(|op| op.interface() == Interface::InformationReporting);
         match initiator {
             Initiator::Client => self.faults.contains(&Fault::BsAnswerDuringBootstrap),
