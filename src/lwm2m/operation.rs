@@ -18,8 +18,7 @@ use crate::coap::message::option;
 use crate::coap::{Code, Message, MessageType};
 
 /// An LwM2M operation (a request; Notify is the response to an Observe). The kebab-case names
-/// are the words a case's `send` and `trigger` steps use; the operations without one (skipped
-/// below) are ones the harness only recognises.
+/// are the words a case's `send` and `trigger` steps use.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema,
 )]
@@ -52,6 +51,8 @@ pub enum Operation {
     Deregister,
     /// Bootstrap-Request: POST /bs?ep=... (bootstrap-server-role cases).
     BootstrapRequest,
+    // What follows no case names: a case sends `write`, `read`, `discover` or `delete` `via:
+    // bootstrap` (the same CoAP request), and the rest the harness only recognises.
     #[serde(skip)]
     BootstrapWrite,
     #[serde(skip)]
