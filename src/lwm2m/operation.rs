@@ -102,7 +102,7 @@ pub enum Query {
     Parameters {
         mandatory: &'static [&'static str],
     },
-    /// The <NOTIFICATION> attributes of Write-Attributes (pmin, pmax, gt, lt, st), with no
+    /// The `<NOTIFICATION>` attributes of Write-Attributes (pmin, pmax, gt, lt, st), with no
     /// payload: that shape tells Write-Attributes from a Write, whoever sends it.
     Attributes,
 }
