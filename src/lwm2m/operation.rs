@@ -9,6 +9,8 @@
 //! reference DUT that breaks the mapping builds the conformant request here and then changes the
 //! one thing it deviates in.
 
+#![warn(missing_docs)]
+
 use std::ops::RangeInclusive;
 
 use serde::Deserialize;
@@ -27,16 +29,23 @@ use crate::coap::{Code, Message, MessageType};
     description = "LwM2M operations the harness can send as a server, with their CoAP mapping (TS 1.0.2 §8.2.4-8.2.6)."
 )]
 pub enum Operation {
+    /// Read: GET.
     Read,
+    /// Discover: GET with Accept: application/link-format.
     Discover,
     /// Write (replace): PUT.
     Write,
     /// Write (partial update): POST.
     WritePartial,
+    /// Execute: POST on a Resource, its arguments (if any) the payload.
     Execute,
+    /// Create: POST on an Object.
     Create,
+    /// Delete: DELETE of an Object Instance (`via: bootstrap`, a Bootstrap-Delete, also of "/").
     Delete,
+    /// Write-Attributes: PUT with the `attributes` as Uri-Query and no payload.
     WriteAttributes,
+    /// Observe: GET with Observe=0.
     Observe,
     /// Cancel Observation by a GET with Observe=1 and the observation's token.
     CancelObservation,
@@ -53,20 +62,29 @@ pub enum Operation {
     BootstrapRequest,
     // What follows no case names: a case sends `write`, `read`, `discover` or `delete` `via:
     // bootstrap` (the same CoAP request), and the rest the harness only recognises.
+    /// Bootstrap-Write: PUT from the Bootstrap-Server.
     #[serde(skip)]
     BootstrapWrite,
+    /// Bootstrap-Read (TS 1.1): GET from the Bootstrap-Server.
     #[serde(skip)]
     BootstrapRead,
+    /// Bootstrap-Discover (TS 1.1): GET with Accept: application/link-format from the
+    /// Bootstrap-Server.
     #[serde(skip)]
     BootstrapDiscover,
+    /// Bootstrap-Delete: DELETE from the Bootstrap-Server, of "/" too.
     #[serde(skip)]
     BootstrapDelete,
+    /// Read-Composite (TS 1.1): FETCH "/", the paths in the payload.
     #[serde(skip)]
     ReadComposite,
+    /// Write-Composite (TS 1.1): iPATCH "/", the values in the payload.
     #[serde(skip)]
     WriteComposite,
+    /// Observe-Composite (TS 1.1): FETCH "/" with Observe=0.
     #[serde(skip)]
     ObserveComposite,
+    /// Send (TS 1.1): POST /dp from the LwM2M Client.
     #[serde(skip)]
     Send,
 }
@@ -74,9 +92,13 @@ pub enum Operation {
 /// The LwM2M interface an operation belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interface {
+    /// The Bootstrap Interface (TS 1.0.2 §5.2).
     Bootstrap,
+    /// The Client Registration Interface (§5.3).
     Registration,
+    /// The Device Management and Service Enablement Interface (§5.4).
     DeviceManagement,
+    /// The Information Reporting Interface (§5.5).
     InformationReporting,
 }
 
@@ -97,9 +119,11 @@ pub enum Target {
 /// What the Uri-Query carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Query {
+    /// None.
     None,
-    /// Parameters, of which these must be present.
+    /// Parameters (Register's `ep`, `lt`, ...).
     Parameters {
+        /// The ones that must be present.
         mandatory: &'static [&'static str],
     },
     /// The `<NOTIFICATION>` attributes of Write-Attributes (pmin, pmax, gt, lt, st), with no
@@ -110,6 +134,7 @@ pub enum Query {
 /// What the payload carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Payload {
+    /// None.
     None,
     /// Values, in the Content-Format the Content-Format option names (TLV, SenML, text, ...).
     Content,
@@ -122,19 +147,25 @@ pub enum Payload {
 /// One row: an operation and its CoAP mapping.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mapping {
+    /// The operation.
     pub operation: Operation,
     /// As the specification writes it.
     pub name: &'static str,
+    /// The interface it belongs to.
     pub interface: Interface,
     /// The role that sends the request.
     pub sender: Role,
+    /// The CoAP method.
     pub method: Code,
+    /// Where the request goes.
     pub target: Target,
     /// The Observe option's value, for the operations it tells apart.
     pub observe: Option<u32>,
     /// The Accept option, for the operations it tells apart (Discover: link format).
     pub accept: Option<ContentFormat>,
+    /// What its Uri-Query carries.
     pub query: Query,
+    /// What its payload carries.
     pub payload: Payload,
 }
 
@@ -254,6 +285,7 @@ impl Operation {
         }
     }
 
+    /// The interface it belongs to.
     pub fn interface(self) -> Interface {
         self.mapping().interface
     }
