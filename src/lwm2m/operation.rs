@@ -176,31 +176,14 @@ const LINKS: Option<ContentFormat> = Some(ContentFormat::LINK_FORMAT);
 const EP: Query = Query::Parameters { mandatory: &["ep"] };
 const OPTIONAL: Query = Query::Parameters { mandatory: &[] };
 
+/// One row of [`TABLE`], its columns in order.
+#[rustfmt::skip]
 #[allow(clippy::too_many_arguments)]
 const fn row(
-    operation: Operation,
-    name: &'static str,
-    interface: Interface,
-    sender: Role,
-    method: Code,
-    target: Target,
-    observe: Option<u32>,
-    accept: Option<ContentFormat>,
-    query: Query,
-    payload: Payload,
+    operation: Operation, name: &'static str, interface: Interface, sender: Role, method: Code, target: Target,
+    observe: Option<u32>, accept: Option<ContentFormat>, query: Query, payload: Payload,
 ) -> Mapping {
-    Mapping {
-        operation,
-        name,
-        interface,
-        sender,
-        method,
-        target,
-        observe,
-        accept,
-        query,
-        payload,
-    }
+    Mapping { operation, name, interface, sender, method, target, observe, accept, query, payload }
 }
 
 /// The operations, in the order [`classify`] prefers them where two fit a request equally:
