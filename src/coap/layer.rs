@@ -157,8 +157,13 @@ impl Layer {
     }
 
     /// An empty ACK or RST for the peer's message `mid` (RFC 7252 §4.2, §4.3).
+    /// It is remembered as the answer to `mid`, so a duplicate of the peer's message gets the
+    /// same empty message again (RFC 7252 §4.5: a duplicate Confirmable message is acknowledged
+    /// or reset as the first one was), e.g. a CoAP ping whose RST was lost.
     pub fn send_empty(&mut self, peer: SocketAddr, mtype: MessageType, mid: u16) -> Option<Vec<u8>> {
-        self.send_as_is(peer, &Message::new(mtype, Code::EMPTY, mid, Vec::new()))
+        let bytes = self.send_as_is(peer, &Message::new(mtype, Code::EMPTY, mid, Vec::new()))?;
+        self.dedup.answered(peer, mid, bytes.clone());
+        Some(bytes)
     }
 
     /// The message in a datagram from `peer`; None for one [`accept`] rejects, which is answered
