@@ -12,7 +12,7 @@ pub use crate::lwm2m::{Operation, Role};
 
 /// How the harness configures a client DUT before the first step: which of its LwM2M Server and
 /// LwM2M Bootstrap-Server endpoints the DUT knows, and so whether it begins with Register or a
-/// Bootstrap-Request (TS 1.1.1 §5.2, §5.3).
+/// Bootstrap-Request (TS 1.0.2 §5.2, §5.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Start {
@@ -521,7 +521,7 @@ pub struct Respond {
 }
 
 /// A request the harness sends to the DUT as LwM2M Server, Bootstrap-Server or (to a server DUT)
-/// Client, built from the operation's mapping onto CoAP (TS 1.1.1 §6).
+/// Client, built from the operation's mapping onto CoAP (TS 1.0.2 §8.2).
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
