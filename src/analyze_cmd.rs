@@ -2,8 +2,6 @@
 //! observation alone can settle, with frame numbers, and exits 1 on a gating failure (2 when a
 //! file cannot be read whole).
 
-#![warn(missing_docs)]
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

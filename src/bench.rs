@@ -5,8 +5,6 @@
 //! is the DUT's or the harness's time. Trials run in parallel, so the suite's wall time should
 //! approach the longest case, not the sum of all cases.
 
-#![warn(missing_docs)]
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;

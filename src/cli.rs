@@ -4,8 +4,6 @@
 //! Every command follows one exit-status convention ([`exit`], README "Exit status"), and its
 //! output goes through [`output`], so a closed pipe (`list | head`) never panics.
 
-#![warn(missing_docs)]
-
 pub use crate::command::{exit, output};
 
 use clap::{Parser, Subcommand};

@@ -1,8 +1,6 @@
 //! `lwm2m-conformance explain FILE...` prints the LwM2M transcript of captures taken anywhere
 //! (`analyze_cmd` judges them).
 
-#![warn(missing_docs)]
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -16,6 +16,8 @@
 //! `sim` pairs the engine with a reference DUT's core in memory on virtual time: the self-test
 //! matrix without processes, sockets or waiting.
 
+#![warn(missing_docs)]
+
 pub mod analyze;
 pub mod analyze_cmd;
 pub mod bench;

@@ -2,8 +2,6 @@
 //! (one per nextest process or CI runner) and write the JUnit file, the checklist (Markdown and
 //! HTML) and the traceability matrix from them, exactly as a single run writes them.
 
-#![warn(missing_docs)]
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,8 +1,6 @@
 //! `lwm2m-conformance schema`: writes the JSON Schemas of the case and profile YAML, so editors
 //! (via a `# yaml-language-server: $schema=...` line) validate and complete them.
 
-#![warn(missing_docs)]
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 

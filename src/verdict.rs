@@ -2,8 +2,6 @@
 //! and where a failure is. It sits below `case`, `engine` and `evidence`, so none of them has
 //! to import another for it.
 
-#![warn(missing_docs)]
-
 use serde::{Deserialize, Serialize};
 
 /// Requirement level (RFC 2119 keyword family). `Must < Should < May`, so the strictest of a

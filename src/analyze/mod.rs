@@ -5,8 +5,6 @@
 //! A check judges only what the capture shows: a request whose context is out of view (a client
 //! whose Register happened before the capture started) is not judged rather than guessed at.
 
-#![warn(missing_docs)]
-
 mod bootstrap;
 mod information_reporting;
 mod periods;

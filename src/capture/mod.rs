@@ -2,8 +2,6 @@
 //! link types CoAP traffic is captured on, IPv4 and IPv6. Frames that are not UDP datagrams are
 //! kept and listed as what they are, so frame numbers stay Wireshark's.
 
-#![warn(missing_docs)]
-
 mod link;
 mod read;
 

@@ -1,8 +1,6 @@
 //! The requirement catalogue, `testcases/requirements.yaml`: one entry per normative statement of
 //! the seeds, which cases cite by ID.
 
-#![warn(missing_docs)]
-
 use serde::{Deserialize, Serialize};
 
 use super::model::Role;

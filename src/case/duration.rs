@@ -3,8 +3,6 @@
 //! `+ hold_off`: plus the DUT's Client Hold Off Time (Security resource 11), which a client waits
 //! before every Client Initiated Bootstrap — a window for a Bootstrap-Request must outlast it.
 
-#![warn(missing_docs)]
-
 use std::fmt;
 use std::time::Duration;
 

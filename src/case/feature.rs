@@ -7,8 +7,6 @@
 //! resources of the Server Object, TS 1.1.1 Appendix E.2). Each is a feature of its own; the
 //! umbrella `lwm2m-1.1` declares them all at once.
 
-#![warn(missing_docs)]
-
 /// One feature: its name and what declaring it promises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Feature {

@@ -1,8 +1,6 @@
 //! Loading cases, profiles and the catalogue, with errors as `file:line:column: field: message`.
 //! A file that fails to load becomes one failing trial; the rest of the suite still runs.
 
-#![warn(missing_docs)]
-
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! The loopback promise for trigger URLs: `check` refuses a profile's URL that is not on a
 //! loopback host, and the transport checks the rendered URL again before it sends.
 
-#![warn(missing_docs)]
-
 /// Placeholders the harness fills with a loopback address of its own choosing.
 const LOOPBACK_PLACEHOLDERS: [&str; 2] = ["{dut_host}", "{server_host}"];
 

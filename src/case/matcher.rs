@@ -1,8 +1,6 @@
 //! Expectations as sets of acceptable outcomes. Each `check` returns `Err(reason)` saying what
 //! differed, which goes verbatim into a failure's "observed" text.
 
-#![warn(missing_docs)]
-
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

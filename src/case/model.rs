@@ -10,12 +10,20 @@ use super::path_matcher::PathMatcher;
 use crate::coap::Code;
 pub use crate::lwm2m::{Operation, Role};
 
+/// How the harness configures a client DUT before the first step: which of its LwM2M Server and
+/// LwM2M Bootstrap-Server endpoints the DUT knows, and so whether it begins with Register or a
+/// Bootstrap-Request (TS 1.0.2 §5.2, §5.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Start {
+    /// Configured with the harness's LwM2M Server only: the DUT begins by registering.
     #[default]
     Server,
+    /// Configured with the harness's Bootstrap-Server only: the DUT begins with a Client Initiated
+    /// Bootstrap (Bootstrap-Request).
     Bootstrap,
+    /// Registered with the LwM2M Server and listening where the Bootstrap-Server can reach it, which
+    /// then starts a Server Initiated Bootstrap.
     ServerInitiatedBootstrap,
     /// Configured with the LwM2M Server and a Bootstrap-Server Account it may use for a Client
     /// Initiated Bootstrap later (e.g. when an LwM2M Server executes the Bootstrap-Request
@@ -24,6 +32,7 @@ pub enum Start {
 }
 
 impl Start {
+    /// The kebab-case spelling used in case files and result output.
     pub fn as_str(self) -> &'static str {
         match self {
             Start::Server => "server",
@@ -60,14 +69,19 @@ impl Case {
     }
 }
 
+/// One conformance test case as read from YAML: the DUT role, the requirements it judges, the
+/// harness's routine behaviour and the ordered steps of the dialogue.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
+    /// The JSON Schema the file declares for editors (`$schema`); ignored by the harness.
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
     /// Stable identifier, also the name of the case's pcap and result file.
     pub id: String,
+    /// One-line summary shown in reports and the checklist.
     pub title: String,
+    /// What the case checks and how, in prose, for the reader of the report.
     #[serde(default)]
     pub description: Option<String>,
     /// The role of the device under test.
@@ -105,6 +119,7 @@ pub struct Case {
     /// LwM2M Server, holding a Bootstrap-Server Account it may initiate a bootstrap with).
     #[serde(default)]
     pub start: Start,
+    /// The dialogue with the DUT, run in order; the case passes when every step holds.
     pub steps: Vec<Step>,
 }
 
@@ -140,30 +155,40 @@ pub enum Step {
     Notify(Notify),
 }
 
+/// A notification (RFC 7641 §4.2) the harness sends as the observed LwM2M Client, answering an
+/// Observe request taken by an earlier `expect`; lets a server DUT's handling of Notify be judged.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Notify {
+    /// A short description shown in failure messages.
     #[serde(default)]
     pub name: Option<String>,
+    /// The requirement a failure of this step violates (default: the case's first).
     #[serde(default)]
     pub requirement: Option<String>,
+    /// A set-up step: if it fails, the DUT never reached the point under test, so the verdict is
+    /// inconclusive rather than fail.
     #[serde(default)]
     pub setup: bool,
     /// The Observe request taken by an earlier `expect` (its `as` name); default: the latest.
     #[serde(default)]
     pub to: Option<String>,
+    /// The notification's response code (default `2.05` Content).
     #[serde(default = "content")]
     pub code: Code,
     /// The Observe option: a sequence number above the ones sent before (RFC 7641 §4.4).
     pub observe: u32,
+    /// Content-Format of the payload, by name (e.g. `text`, `tlv`, `senml-json`); default: none.
     #[serde(default)]
     pub content_format: Option<String>,
+    /// The notification's payload (templated).
     #[serde(default)]
     pub payload: Option<String>,
     /// Confirmable (default): the DUT must acknowledge it; an RST (which cancels the
     /// observation, RFC 7641 §3.6) or no answer fails.
     #[serde(default = "yes")]
     pub confirmable: bool,
+    /// How long to wait for the DUT's ACK of a Confirmable notification (default: the response timeout).
     #[serde(default = "default_response")]
     pub within: Wait,
 }
@@ -172,6 +197,7 @@ fn content() -> Code {
     Code::CONTENT
 }
 
+/// Which earlier `send` a `retransmit` step repeats.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Retransmit {
@@ -180,32 +206,46 @@ pub struct Retransmit {
     pub of: Option<String>,
 }
 
+/// Waits for the DUT to repeat a request it got no answer to: a CoAP retransmission of the same
+/// Confirmable message (RFC 7252 §4.2) or a new request for the same method and path.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectRetry {
+    /// A short description shown in failure messages.
     #[serde(default)]
     pub name: Option<String>,
+    /// The requirement a failure of this step violates (default: the case's first).
     #[serde(default)]
     pub requirement: Option<String>,
+    /// A set-up step: if it fails, the DUT never reached the point under test, so the verdict is
+    /// inconclusive rather than fail.
     #[serde(default)]
     pub setup: bool,
     /// The request taken by an earlier `expect` (its `as` name); default: the latest.
     #[serde(default)]
     pub of: Option<String>,
+    /// How long the DUT has to try again (default: the response timeout); include the CoAP
+    /// back-off (ACK_TIMEOUT, doubled per attempt) when judging retransmission.
     #[serde(default = "default_response")]
     pub within: Wait,
 }
 
+/// A routine answer the harness gives to every matching request from the DUT as it arrives, so
+/// steps need not spell out each Bootstrap Write or Update the peer would simply acknowledge.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoRespond {
+    /// The CoAP method of the requests to answer (GET, POST, PUT, DELETE).
     pub method: Code,
     /// A path prefix (`/0`, `/`); default: every path.
     #[serde(default)]
     pub path: Option<String>,
+    /// The response code to answer with, e.g. `2.04` Changed.
     pub code: Code,
+    /// Content-Format of the answer's payload, by name; default: none.
     #[serde(default)]
     pub content_format: Option<String>,
+    /// The answer's payload (templated).
     #[serde(default)]
     pub payload: Option<String>,
     /// Hold the answer this long after the request arrives (`500ms`, `quiet`, ...) instead of
@@ -245,6 +285,7 @@ pub struct RequestRule {
 pub struct Trigger {
     /// The profile's trigger name: read, write, execute, observe, ... (any key of `triggers`).
     pub operation: String,
+    /// The LwM2M path the server DUT is asked to act on (`{path}` in the template).
     #[serde(default)]
     pub path: String,
     /// `{value}` in the template.
@@ -253,6 +294,7 @@ pub struct Trigger {
     /// `{attributes}` in the template, e.g. `pmin=1&pmax=5`.
     #[serde(default)]
     pub attributes: String,
+    /// A short description shown in failure messages.
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -326,12 +368,16 @@ impl<'de> serde::de::Visitor<'de> for StepVisitor {
 
 /// The fields every waiting step shares (flatten cannot be combined with deny_unknown_fields).
 pub struct Meta<'a> {
+    /// The step's `name`, shown in failure messages.
     pub name: Option<&'a str>,
+    /// The requirement a failure of the step violates, if the step names one.
     pub requirement: Option<&'a str>,
+    /// Whether a failure of the step makes the verdict inconclusive rather than fail.
     pub setup: bool,
 }
 
 impl Step {
+    /// The step's key as written in YAML (`expect`, `send`, ...), for messages and transcripts.
     pub fn kind(&self) -> &'static str {
         match self {
             Step::Expect(_) => "expect",
@@ -349,6 +395,7 @@ impl Step {
         }
     }
 
+    /// The name, requirement and set-up flag of the step; steps without them give `None`/`false`.
     pub fn meta(&self) -> Meta<'_> {
         let (name, requirement, setup) = match self {
             Step::Expect(s) => (s.name.as_deref(), s.requirement.as_deref(), s.setup),
@@ -370,6 +417,8 @@ impl Step {
     }
 }
 
+/// Waits for a request from the DUT that matches every given check (method, path, query, options,
+/// payload); the request is held unanswered until a `respond` step, so ordering can be judged.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectRequest {
@@ -394,6 +443,7 @@ pub struct ExpectRequest {
     /// The Observe option: `0` (register an observation), `1` (cancel), `absent`, `present`.
     #[serde(default)]
     pub observe: Option<TextMatcher>,
+    /// The Content-Format option: a format or a list of acceptable ones (`none`: no Content-Format).
     #[serde(default)]
     pub content_format: Option<FormatSet>,
     /// The token, as hex (templated): e.g. `"{obs_token}"` captured from the Observe, which a
@@ -404,6 +454,8 @@ pub struct ExpectRequest {
     /// `link-format` for a Discover (server DUTs).
     #[serde(default)]
     pub accept: Option<FormatSet>,
+    /// Checks on the payload: empty or not, CoRE link-format links present or absent, or
+    /// decoded resource values by path.
     #[serde(default)]
     pub payload: Option<PayloadMatcher>,
     /// Variables to capture from the request: `var: "query.lt"`, `"query.lt ?? 86400"`, `path`,
@@ -431,6 +483,7 @@ pub struct ExpectRequest {
     /// completes the set is answered at once with `answer`; the completing one is taken.
     #[serde(default)]
     pub query_across_requests: Option<AcrossRequests>,
+    /// How long the DUT has to send the request (default: the response timeout).
     #[serde(default = "default_response")]
     pub within: Wait,
 }
@@ -443,17 +496,23 @@ pub struct AcrossRequests {
     pub answer: Code,
 }
 
+/// The harness's answer to a request taken by an earlier `expect`, sent as a piggybacked response
+/// (RFC 7252 §5.2.1).
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Respond {
+    /// The request to answer (its `as` name); default: the latest.
     #[serde(default)]
     pub to: Option<String>,
+    /// The response code, e.g. `2.01` Created for a Register or `2.04` Changed.
     pub code: Code,
     /// Location-Path to return (templated); also sets `{location}`.
     #[serde(default)]
     pub location: Option<String>,
+    /// Content-Format of the payload, by name; default: none.
     #[serde(default)]
     pub content_format: Option<String>,
+    /// The response payload (templated).
     #[serde(default)]
     pub payload: Option<String>,
     /// An Observe option on the response (a client accepting an observation answers with one).
@@ -461,9 +520,12 @@ pub struct Respond {
     pub observe: Option<u32>,
 }
 
+/// A request the harness sends to the DUT as LwM2M Server, Bootstrap-Server or (to a server DUT)
+/// Client, built from the operation's mapping onto CoAP (TS 1.0.2 §8.2).
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
+    /// The LwM2M operation to perform, which fixes the CoAP method and options.
     pub operation: Operation,
     /// The LwM2M path (`/3/0/1`, `/` for a Bootstrap Delete of everything); unused by bootstrap-finish.
     #[serde(default)]
@@ -494,12 +556,17 @@ pub struct SendRequest {
     /// an empty value sends the bare name.
     #[serde(default)]
     pub query: BTreeMap<String, String>,
+    /// Send as a Confirmable message (default) or Non-confirmable (RFC 7252 §2.1).
     #[serde(default = "yes")]
     pub confirmable: bool,
+    /// Name to refer to this request in `expect_response`, `retransmit` or `cancel-observation`
+    /// (default: the latest request).
     #[serde(default, rename = "as")]
     pub alias: Option<String>,
 }
 
+/// Waits for the DUT's response to a request the harness sent (or, as `expect_notification`, for
+/// a notification of an observation it started) and checks it.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectResponse {
@@ -516,11 +583,17 @@ pub struct ExpectResponse {
     /// The request (its `as` name); default: the latest sent.
     #[serde(default)]
     pub to: Option<String>,
+    /// The acceptable response codes, e.g. `2.05` or `[2.04, 2.01]`.
     pub code: CodeSet,
+    /// The Content-Format option: a format or a list of acceptable ones (`none`: no Content-Format).
     #[serde(default)]
     pub content_format: Option<FormatSet>,
+    /// Checks on the payload: empty or not, CoRE link-format links present or absent, or
+    /// decoded resource values by path.
     #[serde(default)]
     pub payload: Option<PayloadMatcher>,
+    /// Variables to capture from the response for later templates: `var: "location"`,
+    /// `"payload"`, `"resource./3/0/0"` (optionally `?? default`).
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
     /// The response's Location-Path (e.g. `{starts_with: /rd/}` for a Register's answer).
@@ -539,10 +612,13 @@ pub struct ExpectResponse {
     /// cancels the observation (RFC 7641 §3.6); later notifications of it get RST too.
     #[serde(default)]
     pub reject: bool,
+    /// How long the DUT has to answer (default: the response timeout).
     #[serde(default = "default_response")]
     pub within: Wait,
 }
 
+/// Requires silence of a given kind for a window, e.g. no response to a request the DUT must
+/// ignore, or no further request after Bootstrap-Finish.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectNone {
@@ -564,6 +640,7 @@ pub struct ExpectNone {
     /// answer a request it takes for a malformed one of its current interface).
     #[serde(default)]
     pub tolerate_codes: Option<super::matcher::CodeSet>,
+    /// Without `response_to`: no request of any kind may arrive within the window.
     #[serde(default)]
     pub request: bool,
     /// Without `response_to`: also count requests that arrived before this step and that no
@@ -585,13 +662,16 @@ pub struct ExpectNone {
     /// case as they arrive): a window in which the DUT may send whatever the rules allow.
     #[serde(default)]
     pub only_rules: bool,
+    /// How long the silence must last (default: the profile's quiet window).
     #[serde(default = "default_quiet")]
     pub within: Wait,
 }
 
+/// The options of a `stop_dut` or `restart_dut` step.
 #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DutControl {
+    /// A short description shown in messages about the step.
     #[serde(default)]
     pub name: Option<String>,
 }

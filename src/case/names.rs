@@ -2,8 +2,6 @@
 //! reports them at the value instead of a trial failing halfway: `{placeholders}` in step
 //! templates, `capture` sources, the endpoints named by `at`/`via`, and `trigger` operations.
 
-#![warn(missing_docs)]
-
 use std::collections::BTreeSet;
 
 use super::model::{Case, Operation, Role, Step};

@@ -6,8 +6,6 @@
 //! last form is how a case accepts every target the specification allows without fixing the
 //! DUT's choice of Object or instance IDs.
 
-#![warn(missing_docs)]
-
 use serde::Deserialize;
 
 use super::template::Vars;

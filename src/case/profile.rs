@@ -1,8 +1,6 @@
 //! DUT profiles (`duts/*.yaml`): how to start or reach a device under test, what it supports
 //! (its implementation conformance statement), and how long it may take.
 
-#![warn(missing_docs)]
-
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -3,8 +3,6 @@
 //! `file:line:column`); the self-test's `--fault` and `--variant` switches go on top of their
 //! launches. `run --dut duts/reference-client.yaml` therefore runs exactly what `run` runs.
 
-#![warn(missing_docs)]
-
 use std::path::Path;
 use std::time::Duration;
 

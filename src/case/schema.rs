@@ -3,8 +3,6 @@
 //! durations) describe their accepted forms here, next to each other, so the schema says exactly
 //! what the loader accepts.
 
-#![warn(missing_docs)]
-
 use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};

@@ -1,8 +1,6 @@
 //! `{name}` substitution in case strings. Variables come from the trial (`{endpoint}`,
 //! `{reg_id}`, ...) and from captures of earlier messages (`{location}`, `{lt}`, ...).
 
-#![warn(missing_docs)]
-
 use std::collections::BTreeMap;
 
 /// The variables a trial's templates are rendered with: name to value.

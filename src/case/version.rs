@@ -3,8 +3,6 @@
 //! catalogue entry, a case or an `each_request` rule may say which versions it applies to
 //! (`versions`; none listed: every version), so a 1.1 DUT is judged by the 1.1 rule.
 
-#![warn(missing_docs)]
-
 use serde::{Deserialize, Serialize};
 
 /// An LwM2M enabler version, as profiles and `versions:` lists write it ("1.0", "1.1").

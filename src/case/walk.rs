@@ -2,8 +2,6 @@
 //! symlink that leads back to a folder already read (a loop, or a second way into the same cases)
 //! is refused with an error naming both paths, instead of reading the same cases again and again.
 
-#![warn(missing_docs)]
-
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 

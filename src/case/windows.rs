@@ -6,8 +6,6 @@
 //! Bootstrap-Server endpoint for silence for less than that proves nothing (the request would
 //! come after the window). `check` reports both, naming the step.
 
-#![warn(missing_docs)]
-
 use super::duration::{Base, Wait};
 use super::model::{Case, Role, Step};
 use super::path_matcher::PathMatcher;

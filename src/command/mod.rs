@@ -1,8 +1,6 @@
 //! What every command shares, below the commands themselves: the exit-status convention, output
 //! that survives a closed pipe, and loading the suite and the runtime the same way.
 
-#![warn(missing_docs)]
-
 pub mod output;
 
 use std::path::{Path, PathBuf};

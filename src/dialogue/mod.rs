@@ -28,25 +28,44 @@ pub struct Datagram {
     pub frame: u32,
     /// Time since the first frame (or the trial start).
     pub at: Duration,
+    /// The sender's address.
     pub from: SocketAddr,
+    /// The receiver's address.
     pub to: SocketAddr,
+    /// The UDP payload: one CoAP message, or whatever bytes arrived.
     pub bytes: Vec<u8>,
 }
 
 /// What a datagram is, at the LwM2M level.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
-    /// A request: its operation (None: no LwM2M operation, shown as plain CoAP) and its CoAP
-    /// Uri-Path ("/3/0", "/rd/5a3f").
-    Request { op: Option<Operation>, path: String },
-    /// A response (piggybacked or separate) to the request in frame `request`, when seen.
-    Response { answers: Option<Answered> },
-    /// A notification of the observation made by the Observe in frame `answers.frame`.
-    Notify { answers: Answered },
-    /// An empty ACK, acknowledging the Confirmable message in frame `of` when seen.
-    EmptyAck { of: Option<u32> },
-    /// A Reset, rejecting the message in frame `of` when seen.
-    Reset { of: Option<u32> },
+    /// A request.
+    Request {
+        /// Its LwM2M operation; None: no operation maps to it, shown as plain CoAP.
+        op: Option<Operation>,
+        /// Its CoAP Uri-Path ("/3/0", "/rd/5a3f").
+        path: String,
+    },
+    /// A response (piggybacked or separate, RFC 7252 §5.2).
+    Response {
+        /// The request it answers, when that request was seen.
+        answers: Option<Answered>,
+    },
+    /// A notification (RFC 7641 §4.2).
+    Notify {
+        /// The Observe request whose observation it reports.
+        answers: Answered,
+    },
+    /// An empty ACK (RFC 7252 §4.2).
+    EmptyAck {
+        /// The frame of the Confirmable message it acknowledges, when seen.
+        of: Option<u32>,
+    },
+    /// A Reset (RFC 7252 §4.2, §4.3).
+    Reset {
+        /// The frame of the message it rejects, when seen.
+        of: Option<u32>,
+    },
     /// An empty Confirmable message (CoAP ping, RFC 7252 §4.3).
     Ping,
     /// A message with a reserved (class 1, 6 or 7) code.
@@ -64,23 +83,29 @@ pub fn name_of(op: Option<Operation>) -> &'static str {
 /// The request a response belongs to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answered {
+    /// The request's frame number.
     pub frame: u32,
+    /// The request's LwM2M operation (None: plain CoAP).
     pub op: Option<Operation>,
+    /// The request's Uri-Path.
     pub path: String,
 }
 
 /// A datagram with its meaning.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Annotated {
+    /// The datagram as seen.
     pub datagram: Datagram,
     /// The parsed message (None when malformed).
     pub msg: Option<Message>,
+    /// What the message is at the LwM2M level.
     pub kind: Kind,
     /// The frame this one repeats (same sender, Message ID and type: a CoAP retransmission).
     pub retransmits: Option<u32>,
 }
 
 impl Annotated {
+    /// The datagram's frame number.
     pub fn frame(&self) -> u32 {
         self.datagram.frame
     }

@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use super::{Datagram, Operation};
 use crate::lwm2m::Role;
 
+/// The LwM2M role (Client, Server, Bootstrap-Server) of each address in an exchange, and the
+/// Endpoint Client Name each client gave, as learnt from the requests it sent or given up front.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roles {
     by_addr: BTreeMap<SocketAddr, Role>,
@@ -16,10 +18,12 @@ pub struct Roles {
 }
 
 impl Roles {
+    /// The role learnt for `addr`, if any.
     pub fn role(&self, addr: SocketAddr) -> Option<Role> {
         self.by_addr.get(&addr).copied()
     }
 
+    /// The Endpoint Client Name the client at `addr` gave, if any.
     pub fn endpoint(&self, addr: SocketAddr) -> Option<&str> {
         self.endpoints.get(&addr).map(String::as_str)
     }
@@ -29,6 +33,7 @@ impl Roles {
         self.by_addr.entry(addr).or_insert(role);
     }
 
+    /// Records the Endpoint Client Name (`ep`) a client gave; the first one for an address stays.
     pub fn learn_endpoint(&mut self, addr: SocketAddr, ep: &str) {
         self.endpoints.entry(addr).or_insert_with(|| ep.to_string());
     }
@@ -71,6 +76,7 @@ pub struct Peers {
 }
 
 impl Peers {
+    /// Names every address in `datagrams` by its role, in order of first appearance.
     pub fn name(roles: &Roles, datagrams: &[Datagram]) -> Peers {
         let mut seen: HashSet<SocketAddr> = HashSet::new();
         let order: Vec<SocketAddr> = datagrams
@@ -105,6 +111,7 @@ impl Peers {
         peers
     }
 
+    /// The display name of `addr`; its address when the role is unknown.
     pub fn label(&self, addr: SocketAddr) -> String {
         self.names.get(&addr).cloned().unwrap_or_else(|| addr.to_string())
     }

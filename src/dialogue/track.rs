@@ -59,10 +59,12 @@ impl Dialogue {
         }
     }
 
+    /// The roles learnt so far.
     pub fn roles(&self) -> &Roles {
         &self.roles
     }
 
+    /// Pairs the next datagram (in frame order) with what it answers or repeats, and says what it is.
     pub fn annotate(&mut self, mut d: Datagram) -> Annotated {
         d.from = canonical(d.from);
         d.to = canonical(d.to);

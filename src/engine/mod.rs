@@ -15,7 +15,7 @@ mod exchange;
 mod gather;
 mod link_capture;
 mod notify;
-pub mod operation;
+mod operation;
 mod requests;
 mod responses;
 mod rules;
@@ -33,7 +33,7 @@ use crate::coap::layer::{Dedup, Ids};
 use crate::coap::reliability::{Params, Retransmitter};
 use crate::lwm2m::{ContentFormat, Path};
 use crate::verdict::Failure;
-pub use transcript::Direction;
+use transcript::Direction;
 use transcript::Transcript;
 
 /// Everything a trial fixes before the first step.
@@ -51,6 +51,8 @@ pub struct TrialSetup {
     pub triggers: std::collections::BTreeMap<String, crate::case::profile::TriggerSpec>,
     /// The DUT's Endpoint Client Name, as configured in its launch command.
     pub endpoint: String,
+    /// The profile's timeouts (response, quiet window, start-up) and CoAP transmission parameters
+    /// (RFC 7252 §4.8) the steps' `within` windows and retransmissions use.
     pub timing: Timing,
     /// The LwM2M version the DUT's profile declares: picks the `each_request` rules that apply.
     pub lwm2m_version: crate::case::LwM2mVersion,
@@ -65,43 +67,63 @@ pub struct TrialSetup {
     pub console: Vec<String>,
 }
 
+/// What the transport tells the engine happened, with the time it happened.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
+    /// A UDP datagram between the DUT and a harness endpoint, in either direction.
     Datagram {
+        /// The sending address.
         from: SocketAddr,
+        /// The receiving address.
         to: SocketAddr,
+        /// The UDP payload: one CoAP message, or whatever bytes arrived.
         bytes: Vec<u8>,
     },
+    /// The DUT process is running (first start or after a restart): its Message IDs start afresh.
     DutStarted,
+    /// The DUT process ended; unless the harness stopped it, that ends the trial.
     DutExited {
+        /// The exit status as the transport describes it.
         status: String,
     },
+    /// The DUT's launch command could not be run: the trial ends as an error.
     DutLaunchFailed {
+        /// Why the launch failed.
         error: String,
     },
     /// The DUT printed a value a profile capture looks for (the newest match, when it changed).
     Console {
+        /// The profile capture's name.
         name: String,
+        /// The value the DUT printed.
         value: String,
     },
     /// A trigger could not be delivered (unreachable URL, a redirect, a shell command that could
     /// not run or failed): the harness's or the profile's fault, never the DUT's.
     TriggerFailed {
+        /// The profile trigger's name.
         operation: String,
+        /// Why delivery failed.
         error: String,
     },
     /// A datagram could not be written to the capture (`frame`: its number there): the capture
     /// is incomplete from it on, so the trial cannot claim a verdict on it (see
     /// [`Engine::end`] for what becomes of one already reached).
     EvidenceLost {
+        /// The capture file.
         file: String,
+        /// The frame number of the lost datagram.
         frame: u32,
+        /// Why writing failed.
         error: String,
     },
     /// A datagram the engine asked to send (`frame`) did not go out: the harness's fault.
     SendFailed {
+        /// The frame number the engine gave the datagram.
         frame: u32,
+        /// The address it was meant for.
         to: SocketAddr,
+        /// Why sending failed.
         error: String,
     },
     /// The verdict is in and the harness is stopping the DUT: from now on datagrams are recorded
@@ -109,33 +131,50 @@ pub enum Event {
     Teardown,
 }
 
+/// What the engine asks the transport to do, taken with [`Engine::poll_action`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
+    /// Send a datagram from a harness endpoint.
     Send {
+        /// The harness endpoint to send from.
         from: SocketAddr,
+        /// The destination (the DUT).
         to: SocketAddr,
+        /// The encoded CoAP message.
         bytes: Vec<u8>,
         /// Its frame number (the transcript's and the capture's).
         frame: u32,
     },
+    /// Stop the DUT process (`stop_dut`); the sockets stay, so it is judged on what it sent before.
     StopDut,
+    /// Stop the DUT and start a fresh instance (`restart_dut`), answered by [`Event::DutStarted`].
     RestartDut,
     /// Make a server DUT perform an operation (rendered from the profile's trigger named
     /// `operation`).
     Trigger {
+        /// The profile trigger's name.
         operation: String,
+        /// The rendered trigger to deliver.
         action: TriggerAction,
     },
 }
 
+/// A rendered profile trigger: how the harness makes a server DUT initiate an operation.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TriggerAction {
+    /// A line to write to the DUT's standard input.
     Stdin(String),
+    /// A shell command to run.
     Shell(String),
+    /// An HTTP request to the DUT's management API.
     Http {
+        /// The HTTP method.
         method: String,
+        /// The URL.
         url: String,
+        /// The request body, if any.
         body: Option<String>,
+        /// The Content-Type header for the body, if any.
         content_type: Option<String>,
     },
 }
@@ -143,19 +182,29 @@ pub enum TriggerAction {
 /// The engine's own verdicts; the runner maps them onto report verdicts (expected failures etc.).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Judgement {
+    /// Every step held.
     Pass,
+    /// The DUT broke a requirement; the [`Outcome::failure`] says which and where.
     Fail,
+    /// The DUT never reached the point under test (a set-up step failed), so nothing is judged.
     Inconclusive,
+    /// The harness, the profile or the evidence failed (DUT would not start, a send failed, the
+    /// capture lost a frame): the trial says nothing about the DUT.
     Error,
     /// The run was interrupted (SIGINT/SIGTERM to the harness) before the case ended; given by
     /// the transport, never by the engine.
     Interrupted,
 }
 
+/// How a trial ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
+    /// The verdict.
     pub judgement: Judgement,
+    /// A one-line explanation, naming the step and frames.
     pub message: String,
+    /// When a step did not hold: which step, the requirements it judges, what was expected and
+    /// what the DUT did instead.
     pub failure: Option<Failure>,
 }
 
@@ -212,6 +261,9 @@ struct Reply {
     msg: Message,
 }
 
+/// Runs one case against one DUT as a sans-IO state machine: fed [`Event`]s and timeouts with
+/// the current time, it yields [`Action`]s and, once the last step holds or one fails, an
+/// [`Outcome`].
 pub struct Engine {
     case: Case,
     setup: TrialSetup,
@@ -261,6 +313,7 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Starts a trial at `now`: fixes the harness's endpoints and variables and begins the first step.
     pub fn new(case: Case, setup: TrialSetup, now: Duration) -> Engine {
         let mut vars = Vars::default();
         vars.set("endpoint", setup.endpoint.clone());
@@ -317,6 +370,7 @@ impl Engine {
         e
     }
 
+    /// Takes in one event at `now` and runs the steps as far as they can go.
     pub fn handle(&mut self, now: Duration, event: Event) {
         match event {
             Event::Datagram { from, to, bytes } => self.on_datagram(now, from, to, &bytes),
@@ -362,6 +416,8 @@ impl Engine {
         self.advance(now);
     }
 
+    /// Called at or after [`Engine::poll_timeout`]: retransmits unacknowledged Confirmable
+    /// requests, releases held answers and ends steps whose window has closed.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.release_held(now);
         for tick in self.retransmit.on_timeout(now) {
@@ -380,6 +436,7 @@ impl Engine {
         self.advance(now);
     }
 
+    /// The next action for the transport, in the order they were decided.
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
     }
@@ -395,6 +452,7 @@ impl Engine {
             .min()
     }
 
+    /// The verdict, once the trial has ended.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()
     }
@@ -407,6 +465,7 @@ impl Engine {
         }
     }
 
+    /// The transcript so far, one line per datagram or notable event.
     pub fn transcript(&self) -> Vec<String> {
         self.transcript.lines()
     }

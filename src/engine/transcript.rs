@@ -8,9 +8,12 @@ use std::time::Duration;
 
 use crate::dialogue::{Datagram, Dialogue, Roles, render};
 
+/// Which way a datagram went, relative to the DUT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
+    /// From a harness endpoint to the DUT.
     ToDut,
+    /// From the DUT to a harness endpoint.
     FromDut,
 }
 

@@ -4,8 +4,6 @@
 //! Values are typed by the OMA object registry. The reference server builds its requests from
 //! it, and trigger templates get it as SenML JSON (`{senml}`) for consoles that want that.
 
-#![warn(missing_docs)]
-
 use super::objects::{ResourceType, resource_def};
 use super::path::Path;
 use super::value::{Record, Value};

@@ -2,8 +2,6 @@
 //! as standard base64 (LwM2M 1.1), SenML `vd` uses base64url without padding (RFC 8428 §4.3).
 //! Decoding takes either alphabet, padded or not, since a peer may send either.
 
-#![warn(missing_docs)]
-
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 

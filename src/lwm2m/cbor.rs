@@ -10,8 +10,6 @@
 //! Leaves map onto [`Value`]s by their CBOR type (text, integer, float, boolean, bytes, tag 1
 //! time); nothing in the payload is trusted: depth, key shapes and types are checked.
 
-#![warn(missing_docs)]
-
 use ciborium::Value as C;
 
 use super::{DecodeError, Path, Record, Value};

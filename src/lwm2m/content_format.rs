@@ -9,8 +9,6 @@
 //! decoder treats them as aliases while `Display` keeps the raw number
 //! visible in transcripts.
 
-#![warn(missing_docs)]
-
 use std::fmt;
 
 /// A newtype rather than an enum so that an unknown number a device sends

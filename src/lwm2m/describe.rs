@@ -1,7 +1,5 @@
 //! One-line, deterministic rendering of decoded content for transcripts.
 
-#![warn(missing_docs)]
-
 use crate::lwm2m::value::hex;
 use crate::lwm2m::{Content, ContentFormat, Value, link_format};
 

@@ -1,8 +1,6 @@
 //! Error types shared by every codec. Offsets are byte offsets into the
 //! payload handed to the decoder, so a transcript can point at the bad byte.
 
-#![warn(missing_docs)]
-
 use crate::lwm2m::content_format::ContentFormat;
 use crate::lwm2m::path::Path;
 

@@ -7,8 +7,6 @@
 //! lenient about whitespace and newlines around tokens because real
 //! clients emit them, but strict about structure.
 
-#![warn(missing_docs)]
-
 use std::fmt::Write as _;
 
 use crate::lwm2m::DecodeError;

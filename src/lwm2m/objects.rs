@@ -7,8 +7,6 @@
 //! and Server resources 13-20, have no operations in the registry (only the
 //! Bootstrap-Server reaches them), hence "".
 
-#![warn(missing_docs)]
-
 /// Data type of a resource, as in the registry's `<Type>` element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResourceType {

@@ -9,8 +9,6 @@
 //! reference DUT that breaks the mapping builds the conformant request here and then changes the
 //! one thing it deviates in.
 
-#![warn(missing_docs)]
-
 use std::ops::RangeInclusive;
 
 use serde::Deserialize;

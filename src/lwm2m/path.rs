@@ -3,8 +3,6 @@
 //! The four levels are optional so one type covers every request target,
 //! from the root `/` (used by Discover and Bootstrap) to a resource instance.
 
-#![warn(missing_docs)]
-
 use std::fmt;
 use std::str::FromStr;
 

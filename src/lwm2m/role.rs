@@ -1,8 +1,6 @@
 //! The three LwM2M roles (TS 1.0.2 §2: LwM2M Client, LwM2M Server, LwM2M Bootstrap-Server): the
 //! role a device under test plays, and so the one the harness plays opposite it.
 
-#![warn(missing_docs)]
-
 use serde::Deserialize;
 
 /// The role of the device under test; the harness plays the peer.

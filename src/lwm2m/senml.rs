@@ -6,8 +6,6 @@
 //! ignored. CBOR uses the RFC 8428 section 6 integer labels; `vlo` has no
 //! integer label and is a text key.
 
-#![warn(missing_docs)]
-
 use crate::lwm2m::DecodeError;
 use crate::lwm2m::base64;
 use crate::lwm2m::objects::{ResourceType, resource_def};

@@ -3,8 +3,6 @@
 //! "0"/"1", time as decimal Unix seconds, object links as "obj:inst",
 //! opaque as base64 (1.1).
 
-#![warn(missing_docs)]
-
 use crate::lwm2m::DecodeError;
 use crate::lwm2m::content_format::ContentFormat;
 use crate::lwm2m::objects::resource_def;

@@ -6,8 +6,6 @@
 //! (0 = 8 bit, 1 = 16 bit); bits 4-3 length type (00 = length in bits 2-0,
 //! 01/10/11 = 8/16/24-bit length field follows the identifier).
 
-#![warn(missing_docs)]
-
 use std::collections::BTreeMap;
 
 use crate::lwm2m::content_format::ContentFormat;

@@ -1,8 +1,6 @@
 //! Typed resource values and their TLV / plain-text representations
 //! (LwM2M 1.0.2 Appendix C "Data Types", 1.1.1 Core Appendix C).
 
-#![warn(missing_docs)]
-
 use crate::lwm2m::DecodeError;
 use crate::lwm2m::base64;
 use crate::lwm2m::objects::ResourceType;

@@ -2,6 +2,8 @@
 //! profile's launch gives them, parsed the same way whether the harness starts them as
 //! processes (`cli`) or pairs their cores with the engine in memory (`sim`).
 
+/// The command line of `reference-client`: the LwM2M Server and/or Bootstrap-Server it is
+/// configured with, its Endpoint Client Name, and the faults and variants it takes.
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("peer").required(true).multiple(true).args(["server", "bootstrap"])))]
 pub struct ReferenceClientArgs {
@@ -58,6 +60,8 @@ impl ReferenceClientArgs {
     }
 }
 
+/// The command line of `reference-bootstrap-server`: where it listens, what it provisions, and
+/// the faults and variants it takes.
 #[derive(clap::Args)]
 pub struct ReferenceBootstrapServerArgs {
     /// Listen for Bootstrap-Requests here (loopback).
@@ -83,6 +87,8 @@ pub struct ReferenceBootstrapServerArgs {
     pub variant: Vec<String>,
 }
 
+/// The command line of `reference-server`: where it listens, how it takes triggers, and the
+/// faults and variants it takes.
 #[derive(clap::Args)]
 pub struct ReferenceServerArgs {
     /// Listen here (must be loopback), e.g. 127.0.0.1:5683.

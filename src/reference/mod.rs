@@ -22,6 +22,7 @@ pub const RUN_MARKER: &str = "LWM2M_CONFORMANCE_RUN";
 pub struct VariantInfo {
     /// The role of the reference DUT that takes it.
     pub role: Role,
+    /// The `--variant` id that selects it.
     pub id: &'static str,
     /// What the DUT does differently.
     pub description: &'static str,

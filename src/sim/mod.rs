@@ -22,8 +22,6 @@
 //!
 //! Every run is bounded: at most [`MAX_TURNS`] turns and [`CEILING`] of virtual time.
 
-#![warn(missing_docs)]
-
 mod addresses;
 mod dut;
 mod pair;

@@ -20,6 +20,9 @@ use super::plan::{Initiator, sequence};
 use super::session::{Session, State};
 use super::{BootstrapServerConfig, Fault};
 
+/// The reference Bootstrap-Server's state: one provisioning session per client, each running
+/// the Bootstrap sequence (Writes, Deletes, Bootstrap-Finish) after a Bootstrap-Request or, for
+/// Server Initiated Bootstrap, at once.
 #[derive(Debug)]
 pub struct BootstrapServerCore {
     cfg: BootstrapServerConfig,
@@ -69,6 +72,8 @@ impl BootstrapServerCore {
             .or_insert_with(|| Session::new(peer, seed, faults))
     }
 
+    /// Takes in one datagram from `from` at `now`: a Bootstrap-Request starts a session, a response
+    /// advances the client's session.
     pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
         let m = match accept(bytes) {
             Ok(m) => m,

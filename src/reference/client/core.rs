@@ -26,6 +26,8 @@ use super::registration::{Registration, Snapshot};
 use super::registration_policy::Policy;
 use super::{ClientConfig, Fault, Variant, Version};
 
+/// The reference client's registration with one LwM2M Server: Register, Update and De-register
+/// (TS 1.1.1 §6.2) and the Device Management and Information Reporting requests that server sends.
 #[derive(Debug)]
 pub struct ClientCore {
     cfg: ClientConfig,
@@ -119,6 +121,7 @@ impl ClientCore {
         }
     }
 
+    /// Takes in one datagram from `from` at `now`; datagrams not from this core's server are ignored.
     pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
         self.sync_clock(now);
         if from != self.msg.server() {
@@ -285,6 +288,7 @@ impl ClientCore {
         self.obs.clear(&mut self.msg);
     }
 
+    /// True once De-register has ended (answered, failed or timed out) after `shutdown`.
     pub fn is_done(&self) -> bool {
         self.reg.is_done()
     }

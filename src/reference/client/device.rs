@@ -98,6 +98,8 @@ impl DeviceConfig {
 /// (its profile declares the same: `client_hold_off_time: 4s`).
 const HOLD_OFF_VARIANT_SECS: u32 = 4;
 
+/// The whole reference client: the object store, the Bootstrap-Server exchanges and one
+/// [`ClientCore`] per LwM2M Server the store names.
 #[derive(Debug)]
 pub struct Device {
     endpoint: String,
@@ -291,6 +293,8 @@ impl Device {
         !self.stopping && self.bootstrap.as_ref().is_some_and(Bootstrap::is_active)
     }
 
+    /// Takes in one datagram from `from` at `now`, routed by its source address to the bootstrap
+    /// exchange or to that server's core.
     pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
         self.sync_clock(now);
         // Who began the sequence under way, if one is: the sequence is over once
@@ -491,6 +495,7 @@ impl Device {
         self.stopping
     }
 
+    /// True once `shutdown` was called and every server's core has finished De-register.
     pub fn is_done(&self) -> bool {
         self.stopping && self.cores.iter().all(ClientCore::is_done)
     }

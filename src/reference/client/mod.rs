@@ -74,10 +74,12 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// Whether the client breaks this requirement on purpose (`--fault`).
     pub fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
     }
 
+    /// Whether the client takes this conformant freedom (`--variant`).
     pub fn takes(&self, variant: Variant) -> bool {
         self.variants.contains(&variant)
     }

@@ -10,10 +10,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The LwM2M enabler version the reference client implements (`--lwm2m`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
+    /// LwM2M 1.0 (TS 1.0.2).
     #[default]
     V1_0,
+    /// LwM2M 1.1 (TS 1.1.1): 1.0 plus the 1.1 behaviour the suite judges.
     V1_1,
 }
 
@@ -26,6 +29,7 @@ impl Version {
         }
     }
 
+    /// Whether this is 1.1, which enables the 1.1-only behaviour.
     pub fn is_1_1(self) -> bool {
         self == Version::V1_1
     }

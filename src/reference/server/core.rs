@@ -34,6 +34,8 @@ pub(super) struct Outstanding {
     then: Option<Command>,
 }
 
+/// The reference LwM2M Server's state: the clients' registrations and the Device Management and
+/// Information Reporting requests its triggers queue for them.
 #[derive(Debug)]
 pub struct ServerCore {
     pub(super) faults: BTreeSet<Fault>,
@@ -73,6 +75,7 @@ impl ServerCore {
         self.variants.contains(&v)
     }
 
+    /// The next datagram to send, with its destination.
     pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
         self.msg.poll_transmit()
     }
@@ -85,6 +88,8 @@ impl ServerCore {
         [self.msg.next_timeout(), expiry].into_iter().flatten().min()
     }
 
+    /// Called at or after `poll_timeout`: retransmits unacknowledged requests and expires
+    /// registrations whose Lifetime ran out.
     pub fn handle_timeout(&mut self, now: Duration) {
         for (peer, mid) in self.msg.on_timeout(now) {
             tracing::warn!("no ACK from {peer} for mid={mid}; giving up");
@@ -190,6 +195,8 @@ impl ServerCore {
         }
     }
 
+    /// Takes in one datagram from `from` at `now`: Register, Update and De-register requests, and
+    /// responses to the requests it sent.
     pub fn handle_datagram(&mut self, now: Duration, from: SocketAddr, bytes: &[u8]) {
         let Some(m) = self.msg.parse_or_reset(from, bytes) else {
             return;
