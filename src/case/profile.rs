@@ -220,6 +220,14 @@ pub struct TriggerSpec {
     pub http: Option<HttpTrigger>,
 }
 
+impl TriggerSpec {
+    /// Every template of the trigger: the stdin line, the shell command, the HTTP URL and body.
+    pub fn templates(&self) -> impl Iterator<Item = &str> {
+        let http = self.http.iter().flat_map(|h| std::iter::once(&h.url).chain(&h.body));
+        self.stdin.iter().chain(&self.shell).chain(http).map(String::as_str)
+    }
+}
+
 /// An HTTP request that makes a server DUT act, sent to its loopback API.
 #[derive(Clone, Debug, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -549,8 +557,7 @@ impl Profile {
                     known.join(", ")
                 ));
             }
-            let http = t.http.iter().flat_map(|h| std::iter::once(&h.url).chain(&h.body));
-            for template in t.stdin.iter().chain(&t.shell).chain(http) {
+            for template in t.templates() {
                 check(format!("triggers.{op}"), template, &trigger)?;
             }
         }

@@ -206,32 +206,16 @@ impl Engine {
         };
         let mut vars = self.vars.clone();
         // A value that has no SenML form matters only to a profile whose template asks for it.
-        if let Err(e) = trigger_vars(&mut vars, t) {
-            let templates = [
-                &spec.stdin,
-                &spec.shell,
-                &spec.http.as_ref().map(|h| format!("{} {:?}", h.url, h.body)),
-            ];
-            if templates
-                .iter()
-                .any(|t| t.as_deref().is_some_and(|t| t.contains("{senml}")))
-            {
-                return Progress::Error(format!("trigger {} {}: {{senml}}: {e}", t.operation, t.path));
-            }
+        if let Err(e) = trigger_vars(&mut vars, t)
+            && spec.templates().any(|t| t.contains("{senml}"))
+        {
+            return Progress::Error(format!("trigger {} {}: {{senml}}: {e}", t.operation, t.path));
         }
         // A value the DUT prints (profile `captures`) may not be there yet: the DUT prints it
         // when it has taken the harness's Register, maybe after answering it.
-        let templates = [
-            spec.stdin.clone(),
-            spec.shell.clone(),
-            spec.http
-                .as_ref()
-                .map(|h| format!("{} {}", h.url, h.body.as_deref().unwrap_or(""))),
-        ];
-        let missing: Vec<String> = templates
-            .iter()
-            .flatten()
-            .flat_map(|t| crate::case::names::placeholders(t))
+        let missing: Vec<String> = spec
+            .templates()
+            .flat_map(crate::case::names::placeholders)
             .filter(|n| self.setup.console.iter().any(|c| c == n) && vars.get(n).is_none())
             .map(|n| format!("{{{n}}}"))
             .collect();
