@@ -366,6 +366,18 @@ fn default_formats() -> Vec<String> {
 }
 
 impl Profile {
+    /// Every launch the profile has (one per start), to change them all alike.
+    pub fn launches_mut(&mut self) -> impl Iterator<Item = &mut Launch> {
+        [
+            &mut self.launch,
+            &mut self.bootstrap_launch,
+            &mut self.server_initiated_launch,
+            &mut self.server_and_bootstrap_launch,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// Per-run additions to every launch without editing the profile (`--dut-arg`,
     /// `LWM2M_DUT_ARGS`, `--dut-env`): each argument goes where a launch says `{dut_args}` (a
     /// `command` item of its own, or inside a `shell` line, shell-quoted), else at the end; each
@@ -378,15 +390,7 @@ impl Profile {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("--dut-arg: {e}"))?
             .join(" ");
-        for launch in [
-            &mut self.launch,
-            &mut self.bootstrap_launch,
-            &mut self.server_initiated_launch,
-            &mut self.server_and_bootstrap_launch,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for launch in self.launches_mut() {
             if let Some(line) = &mut launch.shell {
                 *line = match line.contains(DUT_ARGS) {
                     true => line.replace(DUT_ARGS, &quoted),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::load::{LoadError, parse_profile};
 use super::model::Role;
-use super::profile::{Launch, Profile};
+use super::profile::Profile;
 
 /// The shipped profile file of the reference DUT of `role`: its path in the repository (what
 /// errors name) and its text.
@@ -31,7 +31,18 @@ fn shipped(role: Role) -> (&'static str, &'static str) {
 
 /// The conformant reference DUT of `role`, as its shipped file says. An error (a file that does
 /// not parse or validate, or declares another role) is one the project's tests catch first.
+/// Parsed once per role: every trial of a built-in run asks for it.
 fn builtin(role: Role) -> Result<Profile, LoadError> {
+    static PARSED: [std::sync::OnceLock<Result<Profile, LoadError>>; 3] = [const { std::sync::OnceLock::new() }; 3];
+    let slot = match role {
+        Role::Client => 0,
+        Role::Server => 1,
+        Role::BootstrapServer => 2,
+    };
+    PARSED[slot].get_or_init(|| parse_builtin(role)).clone()
+}
+
+fn parse_builtin(role: Role) -> Result<Profile, LoadError> {
     let (file, text) = shipped(role);
     let mut p = parse_profile(Path::new(file), text)?;
     if p.role != role {
@@ -54,13 +65,7 @@ fn builtin(role: Role) -> Result<Profile, LoadError> {
 
 /// Each launch of `p` gets `flag id` for every id (after its other arguments).
 fn add_switches(p: &mut Profile, flag: &str, ids: &[String]) {
-    let launches: [&mut Option<Launch>; 4] = [
-        &mut p.launch,
-        &mut p.bootstrap_launch,
-        &mut p.server_initiated_launch,
-        &mut p.server_and_bootstrap_launch,
-    ];
-    for launch in launches.into_iter().flatten() {
+    for launch in p.launches_mut() {
         for id in ids {
             match &mut launch.shell {
                 Some(line) if launch.command.is_empty() => {
