@@ -65,10 +65,14 @@ def judge(pcap, protos):
 
 files = sorted({f for p in sys.argv[1:] for f in glob.glob(p)})
 problems = []
-counted, alone = {}, []
+counted, alone, count = {}, [], {}
 for f in files:
     r = records(f)
-    (counted.setdefault(r[1], []) if r else alone).append(f)
+    if r:
+        count[f] = r[0]
+        counted.setdefault(r[1], []).append(f)
+    else:
+        alone.append(f)
 for link, group in counted.items():
     for i in range(0, len(group), 200):
         batch = group[i:i + 200]
@@ -76,7 +80,7 @@ for link, group in counted.items():
         protos = protocols(batch, ports)
         at = 0
         for f in batch:
-            n = records(f)[0]
+            n = count[f]
             problems.append(judge(f, protos[at:at + n]))
             at += n
         if at != len(protos):

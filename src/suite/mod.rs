@@ -417,9 +417,7 @@ pub fn run_entry_in_memory(suite: &Suite, entry: &Entry, profile: &Profile, out:
         }
         Err(done) => *done,
     };
-    if let Err(e) = crate::evidence::write_result(&out.results, &result) {
-        tracing::error!("cannot write result of {}: {e}", result.case_id);
-    }
+    write_result(out, &result);
     result
 }
 
