@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 
-use crate::case::model::Start;
 use crate::case::{Case, Profile, Role};
 use crate::transport::bind::{COAP_PORT, candidates_salted, fnv1a};
+use crate::transport::trial::plan::{DutPlace, dut_place};
 
 /// Linux's default ephemeral port range (`net.ipv4.ip_local_port_range`), where the process
 /// path's port-0 binds land.
@@ -75,13 +75,14 @@ pub(super) fn layout(case: &Case, profile: &Profile) -> Layout {
         }
         endpoints.push((name, local));
     }
-    let listens = case.start == Start::ServerInitiatedBootstrap || case.dut != Role::Client;
-    let bound = profile.bound_address().map(|b| match b.port() {
-        0 => SocketAddr::new(b.ip(), ephemeral(&format!("{}#bound", case.id), None)),
-        _ => b,
-    });
-    let dut =
-        listens.then(|| bound.unwrap_or_else(|| address(&format!("{}#{}#client", case.id, profile.name), COAP_PORT)));
+    // Where the DUT listens, as the process path decides it; only the port-0 and loopback
+    // placements differ, as nothing is bound or probed here.
+    let dut = match dut_place(case, profile) {
+        DutPlace::Nowhere => None,
+        DutPlace::Fixed(a) => Some(a),
+        DutPlace::FreeEverywhere(ip) => Some(SocketAddr::new(ip, ephemeral(&format!("{}#bound", case.id), None))),
+        DutPlace::Loopback(key) => Some(address(&format!("{key}#client"), COAP_PORT)),
+    };
     Layout {
         endpoints,
         witnesses,
