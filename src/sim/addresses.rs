@@ -70,9 +70,7 @@ pub(super) fn layout(case: &Case, profile: &Profile) -> Layout {
         let server_side = case.dut == Role::Client && avoid != Some(COAP_PORT);
         let port = if server_side { COAP_PORT } else { ephemeral(&key, avoid) };
         let local = address(&key, port);
-        if case.dut != Role::Client && local.port() != COAP_PORT && avoid != Some(COAP_PORT) {
-            witnesses.push(SocketAddr::new(local.ip(), COAP_PORT));
-        }
+        witnesses.extend(crate::transport::bind::witness(case.dut, local, avoid));
         endpoints.push((name, local));
     }
     // Where the DUT listens, as the process path decides it; only the port-0 and loopback

@@ -66,6 +66,15 @@ pub fn free_everywhere(at: std::net::IpAddr) -> Option<SocketAddr> {
     })
 }
 
+/// Port 5683 of a harness client's address, where nobody should send: listened on when the DUT
+/// is a server or Bootstrap-Server (so one that answers to the CoAP default port instead of the
+/// Register's source port is seen doing it), unless the client sits there already or the DUT
+/// binds that port itself. `None` when there is no witness.
+pub fn witness(dut: crate::case::Role, local: SocketAddr, dut_port: Option<u16>) -> Option<SocketAddr> {
+    let wanted = dut != crate::case::Role::Client && local.port() != COAP_PORT && dut_port != Some(COAP_PORT);
+    wanted.then(|| SocketAddr::new(local.ip(), COAP_PORT))
+}
+
 /// Loopback addresses on port 5683 to try for `key` (a case ID, say) in this process, in order:
 /// derived from the key and the process ID so parallel trials rarely collide.
 pub fn candidates(key: &str) -> impl Iterator<Item = SocketAddr> {

@@ -8,7 +8,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use crate::case::{Case, Profile, Role};
-use crate::transport::bind::{COAP_PORT, bind_client, bind_server};
+use crate::transport::bind::{bind_client, bind_server};
 
 /// The harness's UDP endpoints of one trial, by name, each on its own loopback address.
 pub(super) struct Endpoints {
@@ -71,8 +71,7 @@ impl Endpoints {
             let socket = Arc::new(socket);
             readers.push(spawn_reader(socket.clone(), local, tx.clone()));
             sockets.push((name, local, socket));
-            let witness = SocketAddr::new(local.ip(), COAP_PORT);
-            if case.dut != Role::Client && local.port() != COAP_PORT && profile.fixed_port() != Some(COAP_PORT) {
+            if let Some(witness) = super::super::bind::witness(case.dut, local, profile.fixed_port()) {
                 // Best effort: without it a misdirected request is simply not seen.
                 match UdpSocket::bind(witness).await {
                     Ok(w) => {
