@@ -16,8 +16,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lwm2m_conformance::case::load::load_profile;
 use lwm2m_conformance::evidence::{RunInfo, Verdict};
+use lwm2m_conformance::profile::load_profile;
 use lwm2m_conformance::suite::{self, Outputs};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

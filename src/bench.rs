@@ -10,11 +10,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::case::profile::Timing;
-use crate::case::{Case, Profile, Step};
+use crate::case::{Case, Step};
 use crate::command::exit;
 use crate::command::output::{errln, outln};
 use crate::suite::{self, Outputs};
+use crate::timing::Timing;
 
 #[derive(clap::Args)]
 pub(crate) struct BenchArgs {
@@ -55,12 +55,12 @@ pub(crate) fn run(a: BenchArgs) -> ExitCode {
         Err(code) => return code,
     };
     let reference = |role| {
-        Profile::reference(role, &[]).map_err(|e| {
+        crate::profile::reference(role, &[]).map_err(|e| {
             errln!("{e}");
             ExitCode::from(exit::UNUSABLE)
         })
     };
-    let profile = match reference(crate::case::Role::Client) {
+    let profile = match reference(crate::lwm2m::Role::Client) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::case::load::load_profile;
 use crate::command::output::{errln, out, outln};
 use crate::command::{load_suite, runtime, testcases_root};
+use crate::profile::load_profile;
 pub use crate::reference::args::{ReferenceBootstrapServerArgs, ReferenceClientArgs, ReferenceServerArgs};
 use crate::suite::{self, Outputs, summary};
 
@@ -404,7 +404,7 @@ pub(crate) fn check(a: CheckArgs) -> ExitCode {
 
 /// The profiles next to the testcases folder: `duts/*.yaml`.
 fn default_profiles(testcases: &Path) -> Vec<PathBuf> {
-    crate::case::load::profile_files(&testcases.parent().unwrap_or(Path::new(".")).join("duts"))
+    crate::profile::profile_files(&testcases.parent().unwrap_or(Path::new(".")).join("duts"))
 }
 
 pub(crate) fn reference_client(a: ReferenceClientArgs) -> ExitCode {

@@ -1,6 +1,6 @@
 //! lwm2m-conformance: a conformance test harness for OMA LightweightM2M.
 //!
-//! Data flows: `case` (YAML cases, DUT profiles, the requirement catalogue) -> `engine` (sans-IO
+//! Data flows: `case` (YAML cases, the requirement catalogue) and `profile` (DUT profiles) -> `engine` (sans-IO
 //! step interpreter over `coap` and `lwm2m` codecs) <- `transport` (tokio UDP on loopback, DUT
 //! processes) -> `evidence` (pcap, result files, JUnit, checklist and traceability matrix).
 //! `suite` ties them together for both the CLI and the libtest-mimic runner; `reference` holds
@@ -9,8 +9,9 @@
 //! `explain` and `analyze` commands (`explain_cmd`); `report_cmd` merges shards' results.
 //!
 //! Layers, bottom first, each importing only from below (`tests/layers.rs` keeps it so):
-//! `coap`, `lwm2m` (with the shared `Role` and `Operation`), `verdict` (`Level`, `Verdict`,
-//! `Failure`) → `case`, `dialogue`, `reference` → `capture`, `engine` → `evidence` →
+//! `coap`, `verdict` (`Level`, `Verdict`, `Failure`), `yaml` (bounded reading, `LoadError`),
+//! `template`, `timing`, `feature` → `lwm2m` (with the shared `Role`, `Operation` and
+//! `LwM2mVersion`) → `case`, `dialogue`, `reference` → `profile` → `capture`, `engine` → `evidence` →
 //! `transport` → `sim` → `suite` → `analyze` → `command` (what every command shares: exit status,
 //! output) → the commands (`cli`, `bench`, `explain_cmd`, `report_cmd`, `schema_cmd`) and `fuzz`.
 //! `sim` pairs the engine with a reference DUT's core in memory on virtual time: the self-test
@@ -30,13 +31,18 @@ pub mod dialogue;
 pub mod engine;
 pub mod evidence;
 pub mod explain_cmd;
+pub mod feature;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod lwm2m;
+pub mod profile;
 pub mod reference;
 pub mod report_cmd;
 pub mod schema_cmd;
 pub mod sim;
 pub mod suite;
+pub mod template;
+pub mod timing;
 pub mod transport;
 pub mod verdict;
+pub mod yaml;

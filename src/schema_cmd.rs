@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::case::schema::{case_schema, profile_schema};
+use crate::case::schema::case_schema;
 use crate::command::exit;
 use crate::command::output::{errln, out};
+use crate::profile::schema::profile_schema;
 
 #[derive(clap::Args)]
 pub(crate) struct SchemaArgs {

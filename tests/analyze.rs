@@ -17,8 +17,8 @@ use std::sync::Arc;
 use lwm2m_conformance::analyze::findings;
 use lwm2m_conformance::analyze::{Finding, Verdict};
 use lwm2m_conformance::capture::Capture;
-use lwm2m_conformance::case::{Profile, Role};
 use lwm2m_conformance::evidence::CaseResult;
+use lwm2m_conformance::lwm2m::Role;
 use lwm2m_conformance::suite::{self, Outputs, Suite};
 
 fn project() -> PathBuf {
@@ -110,7 +110,7 @@ fn analyze_agrees_with_the_cases_on_the_reference_duts() {
     let conformant = rt.block_on(suite::run_all(
         suite.clone(),
         suite.entries.clone(),
-        Arc::new(Profile::reference(Role::Client, &[]).expect("the built-in client")),
+        Arc::new(lwm2m_conformance::profile::reference(Role::Client, &[]).expect("the built-in client")),
         None,
         Outputs::under(&out.join("conformant")),
         32,
@@ -137,7 +137,8 @@ fn analyze_agrees_with_the_cases_on_the_reference_duts() {
             .unwrap_or_else(|| panic!("no case {case_id} in the suite"))
             .clone();
         let Ok(case) = &entry.case else { continue };
-        let profile = Profile::reference(case.dut, std::slice::from_ref(&case.catches)).expect("the built-in DUT");
+        let profile = lwm2m_conformance::profile::reference(case.dut, std::slice::from_ref(&case.catches))
+            .expect("the built-in DUT");
         let (fault, role) = (case.catches.clone(), case.dut);
         let (suite, faulty) = (suite.clone(), Outputs::under(&out.join("faulty")));
         runs.spawn(async move {

@@ -12,9 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lwm2m_conformance::case::load::load_profile;
-use lwm2m_conformance::case::reference_profiles::server_trigger_lines;
 use lwm2m_conformance::evidence::Verdict;
+use lwm2m_conformance::profile::load_profile;
+use lwm2m_conformance::profile::reference::server_trigger_lines;
 use lwm2m_conformance::suite::{self, Outputs};
 
 fn project() -> PathBuf {

@@ -31,8 +31,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use lwm2m_conformance::case::Profile;
 use lwm2m_conformance::evidence::{CaseResult, RunInfo, Verdict};
+use lwm2m_conformance::profile::Profile;
 use lwm2m_conformance::suite::selftest::Against;
 use lwm2m_conformance::suite::{self, Entry, Outputs, Suite};
 

@@ -8,8 +8,8 @@ mod common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lwm2m_conformance::case::load::load_profile;
 use lwm2m_conformance::evidence::Verdict;
+use lwm2m_conformance::profile::load_profile;
 use lwm2m_conformance::suite::{self, Outputs};
 
 #[test]

@@ -21,8 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, Once};
 
-use lwm2m_conformance::case::load::{case_files, load_profile};
+use lwm2m_conformance::case::load::case_files;
 use lwm2m_conformance::evidence::{CaseResult, RunInfo, Verdict};
+use lwm2m_conformance::profile::load_profile;
 use lwm2m_conformance::suite::{self, Outputs};
 
 fn project() -> PathBuf {

@@ -9,10 +9,14 @@ use std::path::{Path, PathBuf};
 
 /// Bottom first. A module not listed here fails the test until it is given a layer.
 const LAYERS: &[&[&str]] = &[
-    &["coap", "verdict"],
+    // Vocabulary with no protocol in it: CoAP messages, verdicts, YAML loading, templates,
+    // timings, the features a DUT declares.
+    &["coap", "feature", "template", "timing", "verdict", "yaml"],
     // The LwM2M vocabulary, with the operations' CoAP mapping (so over `coap`).
     &["lwm2m"],
     &["case", "dialogue", "reference"],
+    // A DUT profile names a case's start modes and trigger operations.
+    &["profile"],
     &["capture", "engine"],
     &["evidence"],
     &["transport"],

@@ -8,9 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Once};
 
-use lwm2m_conformance::case::profile::{HttpTrigger, TriggerSpec};
-use lwm2m_conformance::case::{Profile, Role};
 use lwm2m_conformance::evidence::{CaseResult, Verdict};
+use lwm2m_conformance::lwm2m::Role;
+use lwm2m_conformance::profile::Profile;
+use lwm2m_conformance::profile::{HttpTrigger, TriggerSpec};
 use lwm2m_conformance::suite::{self, Outputs, Suite};
 
 fn setup() -> Arc<Suite> {
@@ -67,7 +68,7 @@ fn a_capture_that_stops_taking_frames_is_an_error_naming_the_file() {
     let r = run(
         &suite,
         CLIENT_CASE,
-        &Profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
+        &lwm2m_conformance::profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
         out.path(),
     );
     reader.join().expect("the reader");
@@ -97,7 +98,7 @@ fn a_capture_that_cannot_be_created_is_an_error_naming_the_file() {
     let r = run(
         &suite,
         CLIENT_CASE,
-        &Profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
+        &lwm2m_conformance::profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
         out.path(),
     );
     assert_eq!(r.verdict, Verdict::Error, "{}", r.failure_text());
@@ -115,7 +116,7 @@ fn the_de_register_sent_while_the_dut_is_stopped_is_in_the_transcript_with_its_a
     let r = run(
         &suite,
         CLIENT_CASE,
-        &Profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
+        &lwm2m_conformance::profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
         out.path(),
     );
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.failure_text());
@@ -135,7 +136,7 @@ fn the_de_register_sent_while_the_dut_is_stopped_is_in_the_transcript_with_its_a
 
 /// The reference server, with its `delete` trigger an HTTP request to `url`.
 fn server_triggered_at(url: &str) -> Profile {
-    let mut p = Profile::reference(Role::Server, &[]).expect("the built-in profile loads");
+    let mut p = lwm2m_conformance::profile::reference(Role::Server, &[]).expect("the built-in profile loads");
     let http = HttpTrigger {
         method: "POST".into(),
         url: url.into(),

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lwm2m_conformance::case::load::{case_files, profile_files};
+use lwm2m_conformance::case::load::case_files;
+use lwm2m_conformance::profile::profile_files;
 use lwm2m_conformance::schema_cmd::rendered;
 
 fn project() -> PathBuf {

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use lwm2m_conformance::case::Role;
 use lwm2m_conformance::evidence::Level;
+use lwm2m_conformance::lwm2m::Role;
 use lwm2m_conformance::suite::{self, Suite};
 
 fn suite() -> Suite {

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::state::Bootstraps;
 use super::{Exchange, Finding, Tally};
-use crate::case::Role;
 use crate::dialogue::{Interface, Kind, Operation};
+use crate::lwm2m::Role;
 
 pub fn finish_is_empty_post(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();

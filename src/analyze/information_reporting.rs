@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Exchange, Finding, Tally};
-use crate::case::Role;
 use crate::coap::message::option;
 use crate::dialogue::{Kind, Operation};
+use crate::lwm2m::Role;
 use crate::lwm2m::objects::resource_defs;
 use crate::lwm2m::operation::{Context, classify_any_path};
 use crate::lwm2m::{self, Content, ContentFormat, Path};

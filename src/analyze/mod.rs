@@ -27,8 +27,8 @@ mod tests;
 
 use std::net::SocketAddr;
 
-use crate::case::Role;
 use crate::dialogue::{Annotated, Roles};
+use crate::lwm2m::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{Exchange, Finding, Tally};
-use crate::case::Role;
 use crate::dialogue::{Kind, Operation};
+use crate::lwm2m::Role;
 
 /// How long a client is surely still awake after its last message: CoAP MAX_TRANSMIT_WAIT
 /// (RFC 7252 §4.8.2, 93 s), the longest any LwM2M version lets a queue-mode client stay online

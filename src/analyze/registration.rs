@@ -3,9 +3,9 @@
 
 use super::state::{Registration, Registrations};
 use super::{Exchange, Finding, Tally};
-use crate::case::Role;
 use crate::coap::Code;
 use crate::dialogue::{Annotated, Interface, Kind, Operation};
+use crate::lwm2m::Role;
 
 pub fn location_under_rd(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();

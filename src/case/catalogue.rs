@@ -42,7 +42,7 @@ pub struct Requirement {
     /// The LwM2M versions whose text states it (default: every version). A case citing only
     /// entries that exclude the DUT's `lwm2m_version` is skipped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub versions: Vec<super::version::LwM2mVersion>,
+    pub versions: Vec<crate::lwm2m::LwM2mVersion>,
     /// Whether black-box tests over loopback can judge it; if not, `reason` says why.
     pub testable: bool,
     /// Why an entry is not testable (e.g. it needs an IP address change).

@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::template::Vars;
 use crate::coap::Code;
 use crate::lwm2m::{Content, ContentFormat, Link, Path};
+use crate::template::Vars;
 
 /// A value check for a query parameter or a resource value.
 ///

@@ -4,11 +4,11 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::duration::Wait;
 use super::matcher::{CodeSet, FormatSet, PayloadMatcher, TextMatcher};
 use super::path_matcher::PathMatcher;
 use crate::coap::Code;
 pub use crate::lwm2m::{Operation, Role};
+use crate::timing::Wait;
 
 /// How the harness configures a client DUT before the first step: which of its LwM2M Server and
 /// LwM2M Bootstrap-Server endpoints the DUT knows, and so whether it begins with Register or a
@@ -97,7 +97,7 @@ pub struct Case {
     /// The LwM2M versions whose rules this case judges (default: every version); a DUT whose
     /// profile declares another `lwm2m_version` skips it.
     #[serde(default)]
-    pub versions: Vec<super::version::LwM2mVersion>,
+    pub versions: Vec<crate::lwm2m::LwM2mVersion>,
     /// The reference-DUT fault this case exists to detect (`--fault <id>`).
     pub catches: String,
     /// How the case reads an ambiguous sentence, shown with its verdict.
@@ -268,7 +268,7 @@ pub struct RequestRule {
     /// The LwM2M versions the rule holds in (default: every version): the DUT profile's
     /// `lwm2m_version` picks which of a case's rules apply, e.g. one rule per reading.
     #[serde(default)]
-    pub versions: Vec<super::version::LwM2mVersion>,
+    pub versions: Vec<crate::lwm2m::LwM2mVersion>,
     /// The requests the rule is about.
     pub method: Code,
     /// Only requests whose Observe option this accepts (e.g. `present`: Observe and Cancel

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::model::{Case, Operation, Role, Step};
+use crate::template::placeholders;
 
 /// (field, text to locate, message), as the loader's other case checks.
 pub type Problem = (String, String, String);
@@ -71,31 +72,6 @@ pub const TRIGGER_OPERATIONS: &[Operation] = &[
     Operation::Observe,
     Operation::CancelObservation,
 ];
-
-/// The `{name}`s a template uses (`{{` and `}}` are literal braces; other braces, as in a regex's
-/// `{1,3}`, are not names).
-pub fn placeholders(template: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(i) = rest.find(['{', '}']) {
-        let tail = &rest[i..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            rest = &tail[2..];
-            continue;
-        }
-        rest = &tail[1..];
-        if let Some(end) = tail.find('}')
-            && tail.starts_with('{')
-        {
-            let name = &tail[1..end];
-            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                out.push(name);
-                rest = &tail[end + 1..];
-            }
-        }
-    }
-    out
-}
 
 /// Every check of this module on one case; `steps` is the case's `steps:` as YAML (for the
 /// strings of each step, which are templates).

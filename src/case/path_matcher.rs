@@ -8,8 +8,8 @@
 
 use serde::Deserialize;
 
-use super::template::Vars;
 use crate::lwm2m::Path;
+use crate::template::Vars;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]

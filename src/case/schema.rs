@@ -1,19 +1,16 @@
-//! JSON Schemas for the case and profile YAML (`lwm2m-conformance schema`), generated from the Rust
-//! types. The types with hand-written deserializers (one-key-map steps, value matchers, codes,
-//! durations) describe their accepted forms here, next to each other, so the schema says exactly
+//! The JSON Schema of a case file (`lwm2m-conformance schema`), generated from the Rust types. The types with hand-written deserializers (one-key-map steps, value matchers, codes)
+//! describe their accepted forms here, next to each other, so the schema says exactly
 //! what the loader accepts.
 
 use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::duration::Wait;
 use super::matcher::{CodeSet, FormatSet, TextMatcher};
 use super::model::{
     Case, DutControl, ExpectNone, ExpectRequest, ExpectResponse, ExpectRetry, Notify, Respond, Retransmit, SendRequest,
     Step, Trigger,
 };
-use super::profile::Profile;
 use crate::coap::Code;
 
 impl JsonSchema for Code {
@@ -104,18 +101,6 @@ impl JsonSchema for super::path_matcher::PathMatcher {
     }
 }
 
-impl JsonSchema for Wait {
-    fn schema_name() -> Cow<'static, str> {
-        "Wait".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A duration (500ms, 2s, 1m, or a number of seconds) or a profile timing: response, quiet, startup.",
-            "anyOf": [{ "type": "string" }, { "type": "number" }]
-        })
-    }
-}
-
 /// One property whose value has schema `T`, and nothing else: how a step is written.
 fn one_key<T: JsonSchema>(g: &mut SchemaGenerator, key: &str) -> Schema {
     let inner = g.subschema_for::<T>();
@@ -153,9 +138,4 @@ impl JsonSchema for Step {
 /// The schema of a test-case file.
 pub fn case_schema() -> Schema {
     schemars::schema_for!(Case)
-}
-
-/// The schema of a DUT profile file.
-pub fn profile_schema() -> Schema {
-    schemars::schema_for!(Profile)
 }

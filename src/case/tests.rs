@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::load::{load_case, load_catalogue, load_profile};
+use super::load::{load_case, load_catalogue};
 
 pub(super) const CATALOGUE: &str = "requirements:
   - id: REG-X
@@ -130,43 +130,6 @@ fn a_bad_file_is_one_failing_entry_and_the_others_still_load() {
 }
 
 #[test]
-fn profiles_reject_unknown_keys_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        dir.path(),
-        "p.yaml",
-        "name: x\nrole: client\nlaunch: {command: [a]}\nfeaturs: []\n",
-    );
-    let e = load_profile(&p).unwrap_err();
-    assert_eq!((e.line, e.column), (4, 1), "{e}");
-    assert!(e.message.contains("featurs"), "{e}");
-}
-
-/// The template shows the default timing (a profile that says none gets it), and a profile that
-/// gives some timings keeps the defaults of the others.
-#[test]
-fn the_template_shows_the_default_timing() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let template = load_profile(&root.join("duts/template.yaml")).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(template.timing, super::profile::Timing::default());
-    let dir = tempfile::tempdir().unwrap();
-    let p = write(
-        dir.path(),
-        "p.yaml",
-        "name: x\nrole: client\nlaunch: {command: [a]}\ntiming: {startup_timeout: 20s}\n",
-    );
-    let timing = load_profile(&p).unwrap().timing;
-    assert_eq!(timing.startup_timeout, std::time::Duration::from_secs(20));
-    assert_eq!(
-        timing,
-        super::profile::Timing {
-            startup_timeout: std::time::Duration::from_secs(20),
-            ..Default::default()
-        }
-    );
-}
-
-#[test]
 fn links_include_checks_link_attributes() {
     use super::matcher::PayloadMatcher;
     use crate::lwm2m::Content;
@@ -176,7 +139,7 @@ fn links_include_checks_link_attributes() {
         links_include: vec![want.into()],
         ..Default::default()
     };
-    let vars = super::Vars::default();
+    let vars = crate::template::Vars::default();
     assert!(m("</3/0>;pmin=10;pmax=200").check(b"x", &content, &vars).is_ok());
     assert!(m("</3/0/1>").check(b"x", &content, &vars).is_ok());
     let e = m("</3/0>;pmin=11").check(b"x", &content, &vars).unwrap_err();
@@ -204,7 +167,7 @@ fn links_exclude_and_wildcard_segments() {
             links_exclude: exclude.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         };
-        let mut vars = super::Vars::default();
+        let mut vars = crate::template::Vars::default();
         vars.set_endpoint("bootstrap", "127.0.0.2:5683".parse().unwrap());
         m.check(b"x", &content, &vars)
     };
@@ -226,12 +189,12 @@ fn links_exclude_and_wildcard_segments() {
         ..Default::default()
     };
     let records = Ok(Content::Records(vec![]));
-    assert!(m.check(b"x", &records, &super::Vars::default()).is_err());
+    assert!(m.check(b"x", &records, &crate::template::Vars::default()).is_err());
 }
 
 #[test]
 fn check_flags_bootstrap_windows_shorter_than_the_client_hold_off_time() {
-    let case = super::load::parse_yaml(
+    let case = crate::yaml::parse_yaml(
         Path::new("hold.yaml"),
         "id: hold\ntitle: t\ndut: client\nrequirements: [R]\ncatches: f\nstart: bootstrap\nsteps:\n\
          \x20 - expect: { at: bootstrap, method: POST, path: /bs, within: startup }\n\
@@ -240,7 +203,7 @@ fn check_flags_bootstrap_windows_shorter_than_the_client_hold_off_time() {
          \x20 - expect_none: { at: bootstrap, request: true, within: quiet + hold_off }\n",
     )
     .expect("parses");
-    let mut timing = crate::case::profile::Timing::default();
+    let mut timing = crate::timing::Timing::default();
     assert!(
         crate::case::windows::too_short(&case, &timing).is_empty(),
         "no hold-off declared"
@@ -260,7 +223,7 @@ fn check_flags_bootstrap_windows_shorter_than_the_client_hold_off_time() {
 
 #[test]
 fn a_case_citing_a_one_version_requirement_must_be_limited_to_that_version() {
-    use super::LwM2mVersion;
+    use crate::lwm2m::LwM2mVersion;
     let dir = tempfile::tempdir().unwrap();
     let text = CATALOGUE.replace("    testable: true", "    versions: [\"1.0\"]\n    testable: true");
     let cat = load_catalogue(&write(dir.path(), "requirements.yaml", &text)).unwrap();
@@ -274,7 +237,7 @@ fn a_case_citing_a_one_version_requirement_must_be_limited_to_that_version() {
     let case = load_case(&write(dir.path(), "t.yaml", &limited), &cat).unwrap();
     assert_eq!(case.versions, [LwM2mVersion::V1_0]);
     // A DUT of the other version skips it, with the reason.
-    let mut profile = super::Profile::reference(super::Role::Client, &[]).expect("the built-in client");
+    let mut profile = crate::profile::reference(crate::lwm2m::Role::Client, &[]).expect("the built-in client");
     profile.lwm2m_version = LwM2mVersion::V1_0;
     assert_eq!(crate::suite::not_applicable(&case, &profile), None);
     profile.lwm2m_version = LwM2mVersion::V1_1;

@@ -1,9 +1,10 @@
 //! Hostile input stays bounded: loops, duplicates and oversized files are refused with an error at
 //! file:line:column, quickly, and the other cases still load.
 
-use super::limits::{MAX_DEPTH, MAX_FILE_BYTES, MAX_STEPS};
-use super::load::{load_case, load_profile};
+use super::load::load_case;
+use super::locate::MAX_STEPS;
 use super::tests::{GOOD, setup, write};
+use crate::yaml::limits::{MAX_DEPTH, MAX_FILE_BYTES};
 
 fn outcomes(suite: &crate::suite::Suite) -> Vec<(String, Result<(), String>)> {
     suite
@@ -113,7 +114,7 @@ fn every_shipped_file_is_well_inside_the_limits() {
     for dir in ["testcases", "duts"] {
         for f in super::load::case_files(&root.join(dir)) {
             let text = std::fs::read_to_string(&f).unwrap();
-            assert_eq!(super::limits::too_deep(&text), None, "{}", f.display());
+            assert_eq!(crate::yaml::limits::too_deep(&text), None, "{}", f.display());
         }
     }
 }
@@ -144,29 +145,4 @@ fn a_bad_within_points_at_its_value() {
     );
     let e = load_case(&write(dir.path(), "f.yaml", &flow), &cat).unwrap_err();
     assert_eq!((e.line, e.column), (10, 37), "{e}");
-}
-
-/// The error loading a profile written as `text`.
-fn profile_error(text: &str) -> super::LoadError {
-    let dir = tempfile::tempdir().unwrap();
-    load_profile(&write(dir.path(), "p.yaml", text)).unwrap_err()
-}
-
-#[test]
-fn profile_errors_point_at_the_offending_value() {
-    let e = profile_error("name: x\nrole: client\nattach:\n  server_bind: 10.0.0.1:5683\n");
-    let at = (e.line, e.column, e.field.as_str());
-    assert_eq!(at, (4, 16, "attach.server_bind"), "{e}");
-    let e = profile_error("name: x\nrole: client\nlaunch: {command: [a]}\ncontent_formats:\n  - tlv\n  - morse\n");
-    assert_eq!((e.line, e.column), (6, 5), "{e}");
-}
-
-#[test]
-fn check_rejects_a_trigger_url_off_loopback_at_the_url() {
-    let e = profile_error(
-        "name: x\nrole: server\nlaunch: {command: [a]}\ntriggers:\n  read: { stdin: \"read\" }\n  write:\n    http: { url: \"http://10.1.2.3:8080/w\" }\n",
-    );
-    let at = (e.line, e.column, e.field.as_str());
-    assert_eq!(at, (7, 19, "triggers.write.http.url"), "{e}");
-    assert!(e.message.contains("not on a loopback host"), "{e}");
 }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
-use super::load::LoadError;
+use crate::yaml::LoadError;
 
 /// Folders below the root a walk descends into.
 pub const MAX_DIR_DEPTH: usize = 16;

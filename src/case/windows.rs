@@ -6,11 +6,11 @@
 //! Bootstrap-Server endpoint for silence for less than that proves nothing (the request would
 //! come after the window). `check` reports both, naming the step.
 
-use super::duration::{Base, Wait};
 use super::model::{Case, Role, Step};
 use super::path_matcher::PathMatcher;
-use super::profile::Timing;
 use crate::coap::Code;
+use crate::timing::Timing;
+use crate::timing::{Base, Wait};
 
 /// The steps of `case` whose window is too short for the DUT of `timing`, as messages.
 pub fn too_short(case: &Case, timing: &Timing) -> Vec<String> {

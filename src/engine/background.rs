@@ -24,10 +24,10 @@ use std::time::Duration;
 
 use super::Engine;
 use super::client_model::ClientModel;
-use crate::case::Role;
 use crate::case::model::Step;
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
+use crate::lwm2m::Role;
 use crate::lwm2m::operation::{self, Context, Operation};
 
 /// The client model of a trial: none when the harness plays a server (client DUTs).

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use super::transcript::Direction;
 use super::{Engine, Judgement, Outcome};
-use crate::case::Role;
 use crate::coap::{Code, Message, MessageType};
+use crate::lwm2m::Role;
 
 impl Engine {
     /// The transport ends a trial the engine has not decided (the run was interrupted, the

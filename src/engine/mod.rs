@@ -26,12 +26,13 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::case::profile::Timing;
-use crate::case::{Case, Vars};
+use crate::case::Case;
 use crate::coap::Message;
 use crate::coap::layer::{Dedup, Ids};
 use crate::coap::reliability::{Params, Retransmitter};
 use crate::lwm2m::{ContentFormat, Path};
+use crate::template::Vars;
+use crate::timing::Timing;
 use crate::verdict::Failure;
 use transcript::Direction;
 use transcript::Transcript;
@@ -48,14 +49,14 @@ pub struct TrialSetup {
     /// harness learns it from the DUT's first request.
     pub dut_address: Option<SocketAddr>,
     /// Server DUTs: how to make the DUT act (`trigger` steps), from the profile.
-    pub triggers: std::collections::BTreeMap<String, crate::case::profile::TriggerSpec>,
+    pub triggers: std::collections::BTreeMap<String, crate::profile::TriggerSpec>,
     /// The DUT's Endpoint Client Name, as configured in its launch command.
     pub endpoint: String,
     /// The profile's timeouts (response, quiet window, start-up) and CoAP transmission parameters
     /// (RFC 7252 §4.8) the steps' `within` windows and retransmissions use.
     pub timing: Timing,
     /// The LwM2M version the DUT's profile declares: picks the `each_request` rules that apply.
-    pub lwm2m_version: crate::case::LwM2mVersion,
+    pub lwm2m_version: crate::lwm2m::LwM2mVersion,
     /// Formats the DUT declares, most preferred first.
     pub formats: Vec<ContentFormat>,
     /// Seeds tokens, message IDs and back-off so a trial is reproducible.
@@ -322,7 +323,7 @@ impl Engine {
         }
         // Where a server DUT listens: its launch placeholders, for trigger templates (an HTTP
         // trigger to its management API, say).
-        if let Some(a) = setup.dut_address.filter(|_| case.dut != crate::case::Role::Client) {
+        if let Some(a) = setup.dut_address.filter(|_| case.dut != crate::lwm2m::Role::Client) {
             vars.set_endpoint("dut", a);
         }
         // A registration ID that differs per case, so a DUT that hard-codes one is caught.
@@ -512,7 +513,7 @@ fn harness_roles(setup: &TrialSetup) -> crate::dialogue::Roles {
     let mut roles = crate::dialogue::Roles::default();
     for (name, addr) in &setup.endpoints {
         if name.starts_with("bootstrap") {
-            roles.learn(*addr, crate::case::Role::BootstrapServer);
+            roles.learn(*addr, crate::lwm2m::Role::BootstrapServer);
         }
     }
     roles

@@ -2,13 +2,13 @@
 //! `lwm2m::operation` (LwM2M TS 1.0.2 §8.2.2-8.2.5); this adds what the case chooses (path,
 //! query, Accept, payload and its encoding).
 
-use crate::case::Vars;
 use crate::case::model::{Operation, SendRequest};
 use crate::coap::message::option;
 use crate::coap::{Message, MessageType};
 use crate::lwm2m::objects::resource_def;
 use crate::lwm2m::operation::{self, Payload, Target};
 use crate::lwm2m::{ContentFormat, Path, Record};
+use crate::template::Vars;
 
 /// What the engine needs to remember about a request it built.
 pub struct Built {

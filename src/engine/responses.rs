@@ -138,10 +138,10 @@ impl Engine {
     /// messages a person reads.
     fn request_name(&self, i: usize) -> &'static str {
         use crate::lwm2m::operation::{Context, classify};
-        let sender = if self.case.dut == crate::case::Role::Client {
-            crate::case::Role::Server
+        let sender = if self.case.dut == crate::lwm2m::Role::Client {
+            crate::lwm2m::Role::Server
         } else {
-            crate::case::Role::Client
+            crate::lwm2m::Role::Client
         };
         let location = self.vars.get("location");
         let op = Message::parse(&self.outgoing[i].bytes).ok().and_then(|m| {

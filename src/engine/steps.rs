@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use super::operation;
 use super::{Action, Engine, Judgement, Outcome, Outgoing};
-use crate::case::duration::Wait;
 use crate::case::model::{Operation, SendRequest, Step};
 use crate::coap::{Message, MessageType};
 use crate::lwm2m::{self, ContentFormat, Path};
+use crate::timing::Wait;
 use crate::verdict::Failure;
 
 pub(super) enum Progress {
@@ -215,7 +215,7 @@ impl Engine {
         // when it has taken the harness's Register, maybe after answering it.
         let missing: Vec<String> = spec
             .templates()
-            .flat_map(crate::case::names::placeholders)
+            .flat_map(crate::template::placeholders)
             .filter(|n| self.setup.console.iter().any(|c| c == n) && vars.get(n).is_none())
             .map(|n| format!("{{{n}}}"))
             .collect();

@@ -1,9 +1,9 @@
 //! The engine on a manual clock with scripted datagrams: no sockets, no processes.
 
 use super::*;
-use crate::case::load::parse_yaml;
 use crate::coap::message::option;
 use crate::coap::{Code, MessageType};
+use crate::yaml::parse_yaml;
 use std::path::Path as FsPath;
 
 const SERVER: &str = "127.9.9.9:5683";
@@ -627,7 +627,7 @@ fn trigger_templates_see_each_attribute_and_the_senml_value() {
     let t: crate::case::model::Trigger =
         serde_yaml::from_str("{ operation: write-attributes, path: /3/0/9, attributes: \"pmin=1&pmax=5&gt=50\" }")
             .expect("trigger");
-    let mut vars = crate::case::Vars::default();
+    let mut vars = crate::template::Vars::default();
     super::steps::trigger_vars(&mut vars, &t).expect("vars");
     let line = vars.render("attr {path} pmin={pmin} pmax={pmax} gt={gt} lt={lt} [{attributes}]");
     assert_eq!(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::Profile;
+use crate::profile::Profile;
 
 /// The file name in the results folder. A leading `_` keeps it apart from `<case-id>.json`
 /// (case IDs start with their role) without hiding it from CI artifact uploads.

@@ -6,15 +6,16 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::capture::Capture;
-use crate::case::profile::Timing;
-use crate::case::{Case, Role};
+use crate::case::Case;
 use crate::coap::Message;
 use crate::engine::{Action, Engine, Event, TrialSetup};
+use crate::lwm2m::Role;
 use crate::lwm2m::{self, ContentFormat, Path, cbor, link_format, senml, tlv};
 use crate::reference::bootstrap_server::{BootstrapServerConfig, BootstrapServerCore};
 use crate::reference::client::{Device, DeviceConfig};
 use crate::reference::server::ServerCore;
 use crate::reference::udp::Core;
+use crate::timing::Timing;
 
 /// A path to decode against, from the first byte (depth) and the next (IDs), so the
 /// path-dependent decoders (TLV, plain text, CBOR) see every depth.

@@ -14,6 +14,7 @@ pub mod senml;
 pub mod text;
 pub mod tlv;
 pub mod value;
+pub mod version;
 
 mod base64;
 mod describe;
@@ -26,6 +27,7 @@ pub use operation::Operation;
 pub use path::Path;
 pub use role::Role;
 pub use value::{Record, Value};
+pub use version::LwM2mVersion;
 
 /// A decoded payload.
 #[derive(Clone, Debug, PartialEq)]

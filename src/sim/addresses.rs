@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 
-use crate::case::{Case, Profile, Role};
+use crate::case::Case;
+use crate::lwm2m::Role;
+use crate::profile::Profile;
 use crate::transport::bind::{COAP_PORT, candidates_salted, fnv1a};
 use crate::transport::trial::plan::{DutPlace, dut_place};
 

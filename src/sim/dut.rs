@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::case::Vars;
-use crate::case::profile::{Launch, Stop, StopSignal};
+use crate::profile::{Launch, Stop, StopSignal};
 use crate::reference::args::{ReferenceBootstrapServerArgs, ReferenceClientArgs, ReferenceServerArgs};
 use crate::reference::bootstrap_server::{BootstrapServerConfig, BootstrapServerCore};
 use crate::reference::client::{Device, DeviceConfig};
 use crate::reference::server::{ServerConfig, ServerCore};
 use crate::reference::udp::Core as SansIo;
+use crate::template::Vars;
 
 /// What `{exe}` renders to: the launch must name the harness itself.
 const EXE: &str = "lwm2m-conformance";

@@ -33,9 +33,10 @@ mod tests;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::case::{Case, Profile};
+use crate::case::Case;
 use crate::engine::{Engine, Event, Judgement, Outcome};
 use crate::evidence::PcapWriter;
+use crate::profile::Profile;
 use crate::transport::TrialOutput;
 use crate::transport::bind::fnv1a;
 use crate::transport::trial::plan;

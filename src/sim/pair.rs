@@ -10,9 +10,9 @@ use std::time::{Duration, SystemTime};
 use super::dut::{Config, Dut, UNIX_AT_ZERO};
 use super::wire::{Datagram, Toward, Wire};
 use super::{CEILING, MAX_TURNS};
-use crate::case::Profile;
 use crate::engine::{Action, Engine, Event, Judgement, Outcome, TriggerAction};
 use crate::evidence::PcapWriter;
+use crate::profile::Profile;
 use crate::transport::trial::STOP_GRACE;
 
 pub(super) struct Pair<'a> {

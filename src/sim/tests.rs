@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::*;
-use crate::case::profile::{Stop, TriggerSpec};
+use crate::profile::{Stop, TriggerSpec};
 
 fn case(id: &str) -> Case {
     crate::fuzz::targets::cases()
@@ -25,7 +25,7 @@ fn the_same_trial_gives_the_same_transcript_and_capture_every_time() {
         ("server-ir-observe-and-cancel", Role::Server),
         ("bsserver-server-initiated", Role::BootstrapServer),
     ] {
-        let profile = Profile::reference(role, &[]).expect("the built-in profile loads");
+        let profile = crate::profile::reference(role, &[]).expect("the built-in profile loads");
         let (a, b) = (
             dir.path().join(format!("{id}-a.pcap")),
             dir.path().join(format!("{id}-b.pcap")),
@@ -51,7 +51,7 @@ fn the_same_trial_gives_the_same_transcript_and_capture_every_time() {
 fn a_restart_stops_the_client_which_de_registers_then_a_fresh_one_registers_from_a_new_port() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let pcap = dir.path().join("restart.pcap");
-    let profile = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let profile = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     let out = run_trial(case("client-ir-reregister-after-restart"), &profile, Some(&pcap));
     assert_eq!(out.outcome.judgement, Judgement::Pass, "{:#?}", out.transcript);
     let text = out.transcript.join("\n");
@@ -82,7 +82,8 @@ fn the_fault_that_resumes_a_registration_after_a_restart_is_caught_without_a_fil
     let case = case("client-ir-reregister-after-restart");
     let out = run_trial(
         case.clone(),
-        &Profile::reference(Role::Client, std::slice::from_ref(&case.catches)).expect("the built-in profile loads"),
+        &crate::profile::reference(Role::Client, std::slice::from_ref(&case.catches))
+            .expect("the built-in profile loads"),
         None,
     );
     assert_eq!(out.outcome.judgement, Judgement::Fail, "{:#?}", out.transcript);
@@ -95,7 +96,7 @@ fn the_fault_that_resumes_a_registration_after_a_restart_is_caught_without_a_fil
 
 #[test]
 fn a_stop_the_client_does_not_take_ends_in_sigkill_after_the_grace() {
-    let mut profile = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let mut profile = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     profile.stop = Stop {
         signal: None,
         stdin: Some("quit".into()),
@@ -110,7 +111,7 @@ fn a_stop_the_client_does_not_take_ends_in_sigkill_after_the_grace() {
 
 #[test]
 fn a_launch_of_another_program_is_a_harness_error_that_names_it() {
-    let mut profile = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let mut profile = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     if let Some(l) = profile.launch.as_mut() {
         l.command = vec![
             "./my-client".into(),
@@ -127,7 +128,7 @@ fn a_launch_of_another_program_is_a_harness_error_that_names_it() {
 fn an_unknown_fault_is_refused_as_the_process_would_refuse_it() {
     let out = run(
         "client-register-uri",
-        &Profile::reference(Role::Client, &["no-such-fault".to_string()]).expect("the built-in profile loads"),
+        &crate::profile::reference(Role::Client, &["no-such-fault".to_string()]).expect("the built-in profile loads"),
     );
     assert_eq!(out.outcome.judgement, Judgement::Error);
     assert!(out.outcome.message.contains("no-such-fault"), "{}", out.outcome.message);
@@ -135,7 +136,7 @@ fn an_unknown_fault_is_refused_as_the_process_would_refuse_it() {
 
 #[test]
 fn shell_triggers_and_attached_duts_need_the_process_path() {
-    let mut profile = Profile::reference(Role::Server, &[]).expect("the built-in profile loads");
+    let mut profile = crate::profile::reference(Role::Server, &[]).expect("the built-in profile loads");
     for spec in profile.triggers.values_mut() {
         *spec = TriggerSpec {
             stdin: None,
@@ -147,8 +148,8 @@ fn shell_triggers_and_attached_duts_need_the_process_path() {
     assert_eq!(out.outcome.judgement, Judgement::Error, "{:#?}", out.transcript);
     assert!(out.outcome.message.contains("process path"), "{}", out.outcome.message);
 
-    let mut attached = Profile::reference(Role::Server, &[]).expect("the built-in profile loads");
-    attached.attach = Some(crate::case::profile::Attach {
+    let mut attached = crate::profile::reference(Role::Server, &[]).expect("the built-in profile loads");
+    attached.attach = Some(crate::profile::Attach {
         server_bind: None,
         dut_address: None,
         endpoint: None,
@@ -162,7 +163,7 @@ fn shell_triggers_and_attached_duts_need_the_process_path() {
 fn a_trial_that_never_ends_stops_at_the_virtual_ceiling() {
     // A client whose Registers go where nobody listens, and a case that would wait longer than
     // the ceiling for one: the run ends at the ceiling as a harness error, in no real time.
-    let mut profile = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let mut profile = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     if let Some(l) = profile.launch.as_mut() {
         let at = l
             .command

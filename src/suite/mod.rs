@@ -10,9 +10,13 @@ mod unwind;
 
 use std::path::{Path, PathBuf};
 
-use crate::case::load::{load_case, load_catalogue, load_profile};
-use crate::case::{Case, Catalogue, LoadError, Profile, Role};
+use crate::case::load::{load_case, load_catalogue};
+use crate::case::{Case, Catalogue};
 use crate::evidence::{CaseResult, Level, Verdict};
+use crate::lwm2m::Role;
+use crate::profile::Profile;
+use crate::profile::load_profile;
+use crate::yaml::LoadError;
 pub(crate) use outcome::to_result;
 
 /// One case file, loaded or not: a file that fails to load is still a trial (an error verdict).
@@ -175,7 +179,7 @@ pub fn select_profile(
         .or_else(|| std::env::var_os("LWM2M_DUT").map(PathBuf::from));
     let (profile, file) = match file {
         Some(f) => (load_profile(&f)?, Some(f)),
-        None => (Profile::reference(Role::Client, &[])?, None),
+        None => (crate::profile::reference(Role::Client, &[])?, None),
     };
     let problem = |message: String| LoadError {
         file: file
@@ -199,7 +203,7 @@ pub fn select_profile(
 /// built-in reference DUT of its role.
 pub fn profile_for<'a>(case: &Case, profile: &'a Profile) -> Result<std::borrow::Cow<'a, Profile>, LoadError> {
     Ok(if profile.builtin && case.dut != profile.role {
-        std::borrow::Cow::Owned(Profile::reference(case.dut, &[])?)
+        std::borrow::Cow::Owned(crate::profile::reference(case.dut, &[])?)
     } else {
         std::borrow::Cow::Borrowed(profile)
     })
@@ -244,14 +248,14 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
     if !profile.lwm2m_version.within(&case.versions) {
         return Some(format!(
             "the case judges the LwM2M {} rule; the profile's DUT implements LwM2M {}",
-            crate::case::version::list(&case.versions),
+            crate::lwm2m::version::list(&case.versions),
             profile.lwm2m_version
         ));
     }
     let missing: Vec<&str> = case
         .needs
         .iter()
-        .filter(|n| !crate::case::feature::declares(&profile.features, n))
+        .filter(|n| !crate::feature::declares(&profile.features, n))
         .map(String::as_str)
         .collect();
     if missing.is_empty() {

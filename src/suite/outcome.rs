@@ -1,10 +1,12 @@
 //! Turning an engine outcome into a report result: known failures, gating, evidence paths.
 
 use super::{Entry, gates};
-use crate::case::{Case, LoadError, Profile};
+use crate::case::Case;
 use crate::engine::Judgement;
 use crate::evidence::{CaseResult, Level, Verdict};
+use crate::profile::Profile;
 use crate::transport::{TrialOutput, TrialPaths};
+use crate::yaml::LoadError;
 
 fn rfc3339(t: std::time::SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()

@@ -5,8 +5,9 @@
 //! `tests/conformance.rs` runs a few of the same trials through processes and UDP. Both judge
 //! here, so the two paths cannot drift apart in what they accept.
 
-use crate::case::{Case, Profile};
+use crate::case::Case;
 use crate::evidence::{CaseResult, Verdict};
+use crate::profile::Profile;
 
 /// What a self-test trial runs a case against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,11 +56,11 @@ impl Against {
 
     /// The built-in reference profile this trial runs `case` against: plain, with the case's
     /// fault, or the variant's.
-    pub fn profile(self, case: &Case) -> Result<Profile, crate::case::LoadError> {
+    pub fn profile(self, case: &Case) -> Result<Profile, crate::yaml::LoadError> {
         match self {
-            Against::Conformant => Profile::reference(case.dut, &[]),
-            Against::Fault => Profile::reference(case.dut, std::slice::from_ref(&case.catches)),
-            Against::Variant(v) => Profile::reference_variant(case.dut, v),
+            Against::Conformant => crate::profile::reference(case.dut, &[]),
+            Against::Fault => crate::profile::reference(case.dut, std::slice::from_ref(&case.catches)),
+            Against::Variant(v) => crate::profile::reference_variant(case.dut, v),
         }
     }
 

@@ -25,7 +25,7 @@ fn entry_of_level(suite: &Suite, level: Level) -> Entry {
 fn a_trial_that_panicked_is_an_error_that_gates_whatever_the_level() {
     let suite = suite();
     let entry = entry_of_level(&suite, Level::Should);
-    let profile = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let profile = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     let r = outcome::panicked(&entry, &suite, &profile, "index out of bounds");
     assert_eq!(r.verdict, Verdict::Error);
     assert_eq!(r.level, Level::Should);
@@ -45,7 +45,7 @@ async fn a_trial_task_that_panics_still_gives_its_entry_a_result() {
     let suite = std::sync::Arc::new(suite());
     let entries: Vec<Entry> = suite.entries.iter().take(3).cloned().collect();
     let doomed = entries[1].trial_name.clone();
-    let profile = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let profile = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     let run = |entry: Entry| {
         let (doomed, profile) = (doomed.clone(), profile.clone());
         async move {
@@ -103,7 +103,7 @@ async fn a_trial_task_that_panics_still_gives_its_entry_a_result() {
 async fn a_panic_in_a_trial_is_an_error_result_with_its_result_file() {
     let suite = suite();
     let entry = entry_of_level(&suite, Level::Must);
-    let profile = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let profile = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     let dir = tempfile::tempdir().expect("tempdir");
     let out = Outputs::under(dir.path());
     let trial = async {

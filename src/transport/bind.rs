@@ -70,8 +70,8 @@ pub fn free_everywhere(at: std::net::IpAddr) -> Option<SocketAddr> {
 /// is a server or Bootstrap-Server (so one that answers to the CoAP default port instead of the
 /// Register's source port is seen doing it), unless the client sits there already or the DUT
 /// binds that port itself. `None` when there is no witness.
-pub fn witness(dut: crate::case::Role, local: SocketAddr, dut_port: Option<u16>) -> Option<SocketAddr> {
-    let wanted = dut != crate::case::Role::Client && local.port() != COAP_PORT && dut_port != Some(COAP_PORT);
+pub fn witness(dut: crate::lwm2m::Role, local: SocketAddr, dut_port: Option<u16>) -> Option<SocketAddr> {
+    let wanted = dut != crate::lwm2m::Role::Client && local.port() != COAP_PORT && dut_port != Some(COAP_PORT);
     wanted.then(|| SocketAddr::new(local.ip(), COAP_PORT))
 }
 

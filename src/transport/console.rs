@@ -11,8 +11,8 @@ use regex::Regex;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::case::Vars;
-use crate::case::profile::{ConsoleCapture, Stream};
+use crate::profile::{ConsoleCapture, Stream};
+use crate::template::Vars;
 
 /// How much of a stream's most recent output a pattern is searched in: enough for a console's
 /// multi-line client listing, small enough that searching after every read stays cheap.

@@ -20,8 +20,8 @@ use tokio::process::{Child, Command};
 
 use super::console::{self, ConsoleEvent, Input, Matcher};
 use super::guard;
-use crate::case::Vars;
-use crate::case::profile::{ConsoleCapture, Launch, Stop, StopSignal, Stream};
+use crate::profile::{ConsoleCapture, Launch, Stop, StopSignal, Stream};
+use crate::template::Vars;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use crate::reference::RUN_MARKER;

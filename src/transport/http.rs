@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-pub use crate::case::loopback::not_loopback;
+pub use crate::profile::loopback::not_loopback;
 
 /// Sends one request. A 2xx or 4xx/5xx answer is delivered (the status is logged, never judged:
 /// the judgement is what arrives over CoAP); no answer, a connection failure or a redirect is not.

@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use lwm2m_conformance::case::Profile;
 use lwm2m_conformance::evidence::CaseResult;
+use lwm2m_conformance::profile::Profile;
 use lwm2m_conformance::suite::{self, Outputs, Suite};
 
 /// Runs the suite's trials whose name `keep` accepts against `profile` (loaded from

@@ -173,7 +173,7 @@ steps:
 
 #[test]
 fn a_versioned_rule_judges_each_dut_by_its_own_version() {
-    let run = |version: crate::case::LwM2mVersion| {
+    let run = |version: crate::lwm2m::LwM2mVersion| {
         let yaml =
             format!("id: t\ntitle: t\ndut: bootstrap-server\nrequirements: [BS-X]\ncatches: f\n{VERSIONED_DELETE}");
         let setup = TrialSetup {
@@ -193,8 +193,8 @@ fn a_versioned_rule_judges_each_dut_by_its_own_version() {
         feed(&mut e, ms(30), request(Code::POST, "/bs", 0x602));
         e.outcome().map(|o| o.judgement)
     };
-    assert_eq!(run(crate::case::LwM2mVersion::V1_0), Some(Judgement::Fail));
-    assert_eq!(run(crate::case::LwM2mVersion::V1_1), Some(Judgement::Pass));
+    assert_eq!(run(crate::lwm2m::LwM2mVersion::V1_0), Some(Judgement::Fail));
+    assert_eq!(run(crate::lwm2m::LwM2mVersion::V1_1), Some(Judgement::Pass));
 }
 
 #[test]

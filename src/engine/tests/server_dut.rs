@@ -195,7 +195,7 @@ fn a_trigger_waits_for_the_console_value_it_uses() {
   - trigger: { operation: read, path: /3/0/0 }
   - expect: { method: GET, path: /3/0/0 }
 ";
-    let spec: crate::case::profile::TriggerSpec =
+    let spec: crate::profile::TriggerSpec =
         parse_yaml(FsPath::new("p.yaml"), "stdin: \"read {client_id} {path}\"").expect("trigger parses");
     let setup = || TrialSetup {
         dut_address: Some(addr(DUT)),

@@ -7,7 +7,9 @@ use std::time::SystemTime;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use crate::case::{Case, Profile, Role};
+use crate::case::Case;
+use crate::lwm2m::Role;
+use crate::profile::Profile;
 use crate::transport::bind::{bind_client, bind_server};
 
 /// The harness's UDP endpoints of one trial, by name, each on its own loopback address.

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
-use crate::case::{Case, Profile};
+use crate::case::Case;
 use crate::engine::{Judgement, Outcome};
+use crate::profile::Profile;
 use crate::transport::bind::{COAP_PORT, candidates, free_everywhere};
 use capture::Capture;
 use endpoints::Endpoints;

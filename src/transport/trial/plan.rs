@@ -6,11 +6,14 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use crate::case::Case;
 use crate::case::model::Start;
-use crate::case::profile::Launch;
-use crate::case::{Case, Profile, Role, Vars};
 use crate::engine::TrialSetup;
 use crate::lwm2m::ContentFormat;
+use crate::lwm2m::Role;
+use crate::profile::Launch;
+use crate::profile::Profile;
+use crate::template::Vars;
 use crate::transport::bind::fnv1a;
 
 /// What the plan takes from the process: the harness binary (`{exe}`) and its PID (`{pid}` in

@@ -1,8 +1,8 @@
 //! The plan without sockets: addresses are literals, the process is a made-up one.
 
 use super::*;
-use crate::case::load::parse_yaml;
-use crate::case::profile::Attach;
+use crate::profile::Attach;
+use crate::yaml::parse_yaml;
 use std::path::Path;
 
 fn case(role: &str, start: Option<&str>) -> Case {
@@ -25,7 +25,7 @@ fn cx() -> Context {
 }
 
 fn attached(role: Role, attach: Attach) -> Profile {
-    let mut p = Profile::reference(role, &[]).expect("the built-in profile loads");
+    let mut p = crate::profile::reference(role, &[]).expect("the built-in profile loads");
     p.launch = None;
     p.attach = Some(attach);
     p
@@ -34,7 +34,7 @@ fn attached(role: Role, attach: Attach) -> Profile {
 #[test]
 fn a_client_dut_is_given_the_harness_servers_and_an_endpoint_name_of_its_case() {
     let c = case("client", None);
-    let p = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let p = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     let eps = vec![
         ("server".to_string(), addr("127.1.2.3:5683")),
         ("bootstrap".to_string(), addr("127.4.5.6:5683")),
@@ -62,7 +62,7 @@ fn a_client_dut_is_given_the_harness_servers_and_an_endpoint_name_of_its_case() 
 #[test]
 fn a_server_dut_listens_on_its_own_loopback_address_which_is_the_server_side_of_the_capture() {
     let c = case("server", None);
-    let p = Profile::reference(Role::Server, &[]).expect("the built-in profile loads");
+    let p = crate::profile::reference(Role::Server, &[]).expect("the built-in profile loads");
     assert_eq!(dut_place(&c, &p), DutPlace::Loopback(format!("plan-case#{}", p.name)));
     let eps = vec![("client".to_string(), addr("127.1.2.3:40000"))];
     let dut = addr("127.7.7.7:5683");
@@ -77,7 +77,7 @@ fn a_server_dut_listens_on_its_own_loopback_address_which_is_the_server_side_of_
 #[test]
 fn a_client_awaiting_a_server_initiated_bootstrap_listens_too() {
     let c = case("client", Some("server-initiated-bootstrap"));
-    let p = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let p = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     assert!(matches!(dut_place(&c, &p), DutPlace::Loopback(_)));
     let eps = vec![("server".to_string(), addr("127.1.2.3:5683"))];
     let plan = prepare(&c, &p, &eps, Some(addr("127.7.7.7:5683")), &cx()).expect("plan");
@@ -115,7 +115,7 @@ fn an_attached_dut_is_where_and_who_its_profile_says() {
 #[test]
 fn a_dut_that_binds_for_itself_is_reached_there() {
     let c = case("server", None);
-    let mut p = Profile::reference(Role::Server, &[]).expect("the built-in profile loads");
+    let mut p = crate::profile::reference(Role::Server, &[]).expect("the built-in profile loads");
     p.binds = Some(addr("0.0.0.0:0"));
     assert_eq!(
         dut_place(&c, &p),
@@ -130,7 +130,7 @@ fn a_dut_that_binds_for_itself_is_reached_there() {
 #[test]
 fn an_endpoint_name_that_does_not_render_or_no_endpoint_at_all_is_a_harness_error() {
     let c = case("client", None);
-    let mut p = Profile::reference(Role::Client, &[]).expect("the built-in profile loads");
+    let mut p = crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads");
     let eps = vec![("server".to_string(), addr("127.1.2.3:5683"))];
     p.endpoint = "dev-{pid}-{case}".into();
     let plan = prepare(&c, &p, &eps, None, &cx()).expect("plan");
@@ -140,7 +140,7 @@ fn an_endpoint_name_that_does_not_render_or_no_endpoint_at_all_is_a_harness_erro
     assert!(e.starts_with("profile endpoint:"), "{e}");
     let e = prepare(
         &c,
-        &Profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
+        &crate::profile::reference(Role::Client, &[]).expect("the built-in profile loads"),
         &[],
         None,
         &cx(),

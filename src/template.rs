@@ -1,4 +1,4 @@
-//! `{name}` substitution in case strings. Variables come from the trial (`{endpoint}`,
+//! `{name}` substitution in case and profile strings. Variables come from the trial (`{endpoint}`,
 //! `{reg_id}`, ...) and from captures of earlier messages (`{location}`, `{lt}`, ...).
 
 use std::collections::BTreeMap;
@@ -62,6 +62,31 @@ impl Vars {
         out.push_str(rest);
         Ok(out)
     }
+}
+
+/// The `{name}`s a template uses (`{{` and `}}` are literal braces; other braces, as in a regex's
+/// `{1,3}`, are not names).
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+            continue;
+        }
+        rest = &tail[1..];
+        if let Some(end) = tail.find('}')
+            && tail.starts_with('{')
+        {
+            let name = &tail[1..end];
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                out.push(name);
+                rest = &tail[end + 1..];
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -9,8 +9,6 @@ use std::path::Path;
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Nesting of YAML collections (block indentation levels plus flow brackets).
 pub const MAX_DEPTH: usize = 32;
-/// Steps in one case.
-pub const MAX_STEPS: usize = 1000;
 
 /// A refusal: (line, column, message).
 pub type Refusal = (usize, usize, String);
@@ -145,36 +143,4 @@ fn flow_scan(content: &str, flow: &mut usize, budget: usize) -> (usize, Option<u
         prev = c;
     }
     (deepest, at)
-}
-
-/// Where step `index` (0-based) of the top-level `steps:` block sequence starts, for an error that
-/// must point at the first step past [`MAX_STEPS`]. Falls back to the `steps:` key.
-pub fn step_position(text: &str, index: usize) -> (usize, usize) {
-    let mut lines = text.lines().enumerate().skip_while(|(_, l)| !l.starts_with("steps:"));
-    let Some((key_line, _)) = lines.next() else {
-        return (1, 1);
-    };
-    let mut item_indent = None;
-    let mut seen = 0;
-    for (n, line) in lines {
-        let content = line.trim_start_matches(' ');
-        let indent = line.len() - content.len();
-        if content.is_empty() || content.starts_with('#') {
-            continue;
-        }
-        let dash = content == "-" || content.starts_with("- ");
-        match item_indent {
-            None if dash => item_indent = Some(indent),
-            None => break,
-            Some(k) if indent < k || (indent == k && !dash) => break,
-            _ => {}
-        }
-        if dash && Some(indent) == item_indent {
-            if seen == index {
-                return (n + 1, indent + 1);
-            }
-            seen += 1;
-        }
-    }
-    (key_line + 1, 1)
 }

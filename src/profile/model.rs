@@ -4,10 +4,11 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use super::duration::de_duration;
-use super::model::Role;
+use crate::case::model::Start;
+use crate::lwm2m::Role;
+use crate::lwm2m::version::LwM2mVersion;
+use crate::timing::Timing;
 
 /// A device under test: its role, how to start or reach it, what it supports and its timings.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -62,7 +63,7 @@ pub struct Profile {
     /// `versions` not naming it is skipped. The optional 1.1 mechanisms are features of their own
     /// (`features`; `lwm2m-1.1` declares them all).
     #[serde(default)]
-    pub lwm2m_version: super::version::LwM2mVersion,
+    pub lwm2m_version: LwM2mVersion,
     /// Content formats the DUT can produce, most preferred first (names as in testcases/README.md).
     #[serde(default = "default_formats")]
     pub content_formats: Vec<String>,
@@ -267,94 +268,6 @@ pub struct Attach {
     pub endpoint: Option<String>,
 }
 
-/// How long the DUT may take; a key the profile leaves out takes its default.
-// The defaults are written in one place, `Timing::default`; the schema states them from there.
-#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
-#[serde(default, deny_unknown_fields)]
-#[schemars(transform = timing_defaults)]
-pub struct Timing {
-    /// How long the DUT may take to answer a request or send the next message of an exchange.
-    #[serde(deserialize_with = "de_duration")]
-    #[schemars(with = "super::duration::Wait")]
-    pub response_timeout: Duration,
-    /// How long silence must last to count as "the DUT sent nothing".
-    #[serde(deserialize_with = "de_duration")]
-    #[schemars(with = "super::duration::Wait")]
-    pub quiet_window: Duration,
-    /// How long a freshly started DUT may take to send its first message.
-    #[serde(deserialize_with = "de_duration")]
-    #[schemars(with = "super::duration::Wait")]
-    pub startup_timeout: Duration,
-    /// The DUT's Client Hold Off Time (Security Object resource 11 of its factory
-    /// Bootstrap-Server Account, LwM2M TS 1.0.2 Appendix E.1): how long a client waits before
-    /// each Client Initiated Bootstrap. Cases add it (`startup + hold_off`) to windows that wait
-    /// for a Bootstrap-Request; 0 when the profile does not say.
-    #[serde(deserialize_with = "de_duration")]
-    #[schemars(with = "super::duration::Wait")]
-    pub client_hold_off_time: Duration,
-    /// The least time between two lines the harness writes to the DUT's stdin (launch `stdin`
-    /// lines, stdin triggers, a stdin stop). A console that reads stdin with one `read()` per
-    /// command and takes only the first line of what it got needs it; 0 (default) writes each
-    /// line as soon as it is due.
-    #[serde(deserialize_with = "de_duration")]
-    #[schemars(with = "super::duration::Wait")]
-    pub stdin_interval: Duration,
-}
-
-impl Timing {
-    /// How long a step's `within` lasts against this profile: the one place a symbolic wait
-    /// becomes a duration (the engine and `bench` both use it).
-    pub fn resolve(&self, w: super::duration::Wait) -> Duration {
-        use super::duration::{Base, Wait};
-        let base = |b: Base| match b {
-            Base::Response => self.response_timeout,
-            Base::Quiet => self.quiet_window,
-            Base::Startup => self.startup_timeout,
-        };
-        match w {
-            Wait::Fixed(d) => d,
-            Wait::Response => base(Base::Response),
-            Wait::Quiet => base(Base::Quiet),
-            Wait::Startup => base(Base::Startup),
-            Wait::PlusHoldOff(b) => base(b) + self.client_hold_off_time,
-        }
-    }
-}
-
-impl Default for Timing {
-    /// The timing of a profile that says none: the one place the defaults are written.
-    fn default() -> Self {
-        Timing {
-            response_timeout: Duration::from_secs(5),
-            quiet_window: Duration::from_secs(2),
-            startup_timeout: Duration::from_secs(10),
-            client_hold_off_time: Duration::ZERO,
-            stdin_interval: Duration::ZERO,
-        }
-    }
-}
-
-/// The schema states each default as a profile writes it (`5s`), from [`Timing::default`].
-fn timing_defaults(schema: &mut schemars::Schema) {
-    let d = Timing::default();
-    let defaults = [
-        ("response_timeout", d.response_timeout),
-        ("quiet_window", d.quiet_window),
-        ("startup_timeout", d.startup_timeout),
-        ("client_hold_off_time", d.client_hold_off_time),
-        ("stdin_interval", d.stdin_interval),
-    ];
-    let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) else {
-        return;
-    };
-    for (name, value) in defaults {
-        if let Some(property) = properties.get_mut(name).and_then(|p| p.as_object_mut()) {
-            let written = humantime::format_duration(value).to_string();
-            property.insert("default".into(), serde_json::Value::String(written));
-        }
-    }
-}
-
 /// Where a launch template takes the per-run arguments (`--dut-arg`).
 const DUT_ARGS: &str = "{dut_args}";
 
@@ -436,222 +349,12 @@ impl Profile {
 
     /// The launch for a case's start mode: `launch` for the `server` start; the bootstrap starts
     /// have their own commands.
-    pub fn launch_for(&self, start: super::model::Start) -> Option<&Launch> {
-        use super::model::Start;
+    pub fn launch_for(&self, start: Start) -> Option<&Launch> {
         match start {
             Start::Server => self.launch.as_ref(),
             Start::Bootstrap => self.bootstrap_launch.as_ref(),
             Start::ServerInitiatedBootstrap => self.server_initiated_launch.as_ref(),
             Start::ServerAndBootstrap => self.server_and_bootstrap_launch.as_ref(),
         }
-    }
-
-    /// The built-in reference DUT of a role (its `duts/reference-*.yaml`, compiled in),
-    /// optionally with faults (see `reference_profiles`).
-    pub fn reference(role: Role, faults: &[String]) -> Result<Profile, super::LoadError> {
-        super::reference_profiles::reference(role, faults)
-    }
-
-    /// The built-in reference DUT of a role taking one conformant variant (`--variant`), with
-    /// the profile that variant declares (e.g. `no-tlv` lists no TLV in `content_formats`).
-    pub fn reference_variant(role: Role, variant: &str) -> Result<Profile, super::LoadError> {
-        super::reference_profiles::reference_variant(role, variant)
-    }
-
-    /// An attached DUT is reached at a fixed loopback address: which one depends on the role.
-    fn validate_attach(&self, a: &Attach) -> Result<(), String> {
-        let (key, addr, other) = match self.role {
-            Role::Client => ("server_bind", a.server_bind, a.dut_address.map(|_| "dut_address")),
-            _ => ("dut_address", a.dut_address, a.server_bind.map(|_| "server_bind")),
-        };
-        if let Some(other) = other {
-            return Err(format!(
-                "attach.{other}: not for a {} DUT (give attach.{key})",
-                self.role.as_str()
-            ));
-        }
-        let Some(addr) = addr else {
-            return Err(format!("attach.{key}: required for a {} DUT", self.role.as_str()));
-        };
-        if !addr.ip().is_loopback() {
-            return Err(format!(
-                "attach.{key}: {addr} is not a loopback address; the harness only uses loopback"
-            ));
-        }
-        if let Some((op, _)) = self.triggers.iter().find(|(_, t)| t.stdin.is_some()) {
-            return Err(format!(
-                "triggers.{op}: a stdin trigger needs a DUT the harness launches; an attached one takes `shell` or `http`"
-            ));
-        }
-        Ok(())
-    }
-
-    /// Every `{placeholder}` of the profile's templates must be one the harness fills, and every
-    /// trigger must name an operation a case can trigger.
-    fn validate_templates(&self) -> Result<(), String> {
-        let role = self.role;
-        // `{server_uri}`, `{client_host}`, `{dut_port}`, ...: an endpoint of the trial.
-        let endpoint = |name: &str| {
-            name.rsplit_once('_').is_some_and(|(ep, part)| {
-                ["host", "port", "uri"].contains(&part)
-                    && (super::names::endpoint_allowed(role, ep) || ep == "dut" || ep == "client")
-            })
-        };
-        let check = |field: String, template: &str, extra: &[&str]| -> Result<(), String> {
-            for name in super::names::placeholders(template) {
-                if !(extra.contains(&name) || endpoint(name)) {
-                    return Err(format!(
-                        "{field}: unknown placeholder `{{{name}}}` (known: {}, and {{NAME_host}}, {{NAME_port}}, {{NAME_uri}} of the trial's endpoints)",
-                        extra.join(", ")
-                    ));
-                }
-            }
-            Ok(())
-        };
-        for name in super::names::placeholders(&self.endpoint) {
-            if !["case", "pid"].contains(&name) {
-                return Err(format!("endpoint: unknown placeholder `{{{name}}}` (known: case, pid)"));
-            }
-        }
-        const LAUNCH: &[&str] = &["exe", "endpoint", "case", "dut_args"];
-        let launches = [
-            ("launch", &self.launch),
-            ("bootstrap_launch", &self.bootstrap_launch),
-            ("server_initiated_launch", &self.server_initiated_launch),
-            ("server_and_bootstrap_launch", &self.server_and_bootstrap_launch),
-        ];
-        for (key, launch) in launches {
-            let Some(l) = launch else { continue };
-            for t in l.command.iter().chain(&l.shell) {
-                check(key.to_string(), t, LAUNCH)?;
-            }
-            for (var, t) in &l.env {
-                check(format!("{key}.env.{var}"), t, LAUNCH)?;
-            }
-            for (i, t) in l.stdin.iter().enumerate() {
-                check(format!("{key}.stdin[{i}]"), t, LAUNCH)?;
-            }
-        }
-        let mut trigger: Vec<&str> = super::names::TRIGGER_PLACEHOLDERS
-            .iter()
-            .chain(super::names::ATTRIBUTE_PLACEHOLDERS)
-            .copied()
-            .collect();
-        for (i, c) in self.captures.iter().enumerate() {
-            let field = format!("captures[{i}]");
-            check(format!("{field}.pattern"), &c.pattern, LAUNCH)?;
-            let taken = trigger.contains(&c.name.as_str()) || LAUNCH.contains(&c.name.as_str()) || endpoint(&c.name);
-            let word = !c.name.is_empty() && c.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-            if taken || !word {
-                return Err(format!(
-                    "{field}.as: `{}` must be a new name of letters, digits and `_` (not one the harness fills)",
-                    c.name
-                ));
-            }
-            if self.captures[..i].iter().any(|o| o.name == c.name) {
-                return Err(format!("{field}.as: `{}` is captured twice", c.name));
-            }
-            trigger.push(&c.name);
-        }
-        for (op, t) in &self.triggers {
-            if !super::names::TRIGGER_OPERATIONS.iter().any(|o| o.keyword() == op) {
-                let known: Vec<&str> = super::names::TRIGGER_OPERATIONS.iter().map(|o| o.keyword()).collect();
-                return Err(format!(
-                    "triggers: unknown trigger `{op}` (known: {})",
-                    known.join(", ")
-                ));
-            }
-            for template in t.templates() {
-                check(format!("triggers.{op}"), template, &trigger)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Captures and stdin stops need a process the harness started; a pattern must compile with
-    /// exactly one capture group; a stop is one of the three ways.
-    fn validate_console(&self) -> Result<(), String> {
-        for (i, c) in self.captures.iter().enumerate() {
-            let field = format!("captures[{i}].pattern");
-            // Placeholders stand for literal text: any will do to see whether the rest compiles.
-            let mut vars = super::Vars::default();
-            for name in super::names::placeholders(&c.pattern) {
-                vars.set(name, "x");
-            }
-            let re = vars
-                .render(&c.pattern)
-                .and_then(|p| regex::Regex::new(&p).map_err(|e| e.to_string()))
-                .map_err(|e| format!("{field}: {e}"))?;
-            if re.captures_len() != 2 {
-                return Err(format!(
-                    "{field}: needs exactly one capture group `( )` (it has {}); write others as `(?: )`",
-                    re.captures_len() - 1
-                ));
-            }
-        }
-        let s = &self.stop;
-        let ways = usize::from(s.signal.is_some()) + usize::from(s.stdin.is_some()) + usize::from(s.close_stdin);
-        if ways > 1 {
-            return Err("stop: give one of signal, stdin, close_stdin".into());
-        }
-        if self.attach.is_some() {
-            if !self.captures.is_empty() {
-                return Err(
-                    "captures: need a DUT the harness launches (an attached one's output is not the harness's to read)"
-                        .into(),
-                );
-            }
-            if ways > 0 {
-                return Err("stop: an attached DUT is not stopped by the harness".into());
-            }
-        }
-        Ok(())
-    }
-
-    /// Check what serde cannot: exactly one of launch/attach, and a usable launch.
-    pub fn validate(&self) -> Result<(), String> {
-        match (&self.launch, &self.attach) {
-            (Some(_), Some(_)) => return Err("launch and attach: give one, not both".into()),
-            (None, None) => return Err("launch or attach: one is required".into()),
-            _ => {}
-        }
-        if let Some(l) = &self.launch
-            && l.command.is_empty() == l.shell.is_none()
-        {
-            return Err("launch: give either command (a list) or shell (a string)".into());
-        }
-        if let Some(a) = &self.attach {
-            self.validate_attach(a)?;
-        }
-        for (op, t) in &self.triggers {
-            if let Some(why) = t.http.as_ref().and_then(|h| super::loopback::not_loopback(&h.url)) {
-                return Err(format!("triggers.{op}.http.url: {why}"));
-            }
-        }
-        self.validate_templates()?;
-        self.validate_console()?;
-        if let Some(b) = self.binds
-            && !(b.ip().is_loopback() || b.ip().is_unspecified())
-        {
-            return Err(format!(
-                "binds: {b} is neither a loopback nor the wildcard address; the harness only uses loopback"
-            ));
-        }
-        for f in &self.features {
-            if super::feature::get(f).is_none() {
-                return Err(format!("features: {}", super::feature::unknown(f)));
-            }
-            if f == super::feature::LWM2M_1_1 && self.lwm2m_version < super::LwM2mVersion::V1_1 {
-                return Err(format!(
-                    "features: `{f}` declares the LwM2M 1.1 mechanisms; the profile must also say `lwm2m_version: \"1.1\"`"
-                ));
-            }
-        }
-        for f in &self.content_formats {
-            if crate::lwm2m::ContentFormat::from_name(f).is_none() {
-                return Err(format!("content_formats: unknown format `{f}`"));
-            }
-        }
-        Ok(())
     }
 }

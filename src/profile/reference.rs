@@ -6,9 +6,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::load::{LoadError, parse_profile};
-use super::model::Role;
-use super::profile::Profile;
+use super::load::parse_profile;
+use super::model::Profile;
+use crate::lwm2m::Role;
+use crate::lwm2m::version::LwM2mVersion;
+use crate::yaml::LoadError;
 
 /// The shipped profile file of the reference DUT of `role`: its path in the repository (what
 /// errors name) and its text.
@@ -46,7 +48,7 @@ fn parse_builtin(role: Role) -> Result<Profile, LoadError> {
     let (file, text) = shipped(role);
     let mut p = parse_profile(Path::new(file), text)?;
     if p.role != role {
-        let (line, column) = super::load::locate_field(text, "role").unwrap_or((1, 1));
+        let (line, column) = crate::yaml::position::locate_field(text, "role").unwrap_or((1, 1));
         return Err(LoadError {
             file: file.into(),
             line,
@@ -120,7 +122,7 @@ pub fn reference_variant(role: Role, variant: &str) -> Result<Profile, LoadError
         (Role::BootstrapServer, "discover-first" | "delete-objects") => {
             // Bootstrap-Discover and Bootstrap Delete of an Object are LwM2M 1.1 operations: the
             // variant is a 1.1 Bootstrap-Server and is judged by the 1.1 rules.
-            p.lwm2m_version = super::LwM2mVersion::V1_1;
+            p.lwm2m_version = LwM2mVersion::V1_1;
         }
         _ => {}
     }
@@ -154,7 +156,7 @@ mod tests {
             let (file, text) = shipped(role);
             let on_disk = std::fs::read_to_string(root.join(file)).expect("the shipped file");
             assert_eq!(on_disk, text, "{file}");
-            let loaded = crate::case::load::load_profile(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
+            let loaded = crate::profile::load_profile(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(loaded.name, reference(role, &[]).expect("built in").name);
         }
     }

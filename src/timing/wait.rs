@@ -129,6 +129,18 @@ pub fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D
     }
 }
 
+impl schemars::JsonSchema for Wait {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Wait".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration (500ms, 2s, 1m, or a number of seconds) or a profile timing: response, quiet, startup.",
+            "anyOf": [{ "type": "string" }, { "type": "number" }]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
