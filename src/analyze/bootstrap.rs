@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::exchange::Exchange;
+use super::finding::{Finding, Tally};
 use super::state::Bootstraps;
-use super::{Exchange, Finding, Tally};
 use crate::dialogue::{Interface, Kind, Operation};
 use crate::lwm2m::Role;
 
@@ -107,7 +108,7 @@ pub fn client_ignores_requests_during_bootstrap(x: &Exchange<'_>) -> Finding {
             && x.is(a.datagram.to, Role::Client)
             && !x.is(a.datagram.from, Role::BootstrapServer)
     };
-    super::must_ignore(x, Bootstraps::default(), target, |since| {
+    super::exchange::must_ignore(x, Bootstraps::default(), target, |since| {
         format!("during the bootstrap sequence begun in frame {since}")
     })
     .finding(

@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Exchange, Finding, Tally};
+use super::exchange::Exchange;
+use super::finding::{Finding, Tally};
 use crate::coap::message::option;
 use crate::dialogue::{Kind, Operation};
 use crate::lwm2m::Role;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{Exchange, Finding, Tally};
+use super::exchange::Exchange;
+use super::finding::{Finding, Tally};
 use crate::coap::Code;
 use crate::dialogue::{Annotated, Kind, Operation};
 

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Exchange, Finding, Tally};
+use super::exchange::Exchange;
+use super::finding::{Finding, Tally};
 use crate::dialogue::{Kind, Operation};
 use crate::lwm2m::Role;
 

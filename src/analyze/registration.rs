@@ -1,8 +1,9 @@
 //! Checks on the Registration interface and on what may happen before a registration completes
 //! (LwM2M TS 1.0.2 §5.3, §5.4 as amended by the seeds; Register/Update/De-register mapping §8.2.3).
 
+use super::exchange::Exchange;
+use super::finding::{Finding, Tally};
 use super::state::{Registration, Registrations};
-use super::{Exchange, Finding, Tally};
 use crate::coap::Code;
 use crate::dialogue::{Annotated, Interface, Kind, Operation};
 use crate::lwm2m::Role;
@@ -161,7 +162,7 @@ pub fn ir_server_waits_for_registration(x: &Exchange<'_>) -> Finding {
 
 /// Requests a client receives while its (first) Register is unanswered.
 fn client_ignores(x: &Exchange<'_>, iface: Interface, requirement: &'static str, check: &'static str) -> Finding {
-    super::must_ignore(
+    super::exchange::must_ignore(
         x,
         Registrations::default(),
         |a| server_request(x, a, iface).is_some(),

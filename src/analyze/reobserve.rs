@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
-use super::{Exchange, Finding, Tally};
+use super::exchange::Exchange;
+use super::finding::{Finding, Tally};
 use crate::coap::Code;
 use crate::dialogue::{Annotated, Kind, Operation};
 

@@ -5,16 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::Engine;
-
-/// An answer waiting for its time.
-#[derive(Debug)]
-pub(super) struct HeldAnswer {
-    due: Duration,
-    /// Index into `incoming` of the request it answers.
-    pub(super) request: usize,
-    bytes: Vec<u8>,
-}
+use super::{Engine, HeldAnswer};
 
 impl Engine {
     /// Answers `incoming[request]` with `bytes` now, or at `now + delay`.

@@ -23,26 +23,11 @@
 use std::time::Duration;
 
 use super::Engine;
-use super::client_model::ClientModel;
 use crate::case::model::Step;
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
 use crate::lwm2m::Role;
 use crate::lwm2m::operation::{self, Context, Operation};
-
-/// The client model of a trial: none when the harness plays a server (client DUTs).
-pub(super) fn model_for(role: Role, dut: Option<std::net::SocketAddr>) -> Option<ClientModel> {
-    // Before the DUT's address is known the account points at the default CoAP port.
-    let uri = format!(
-        "coap://{}",
-        dut.map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:5683".into())
-    );
-    match role {
-        Role::Client => None,
-        Role::Server => Some(ClientModel::for_server(&uri)),
-        Role::BootstrapServer => Some(ClientModel::for_bootstrap_server(&uri)),
-    }
-}
 
 impl Engine {
     /// Answers, from the client model, every request that no step can take any more.

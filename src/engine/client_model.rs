@@ -401,3 +401,17 @@ impl ClientModel {
         link
     }
 }
+
+/// The client model of a trial: none when the harness plays a server (client DUTs).
+pub(super) fn model_for(role: crate::lwm2m::Role, dut: Option<std::net::SocketAddr>) -> Option<ClientModel> {
+    // Before the DUT's address is known the account points at the default CoAP port.
+    let uri = format!(
+        "coap://{}",
+        dut.map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:5683".into())
+    );
+    match role {
+        crate::lwm2m::Role::Client => None,
+        crate::lwm2m::Role::Server => Some(ClientModel::for_server(&uri)),
+        crate::lwm2m::Role::BootstrapServer => Some(ClientModel::for_bootstrap_server(&uri)),
+    }
+}

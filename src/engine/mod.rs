@@ -209,6 +209,15 @@ pub struct Outcome {
     pub failure: Option<Failure>,
 }
 
+/// An answer waiting for its time (`answers` sends it when due).
+#[derive(Debug)]
+struct HeldAnswer {
+    pub(super) due: Duration,
+    /// Index into `incoming` of the request it answers.
+    pub(super) request: usize,
+    pub(super) bytes: Vec<u8>,
+}
+
 /// A request the DUT sent (retransmissions excluded).
 #[derive(Debug)]
 struct Incoming {
@@ -299,7 +308,7 @@ pub struct Engine {
     retransmit: Retransmitter,
     dedup: Dedup,
     /// `auto_respond` answers with a `delay`, waiting for their time.
-    held: Vec<answers::HeldAnswer>,
+    held: Vec<HeldAnswer>,
     /// The object tree of the LwM2M Client the harness plays (server and Bootstrap-Server
     /// DUTs), for the requests no step takes (`background`).
     client_model: Option<client_model::ClientModel>,
@@ -329,7 +338,7 @@ impl Engine {
         // A registration ID that differs per case, so a DUT that hard-codes one is caught.
         vars.set("reg_id", format!("{:04x}", (setup.seed >> 16) as u16));
         let seed = setup.seed;
-        let client_model = background::model_for(case.dut, setup.dut_address);
+        let client_model = client_model::model_for(case.dut, setup.dut_address);
         let mut e = Engine {
             case,
             vars,

@@ -27,6 +27,8 @@ mod dut;
 mod pair;
 mod wire;
 
+pub use pair::{CEILING, MAX_TURNS};
+
 #[cfg(test)]
 mod tests;
 
@@ -40,13 +42,6 @@ use crate::profile::Profile;
 use crate::transport::TrialOutput;
 use crate::transport::bind::fnv1a;
 use crate::transport::trial::plan;
-
-/// The virtual-time ceiling of a trial: the process path's.
-pub const CEILING: Duration = crate::transport::trial::TRIAL_CEILING;
-
-/// At most this many turns (events handled, settling rounds) per trial. The longest case takes
-/// a few hundred; the bound catches two sides that keep waking each other without time passing.
-pub const MAX_TURNS: usize = 100_000;
 
 /// Runs `case` against the reference DUT `profile` launches, in memory. `pcap`: where to write
 /// the capture (none: no file at all).

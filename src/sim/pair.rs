@@ -9,11 +9,17 @@ use std::time::{Duration, SystemTime};
 
 use super::dut::{Config, Dut, UNIX_AT_ZERO};
 use super::wire::{Datagram, Toward, Wire};
-use super::{CEILING, MAX_TURNS};
 use crate::engine::{Action, Engine, Event, Judgement, Outcome, TriggerAction};
 use crate::evidence::PcapWriter;
 use crate::profile::Profile;
 use crate::transport::trial::STOP_GRACE;
+
+/// The virtual-time ceiling of a trial: the process path's.
+pub const CEILING: Duration = crate::transport::trial::TRIAL_CEILING;
+
+/// At most this many turns (events handled, settling rounds) per trial. The longest case takes
+/// a few hundred; the bound catches two sides that keep waking each other without time passing.
+pub const MAX_TURNS: usize = 100_000;
 
 pub(super) struct Pair<'a> {
     pub now: Duration,

@@ -1,6 +1,7 @@
 //! Turning an engine outcome into a report result: known failures, gating, evidence paths.
 
-use super::{Entry, gates};
+use super::applicable::profile_for;
+use super::cases::{Entry, Suite};
 use crate::case::Case;
 use crate::engine::Judgement;
 use crate::evidence::{CaseResult, Level, Verdict};
@@ -61,7 +62,7 @@ pub fn load_error(entry: &Entry, profile: &Profile, e: &LoadError) -> CaseResult
 
 /// A trial that panicked: a harness bug, never a verdict on the DUT. An error that gates
 /// whatever the case's level (a run with a crashed trial must not look green).
-pub fn panicked(entry: &Entry, suite: &super::Suite, profile: &Profile, what: &str) -> CaseResult {
+pub fn panicked(entry: &Entry, suite: &Suite, profile: &Profile, what: &str) -> CaseResult {
     let message = format!(
         "the harness itself failed while running this case (a harness bug, not a verdict on the DUT): it panicked: {what}"
     );
@@ -69,7 +70,7 @@ pub fn panicked(entry: &Entry, suite: &super::Suite, profile: &Profile, what: &s
         Ok(case) => {
             let level = suite.catalogue.level_of(&case.requirements);
             // The DUT the trial ran against, when it can still be named; else the run's.
-            let dut = super::profile_for(case, profile);
+            let dut = profile_for(case, profile);
             let dut = dut.as_deref().unwrap_or(profile);
             with_case(base(entry, dut, level), case)
         }
@@ -131,6 +132,12 @@ pub fn to_result(
     r.duration_ms = out.duration.as_millis() as u64;
     r.transcript = out.transcript;
     r
+}
+
+/// Whether a result must fail the run: MUST-level problems always, others only with `--strict`;
+/// an interrupted case always (the run did not finish).
+pub fn gates(level: Level, verdict: Verdict, strict: bool) -> bool {
+    verdict.is_problem() && (level == Level::Must || strict || verdict == Verdict::Interrupted)
 }
 
 #[cfg(test)]

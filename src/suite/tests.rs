@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::evidence::{Level, Verdict};
+use crate::lwm2m::Role;
 
 fn suite() -> Suite {
     load(&default_root(None)).expect("the shipped suite loads")
