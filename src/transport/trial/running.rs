@@ -11,8 +11,9 @@ use tokio::time::Instant;
 
 use super::capture::Capture;
 use super::endpoints::{Arrival, Endpoints};
+use super::limits::{STOP_GRACE, TRIAL_CEILING};
+use super::paths::TrialPaths;
 use super::plan::Plan;
-use super::{STOP_GRACE, TRIAL_CEILING, TrialPaths};
 use crate::case::profile::Launch;
 use crate::case::{Case, Profile, Vars};
 use crate::engine::{Action, Engine, Event, Judgement, Outcome};
