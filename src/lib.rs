@@ -8,7 +8,8 @@
 //! datagram means, shared with the engine's transcript) -> `analyze` (passive checks), behind the
 //! `explain` and `analyze` commands (`explain_cmd`); `report_cmd` merges shards' results.
 //!
-//! Layers, bottom first, each importing only from below (`tests/layers.rs` keeps it so):
+//! Layers, bottom first, each importing only from below (`tests/layers.rs` keeps it so; and
+//! `tests/file_imports.rs` keeps any file from importing one that imports it back):
 //! `coap`, `verdict` (`Level`, `Verdict`, `Failure`), `yaml` (bounded reading, `LoadError`),
 //! `template`, `timing`, `feature` → `lwm2m` (with the shared `Role`, `Operation` and
 //! `LwM2mVersion`) → `case`, `dialogue`, `reference` → `profile` → `capture`, `engine` → `evidence` →

@@ -4,8 +4,12 @@
 //! `lwm2m`; `Level`, `Verdict`, `Failure` in `verdict`), so no layer needs a higher one for it.
 //! Test code (`tests` modules and files) is exempt: it may reach anywhere.
 
+mod source_files;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use source_files::rust_files;
 
 /// Bottom first. A module not listed here fails the test until it is given a layer.
 const LAYERS: &[&[&str]] = &[
@@ -37,20 +41,6 @@ const LAYERS: &[&[&str]] = &[
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
-        let p = entry.path();
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if p.is_dir() {
-            if name != "tests" && name != "snapshots" {
-                rust_files(&p, out);
-            }
-        } else if name.ends_with(".rs") && !name.starts_with("tests") {
-            out.push(p);
-        }
-    }
 }
 
 /// The production part of a file: up to an inline test module (`#[cfg(test)] mod NAME {`).

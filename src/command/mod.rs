@@ -1,6 +1,7 @@
 //! What every command shares, below the commands themselves: the exit-status convention, output
 //! that survives a closed pipe, and loading the suite and the runtime the same way.
 
+pub mod exit;
 pub mod output;
 
 use std::path::{Path, PathBuf};
@@ -8,24 +9,6 @@ use std::process::ExitCode;
 
 use crate::suite;
 use output::errln;
-
-/// The exit status of every command (also in `--help` and the README):
-pub mod exit {
-    /// 0: the command did its job and found nothing that gates.
-    pub const OK: u8 = 0;
-    /// 1: the command did its job and found a problem: a gating verdict (`run`, `report`,
-    /// `bench`) or finding (`analyze`), a file `check` finds invalid, a case without a result
-    /// (`report`), a case that does not load (`list`).
-    pub const PROBLEM: u8 = 1;
-    /// 2: the command could not do its job: wrong usage (also clap's own errors), an input it
-    /// needs missing, unreadable or damaged (the testcases folder, the DUT profile of `run`, a
-    /// capture), an output it cannot write, a reference DUT that cannot start.
-    pub const UNUSABLE: u8 = 2;
-    /// 130: `run` interrupted by SIGINT (128 + 2).
-    pub const SIGINT: u8 = 130;
-    /// 143: `run` interrupted by SIGTERM (128 + 15).
-    pub const SIGTERM: u8 = 143;
-}
 
 /// The testcases folder a command uses: `--testcases`, else [`suite::default_root`] for the DUT
 /// profile it was given, if any.

@@ -9,6 +9,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::exit;
+
 /// Stdout can no longer be written (a closed pipe, or an error).
 static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
 /// Stdout failed for another reason than a closed pipe: the output is incomplete.
@@ -56,7 +58,7 @@ pub fn finish(code: ExitCode) -> ExitCode {
         failed(&e);
     }
     if STDOUT_FAILED.load(Ordering::Relaxed) {
-        ExitCode::from(super::exit::UNUSABLE)
+        ExitCode::from(exit::UNUSABLE)
     } else {
         code
     }

@@ -41,15 +41,23 @@ pub fn run_id() -> &'static str {
     })
 }
 
+/// What `{exe}` means in launch templates: the harness binary (which carries the reference DUTs).
+pub fn harness_exe() -> PathBuf {
+    if let Some(p) = std::env::var_os("LWM2M_CONFORMANCE_EXE") {
+        return PathBuf::from(p);
+    }
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lwm2m-conformance"))
+}
+
 /// Whether DUTs run under a guard: the harness executable answers the guard probe (checked once).
 fn guarded() -> bool {
     static CAN: OnceLock<bool> = OnceLock::new();
     *CAN.get_or_init(|| {
-        let can = guard::can_guard(&super::trial::harness_exe());
+        let can = guard::can_guard(&harness_exe());
         if !can {
             tracing::warn!(
                 "{} cannot guard DUTs: DUT descendants that leave its process group are not cleaned up",
-                super::trial::harness_exe().display()
+                harness_exe().display()
             );
         }
         can
@@ -121,7 +129,7 @@ pub async fn spawn(
         None
     };
     let mut cmd = if let Some((_, writer)) = &status {
-        let mut c = Command::new(super::trial::harness_exe());
+        let mut c = Command::new(harness_exe());
         let fd = writer.as_raw_fd();
         c.arg(guard::SUBCOMMAND)
             .arg("--parent")

@@ -22,7 +22,8 @@ use super::dm_faults;
 use super::messaging::MessageLayer;
 use super::objects::{ObjectStore, SERVER_INSTANCE};
 use super::observe::Observations;
-use super::registration::{Registration, Snapshot};
+use super::reg_messages::Snapshot;
+use super::registration::Registration;
 use super::registration_policy::Policy;
 use super::{ClientConfig, Fault, Variant, Version};
 

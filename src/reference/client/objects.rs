@@ -4,9 +4,12 @@
 //! Operations return `Err(Code)` with the LwM2M 1.0 response code of the failure, so the DM
 //! layer can answer without a second mapping. Security is only reachable by a Bootstrap-Server
 //! (Appendix E.1), so for the LwM2M Server it does not exist: 4.04, as Leshan answers.
+//!
+//! This file holds the Device Management operations; the ids and what a Resource holds are in
+//! `model`, the store's state and factory content in `store`, the accounts and the Bootstrap
+//! Interface in `accounts`.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use crate::coap::Code;
 use crate::lwm2m::objects::{ResourceType, resource_def, resource_defs};
@@ -16,52 +19,13 @@ use super::Version;
 use super::validate;
 
 mod accounts;
+pub(super) mod model;
+mod store;
 
 pub(crate) use accounts::ServerAccount;
-
-pub(crate) const SECURITY: u16 = 0;
-pub(crate) const SERVER: u16 = 1;
-pub(crate) const DEVICE: u16 = 3;
-
-/// The Server Object Instance of the one LwM2M Server this client registers with.
-pub(crate) const SERVER_INSTANCE: u16 = 0;
-pub(crate) const SHORT_SERVER_ID: i64 = 1;
-
-/// Resource ids used by the client's own logic (registry names).
-pub(crate) mod rid {
-    pub(crate) const LIFETIME: u16 = 1;
-    pub(crate) const DEFAULT_MIN_PERIOD: u16 = 2;
-    pub(crate) const DEFAULT_MAX_PERIOD: u16 = 3;
-    pub(crate) const BINDING: u16 = 7;
-    pub(crate) const REGISTRATION_UPDATE_TRIGGER: u16 = 8;
-    /// LwM2M 1.1, optional: executing it makes the client initiate a Client Initiated Bootstrap.
-    pub(crate) const BOOTSTRAP_REQUEST_TRIGGER: u16 = 9;
-    pub(crate) const REBOOT: u16 = 4;
-    pub(crate) const CURRENT_TIME: u16 = 13;
-}
-
-/// The binding this client supports (UDP, no Queue Mode).
-pub(crate) const BINDING_U: &str = "U";
-
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Resource {
-    Single(Value),
-    Multiple(BTreeMap<u16, Value>),
-    /// An executable resource: present, but with no value to read.
-    Executable,
-}
-
-impl Resource {
-    /// Number of resource instances of a multiple resource (the Discover `dim` attribute).
-    pub(crate) fn dim(&self) -> Option<usize> {
-        match self {
-            Resource::Multiple(m) => Some(m.len()),
-            _ => None,
-        }
-    }
-}
-
-type Instance = BTreeMap<u16, Resource>;
+use model::Instance;
+pub(crate) use model::{DEVICE, Resource, SECURITY, SERVER, SERVER_INSTANCE, rid};
+pub(crate) use store::ObjectStore;
 
 /// Replace (PUT) or partial update (POST) semantics of a Write (LwM2M 1.0.2 §5.4.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,70 +34,7 @@ pub(crate) enum WriteMode {
     Update,
 }
 
-#[derive(Debug)]
-pub(crate) struct ObjectStore {
-    objects: BTreeMap<u16, BTreeMap<u16, Instance>>,
-    /// Unix time, set by the core before each operation (the store has no clock of its own).
-    unix_now: i64,
-    /// Current Time /3/0/13 reads as `unix_now + time_offset`; a Write moves the offset.
-    time_offset: i64,
-    /// Whether the device speaks TLV (the `no-tlv` variant does not: SenML JSON instead).
-    tlv: bool,
-    /// Whether every Server instance has the Bootstrap-Request Trigger /1/x/9 (a 1.1 client
-    /// that may initiate a bootstrap; see `enable_bootstrap_request_trigger`).
-    bootstrap_request_trigger: bool,
-}
-
-fn single(v: Value) -> Resource {
-    Resource::Single(v)
-}
-
 impl ObjectStore {
-    pub(crate) fn new(server: SocketAddr, lifetime: u32) -> Self {
-        use Value::*;
-        let security = BTreeMap::from([
-            (0, single(String(format!("coap://{server}")))),
-            (1, single(Boolean(false))),
-            (2, single(Integer(3))), // 3 = NoSec
-            (3, single(Opaque(Vec::new()))),
-            (4, single(Opaque(Vec::new()))),
-            (5, single(Opaque(Vec::new()))),
-            (10, single(Integer(SHORT_SERVER_ID))),
-        ]);
-        let server_instance = BTreeMap::from([
-            (0, single(Integer(SHORT_SERVER_ID))),
-            (rid::LIFETIME, single(Integer(i64::from(lifetime)))),
-            (rid::DEFAULT_MIN_PERIOD, single(Integer(0))),
-            // Default Maximum Period is left absent: "up to the server" (Appendix E.2).
-            (6, single(Boolean(false))),
-            (rid::BINDING, single(String(BINDING_U.into()))),
-            (rid::REGISTRATION_UPDATE_TRIGGER, Resource::Executable),
-        ]);
-        let device = BTreeMap::from([
-            (0, single(String("lwm2m-conformance".into()))),
-            (1, single(String("reference-client".into()))),
-            (2, single(String("RC-0001".into()))),
-            (3, single(String("1.0".into()))),
-            (rid::REBOOT, Resource::Executable),
-            (11, Resource::Multiple(BTreeMap::from([(0, Integer(0))]))),
-            // The stored value is a placeholder: reads compute the current time.
-            (rid::CURRENT_TIME, single(Time(0))),
-            (16, single(String(BINDING_U.into()))),
-        ]);
-        let objects = BTreeMap::from([
-            (SECURITY, BTreeMap::from([(0, security)])),
-            (SERVER, BTreeMap::from([(SERVER_INSTANCE, server_instance)])),
-            (DEVICE, BTreeMap::from([(0, device)])),
-        ]);
-        ObjectStore {
-            objects,
-            unix_now: 0,
-            time_offset: 0,
-            tlv: true,
-            bootstrap_request_trigger: false,
-        }
-    }
-
     /// Gives every Server instance, present and future, the optional Bootstrap-Request Trigger
     /// /1/x/9 (LwM2M TS 1.1 Appendix E.2): only a 1.1 client that holds a Bootstrap-Server
     /// Account and may initiate a bootstrap has something to do when it is executed.
@@ -142,20 +43,6 @@ impl ObjectStore {
         for inst in self.objects.entry(SERVER).or_default().values_mut() {
             inst.insert(rid::BOOTSTRAP_REQUEST_TRIGGER, Resource::Executable);
         }
-    }
-
-    /// The executable resources every new instance of Object `o` gets: its mandatory ones, and
-    /// the Bootstrap-Request Trigger of a Server instance when the client has it.
-    pub(crate) fn executables(&self, o: u16) -> Vec<u16> {
-        let mut ids: Vec<u16> = resource_defs(o)
-            .iter()
-            .filter(|d| d.mandatory && d.ty == ResourceType::None)
-            .map(|d| d.id)
-            .collect();
-        if o == SERVER && self.bootstrap_request_trigger {
-            ids.push(rid::BOOTSTRAP_REQUEST_TRIGGER);
-        }
-        ids
     }
 
     /// `false`: the device has no TLV codec (the `no-tlv` variant).
@@ -186,20 +73,6 @@ impl ObjectStore {
 
     pub(crate) fn set_clock(&mut self, unix_now: i64) {
         self.unix_now = unix_now;
-    }
-
-    fn value(&self, o: u16, i: u16, r: u16) -> Option<&Value> {
-        match self.objects.get(&o)?.get(&i)?.get(&r)? {
-            Resource::Single(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    fn integer(&self, o: u16, i: u16, r: u16) -> Option<i64> {
-        match self.value(o, i, r)? {
-            Value::Integer(v) => Some(*v),
-            _ => None,
-        }
     }
 
     /// Default Minimum / Maximum Period /1/x/2 and /1/x/3 of Server instance `x`, when present.

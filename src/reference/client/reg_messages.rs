@@ -2,6 +2,9 @@
 //! De-register. The registration faults are applied here, and only to the wire: what the
 //! client believes the server learnt stays the conformant value, so no later Update "repairs"
 //! a fault and each fault changes exactly one message.
+//!
+//! [`Snapshot`], what the messages tell the server, is defined here too, so the state machine in
+//! `registration` uses this file and this file uses nothing of it.
 
 use std::collections::BTreeSet;
 
@@ -10,8 +13,18 @@ use crate::coap::message::option;
 use crate::lwm2m::ContentFormat;
 use crate::lwm2m::operation::{Operation, confirmable};
 
-use super::registration::Snapshot;
 use super::{Fault, Version};
+
+/// What the server learns from Register / Update: the Lifetime, the Binding and the object
+/// list (link format). An Update carries only what changed since the server last learnt it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    pub(crate) lifetime: u32,
+    pub(crate) binding: String,
+    pub(crate) links: String,
+    /// The `pct` a 1.1 client announces in Register (TS 1.1 §5.3.1), if any.
+    pub(crate) pct: Option<u16>,
+}
 
 fn q(name: &str, value: impl Into<String>) -> (String, Option<String>) {
     (name.to_string(), Some(value.into()))

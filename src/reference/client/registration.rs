@@ -11,7 +11,7 @@ use crate::coap::message::option;
 use crate::coap::{Code, Message};
 
 use super::messaging::{MAX_TRANSMIT_WAIT, MessageLayer};
-use super::reg_messages;
+use super::reg_messages::{self, Snapshot};
 use super::registration_policy::{Attempts, Retry};
 use super::{Fault, Version};
 
@@ -22,17 +22,6 @@ pub(crate) const DEREGISTER_WAIT: Duration = Duration::from_secs(2);
 /// Back-off before the first retry of a failed Register; it doubles up to the cap.
 const FIRST_BACKOFF: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(120);
-
-/// What the server learns from Register / Update: the Lifetime, the Binding and the object
-/// list (link format). An Update carries only what changed since the server last learnt it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Snapshot {
-    pub(crate) lifetime: u32,
-    pub(crate) binding: String,
-    pub(crate) links: String,
-    /// The `pct` a 1.1 client announces in Register (TS 1.1 §5.3.1), if any.
-    pub(crate) pct: Option<u16>,
-}
 
 #[derive(Debug)]
 struct Exchange {

@@ -7,7 +7,7 @@ use crate::coap::Code;
 use crate::lwm2m::objects::{ResourceDef, ResourceType, resource_def};
 use crate::lwm2m::{Path, Record, Value};
 
-use super::objects::{BINDING_U, Resource, SERVER, rid};
+use super::objects::model::{BINDING_U, Resource, SERVER, rid};
 
 /// Groups and types written `records` below `target` into whole resources, checking each against
 /// the registry: defined (else 4.00), writable or, for Create, any non-executable (else

@@ -13,14 +13,14 @@ use std::time::Duration;
 
 use super::command::{self, Command};
 use super::observe::Observations;
-use super::registration::is_register;
 use super::registry::Registry;
 use super::request;
 use super::{Fault, Variant};
 use crate::coap::layer::Layer;
 use crate::coap::reliability::Seen;
 use crate::coap::{Message, MessageType};
-use crate::lwm2m::Operation;
+use crate::lwm2m::operation::{Context, classify};
+use crate::lwm2m::{Operation, Role};
 
 /// A request of ours waiting for its response, by token.
 #[derive(Debug)]
@@ -258,4 +258,10 @@ impl ServerCore {
             tracing::info!("notification {} {}: {}", o.endpoint, o.path, m);
         }
     }
+}
+
+/// Register is POST /rd (TS 1.0 Table 20): a retransmitted one is processed again under the fault
+/// `reg-retransmission-as-new-register`.
+fn is_register(m: &Message) -> bool {
+    classify(m, Context::sent_by(Role::Client)) == Some(Operation::Register)
 }

@@ -131,8 +131,3 @@ impl ServerCore {
 /// The default port of the coap scheme (RFC 7252 §6.1), where the fault `downlink-to-coap-port`
 /// sends a client's requests.
 const COAP_PORT: u16 = 5683;
-
-/// Register is POST /rd (TS 1.0 Table 20).
-pub(super) fn is_register(m: &Message) -> bool {
-    classify(m, Context::sent_by(Role::Client)) == Some(Operation::Register)
-}

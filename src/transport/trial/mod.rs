@@ -10,6 +10,8 @@
 
 mod capture;
 mod endpoints;
+mod limits;
+mod paths;
 pub(crate) mod plan;
 mod running;
 mod teardown;
@@ -28,10 +30,9 @@ use endpoints::Endpoints;
 use plan::{DutPlace, Plan};
 use running::Running;
 
-/// A hard ceiling on a trial, far above any case's waits, so a harness bug cannot hang a run.
-pub(crate) const TRIAL_CEILING: Duration = Duration::from_secs(600);
-/// How long a DUT gets to exit after SIGTERM before SIGKILL.
-pub(crate) const STOP_GRACE: Duration = Duration::from_secs(2);
+pub use crate::transport::dut::harness_exe;
+pub(crate) use limits::{STOP_GRACE, TRIAL_CEILING};
+pub use paths::TrialPaths;
 
 /// What one trial produced, before it becomes a [`CaseResult`](crate::evidence::CaseResult).
 pub struct TrialOutput {
@@ -62,24 +63,6 @@ impl TrialOutput {
             duration,
         }
     }
-}
-
-/// Where one trial writes its evidence and from where it launches its DUT.
-pub struct TrialPaths {
-    /// The capture of every datagram of the trial.
-    pub pcap: PathBuf,
-    /// The launched DUT's stdout and stderr (not written for an attached DUT).
-    pub dut_log: PathBuf,
-    /// Where the profile lives: launch commands run there.
-    pub profile_dir: PathBuf,
-}
-
-/// What `{exe}` means in launch templates: the harness binary (which carries the reference DUTs).
-pub fn harness_exe() -> PathBuf {
-    if let Some(p) = std::env::var_os("LWM2M_CONFORMANCE_EXE") {
-        return PathBuf::from(p);
-    }
-    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("lwm2m-conformance"))
 }
 
 /// Runs `case` against the DUT `profile` describes: binds the harness's endpoints on loopback,

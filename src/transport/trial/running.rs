@@ -11,8 +11,9 @@ use tokio::time::Instant;
 
 use super::capture::Capture;
 use super::endpoints::{Arrival, Endpoints};
+use super::limits::{STOP_GRACE, TRIAL_CEILING};
+use super::paths::TrialPaths;
 use super::plan::Plan;
-use super::{STOP_GRACE, TRIAL_CEILING, TrialPaths};
 use crate::case::Case;
 use crate::engine::{Action, Engine, Event, Judgement, Outcome};
 use crate::profile::Launch;

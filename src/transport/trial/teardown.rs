@@ -6,7 +6,7 @@
 
 use tokio::time::Instant;
 
-use super::STOP_GRACE;
+use super::limits::STOP_GRACE;
 use super::running::Running;
 use crate::engine::Event;
 use crate::transport::dut;

@@ -12,7 +12,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use crate::coap::Code;
 use crate::lwm2m::{Link, Path, Record, Value};
 
-use super::{BINDING_U, ObjectStore, Resource, SECURITY, SERVER, rid, validate};
+use super::super::validate;
+use super::model::{BINDING_U, Resource, SECURITY, SERVER, rid};
+use super::store::ObjectStore;
 
 /// Security Object resource ids (registry names).
 mod security {
