@@ -521,7 +521,8 @@ pub struct Respond {
 }
 
 /// A request the harness sends to the DUT as LwM2M Server, Bootstrap-Server or (to a server DUT)
-/// Client, built from the operation's mapping onto CoAP (TS 1.0.2 §8.2).
+/// Client, built from the operation's mapping onto CoAP (TS 1.0.2 §8.2.2–8.2.5, each interface's
+/// "Operation to Method and URI Mapping" table).
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendRequest {
