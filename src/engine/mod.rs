@@ -15,10 +15,10 @@ mod exchange;
 mod gather;
 mod link_capture;
 mod notify;
-mod operation;
 mod requests;
 mod responses;
 mod rules;
+mod send_request;
 mod steps;
 mod transcript;
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::operation;
+use super::send_request;
 use super::{Action, Engine, Judgement, Outcome, Outgoing};
 use crate::case::model::{Operation, SendRequest, Step};
 use crate::coap::{Message, MessageType};
@@ -162,7 +162,7 @@ impl Engine {
                 None => return Progress::Error(format!("no observation named `{obs}`")),
             }
         }
-        let built = match operation::build(s, &self.vars, &self.setup.formats, mid, token.clone()) {
+        let built = match send_request::build(s, &self.vars, &self.setup.formats, mid, token.clone()) {
             Ok(b) => b,
             Err(e) => return Progress::Error(e),
         };
