@@ -4,11 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use super::catalogue::Catalogue;
-use super::locate::{MAX_STEPS, locate_in_step, step_position};
+use super::locate::{locate_in_step, step_position};
 use super::model::{Case, Operation, Step};
 use crate::lwm2m::version::{self, LwM2mVersion};
 use crate::yaml::position::{locate, locate_field};
 use crate::yaml::{LoadError, parse_yaml, read};
+
+/// Steps in one case: past it a case is refused at the first step too many, before it runs.
+pub const MAX_STEPS: usize = 1000;
 
 /// Two case files with one `id` would write over each other's pcap and result file; each is
 /// refused, naming the other.

@@ -1,13 +1,10 @@
 //! Where a problem of a case is written: in the step its field names (`steps[3].send.via`), or
-//! at the first step past the step limit.
+//! at a step given by its index (the first step past the loader's step limit).
 
 use crate::yaml::position::{line_offset, locate, offset_position};
 
-/// Steps in one case.
-pub const MAX_STEPS: usize = 1000;
-
 /// Where step `index` (0-based) of the top-level `steps:` block sequence starts, for an error that
-/// must point at the first step past [`MAX_STEPS`]. Falls back to the `steps:` key.
+/// must point at the first step past [`MAX_STEPS`](super::load::MAX_STEPS). Falls back to the `steps:` key.
 pub fn step_position(text: &str, index: usize) -> (usize, usize) {
     let mut lines = text.lines().enumerate().skip_while(|(_, l)| !l.starts_with("steps:"));
     let Some((key_line, _)) = lines.next() else {

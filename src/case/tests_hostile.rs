@@ -1,8 +1,8 @@
 //! Hostile input stays bounded: loops, duplicates and oversized files are refused with an error at
 //! file:line:column, quickly, and the other cases still load.
 
+use super::load::MAX_STEPS;
 use super::load::load_case;
-use super::locate::MAX_STEPS;
 use super::tests::{GOOD, setup, write};
 use crate::yaml::limits::{MAX_DEPTH, MAX_FILE_BYTES};
 
