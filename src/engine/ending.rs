@@ -40,11 +40,7 @@ impl Engine {
             }
             Some(o) => format!("{lost}; the trial had ended {}: {}", word(o.judgement), o.message),
         };
-        self.finish(Outcome {
-            judgement: Judgement::Error,
-            message,
-            failure: None,
-        });
+        self.finish(Outcome::error(message));
     }
 
     /// A datagram that did not go out: the DUT cannot be judged on what it did not get, so
@@ -52,11 +48,9 @@ impl Engine {
     pub(super) fn send_failed(&mut self, now: Duration, frame: u32, to: SocketAddr, error: &str) {
         self.transcript
             .note(now, format!("frame {frame} could not be sent to {to}: {error}"));
-        self.finish(Outcome {
-            judgement: Judgement::Error,
-            message: format!("the harness could not send frame {frame} to {to}: {error}"),
-            failure: None,
-        });
+        self.finish(Outcome::error(format!(
+            "the harness could not send frame {frame} to {to}: {error}"
+        )));
     }
 
     pub(super) fn start_teardown(&mut self, now: Duration) {

@@ -209,6 +209,18 @@ pub struct Outcome {
     pub failure: Option<Failure>,
 }
 
+impl Outcome {
+    /// The harness, not the DUT, kept the trial from a verdict (a set-up that failed, a limit
+    /// passed, evidence lost): an error, with no failed step to cite.
+    pub fn error(message: impl Into<String>) -> Outcome {
+        Outcome {
+            judgement: Judgement::Error,
+            message: message.into(),
+            failure: None,
+        }
+    }
+}
+
 /// An answer waiting for its time (`answers` sends it when due).
 #[derive(Debug)]
 struct HeldAnswer {
@@ -399,11 +411,7 @@ impl Engine {
             }
             Event::DutLaunchFailed { error } => {
                 self.dut_running = false;
-                self.finish(Outcome {
-                    judgement: Judgement::Error,
-                    message: format!("cannot start the DUT: {error}"),
-                    failure: None,
-                });
+                self.finish(Outcome::error(format!("cannot start the DUT: {error}")));
             }
             Event::Console { name, value } => {
                 self.transcript
@@ -413,11 +421,9 @@ impl Engine {
             Event::TriggerFailed { operation, error } => {
                 self.transcript
                     .note(now, format!("trigger {operation} not delivered: {error}"));
-                self.finish(Outcome {
-                    judgement: Judgement::Error,
-                    message: format!("trigger `{operation}` could not be delivered: {error}"),
-                    failure: None,
-                });
+                self.finish(Outcome::error(format!(
+                    "trigger `{operation}` could not be delivered: {error}"
+                )));
             }
             Event::EvidenceLost { file, frame, error } => self.evidence_lost(now, &file, frame, &error),
             Event::SendFailed { frame, to, error } => self.send_failed(now, frame, to, &error),

@@ -85,11 +85,7 @@ impl Engine {
                 } => self.end_step(true, expected, observed, frames),
                 Progress::Error(e) => {
                     let message = format!("step {} ({}): case error: {e}", self.step + 1, self.step_name(&step));
-                    self.finish(Outcome {
-                        judgement: Judgement::Error,
-                        message,
-                        failure: None,
-                    });
+                    self.finish(Outcome::error(message));
                 }
             }
         }

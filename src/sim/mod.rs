@@ -36,7 +36,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::case::Case;
-use crate::engine::{Engine, Event, Judgement, Outcome};
+use crate::engine::{Engine, Event, Outcome};
 use crate::evidence::PcapWriter;
 use crate::profile::Profile;
 use crate::transport::TrialOutput;
@@ -96,27 +96,23 @@ fn trial(case: Case, profile: &Profile, pcap: Option<&Path>) -> TrialOutput {
             // As a DUT the process path cannot start: the engine ends the trial as an error.
             let mut engine = Engine::new(case, setup, Duration::ZERO);
             engine.handle(Duration::ZERO, Event::DutLaunchFailed { error: e });
-            let outcome = engine.outcome().cloned().unwrap_or_else(unreachable_outcome);
+            let outcome = engine.outcome().cloned().unwrap_or_else(|| {
+                // `Pair::run` returns only with an outcome of the engine or one of its own; should
+                // that ever not hold, the trial is a harness error rather than a panic.
+                Outcome::error("the in-memory trial ended without an outcome")
+            });
             return output(&engine, outcome, Duration::ZERO);
         }
     };
     let make_engine = || Engine::new(case, setup, Duration::ZERO);
     let mut pair = pair::Pair::new(make_engine, config, profile, harness, writer, seed);
     let limit = pair.run();
-    let outcome = limit
-        .or_else(|| pair.engine.outcome().cloned())
-        .unwrap_or_else(unreachable_outcome);
+    let outcome = limit.or_else(|| pair.engine.outcome().cloned()).unwrap_or_else(|| {
+        // `Pair::run` returns only with an outcome of the engine or one of its own; should
+        // that ever not hold, the trial is a harness error rather than a panic.
+        Outcome::error("the in-memory trial ended without an outcome")
+    });
     let now = pair.now;
     pair.teardown();
     output(&pair.engine, outcome, now)
-}
-
-/// `Pair::run` returns only with an outcome of the engine or one of its own; should that ever
-/// not hold, the trial is a harness error rather than a panic.
-fn unreachable_outcome() -> Outcome {
-    Outcome {
-        judgement: Judgement::Error,
-        message: "the in-memory trial ended without an outcome".into(),
-        failure: None,
-    }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use super::dut::{Config, Dut, UNIX_AT_ZERO};
 use super::wire::{Datagram, Toward, Wire};
-use crate::engine::{Action, Engine, Event, Judgement, Outcome, TriggerAction};
+use crate::engine::{Action, Engine, Event, Outcome, TriggerAction};
 use crate::evidence::PcapWriter;
 use crate::profile::Profile;
 use crate::transport::trial::STOP_GRACE;
@@ -88,7 +88,7 @@ impl<'a> Pair<'a> {
                 return None;
             }
             if self.turns >= MAX_TURNS {
-                return Some(limit(format!(
+                return Some(Outcome::error(format!(
                     "the in-memory trial took {MAX_TURNS} turns by {:.3}s of virtual time without an outcome \
                      (something keeps waking without time passing), at step {}",
                     self.now.as_secs_f64(),
@@ -104,7 +104,7 @@ impl<'a> Pair<'a> {
                 // wait out its ceiling and say so.
                 _ => {
                     self.now = CEILING;
-                    return Some(limit(format!(
+                    return Some(Outcome::error(format!(
                         "trial exceeded the harness ceiling of {}s (virtual time), at step {}",
                         CEILING.as_secs(),
                         self.engine.current_step()
@@ -330,12 +330,4 @@ fn nth_dut(config: &Config, now: Duration, seed: u64, n: u64) -> Dut {
 /// The instant `now` of the virtual clock stands for.
 pub(super) fn wall(now: Duration) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(UNIX_AT_ZERO.unsigned_abs()) + now
-}
-
-fn limit(message: String) -> Outcome {
-    Outcome {
-        judgement: Judgement::Error,
-        message,
-        failure: None,
-    }
 }

@@ -3,6 +3,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::*;
+use crate::engine::Judgement;
 use crate::profile::{Stop, TriggerSpec};
 
 fn case(id: &str) -> Case {

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::case::Case;
-use crate::engine::{Judgement, Outcome};
+use crate::engine::Outcome;
 use crate::profile::Profile;
 use crate::transport::bind::{COAP_PORT, candidates, free_everywhere};
 use capture::Capture;
@@ -52,11 +52,7 @@ impl TrialOutput {
     /// A trial the harness could not run (nothing was judged): an error naming why.
     pub fn error(message: String, started_at: SystemTime, duration: Duration) -> TrialOutput {
         TrialOutput {
-            outcome: Outcome {
-                judgement: Judgement::Error,
-                message,
-                failure: None,
-            },
+            outcome: Outcome::error(message),
             transcript: Vec::new(),
             server: None,
             started_at,
@@ -79,11 +75,11 @@ pub async fn run_trial(case: Case, profile: &Profile, paths: &TrialPaths) -> Tri
     let mut trial = Running::launch(case, plan, profile, paths, endpoints, capture, start).await;
     trial.run().await;
     trial.teardown().await;
-    let outcome = trial.engine.outcome().cloned().unwrap_or_else(|| Outcome {
-        judgement: Judgement::Error,
-        message: "the trial ended without a verdict (a harness bug)".into(),
-        failure: None,
-    });
+    let outcome = trial
+        .engine
+        .outcome()
+        .cloned()
+        .unwrap_or_else(|| Outcome::error("the trial ended without a verdict (a harness bug)"));
     TrialOutput {
         outcome,
         transcript: trial.engine.transcript(),

@@ -159,11 +159,10 @@ impl<'a> Running<'a> {
                 ),
                 failure: None,
             },
-            None => Outcome {
-                judgement: Judgement::Error,
-                message: format!("trial exceeded the harness ceiling of {}s", TRIAL_CEILING.as_secs()),
-                failure: None,
-            },
+            None => Outcome::error(format!(
+                "trial exceeded the harness ceiling of {}s",
+                TRIAL_CEILING.as_secs()
+            )),
         }
     }
 
