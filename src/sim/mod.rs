@@ -37,11 +37,10 @@ use std::time::{Duration, SystemTime};
 
 use crate::case::Case;
 use crate::engine::{Engine, Event, Outcome};
-use crate::evidence::PcapWriter;
 use crate::profile::Profile;
 use crate::transport::TrialOutput;
 use crate::transport::bind::fnv1a;
-use crate::transport::trial::plan;
+use crate::transport::trial::{Capture, plan};
 
 /// Runs `case` against the reference DUT `profile` launches, in memory. `pcap`: where to write
 /// the capture (none: no file at all).
@@ -66,9 +65,9 @@ fn trial(case: Case, profile: &Profile, pcap: Option<&Path>) -> TrialOutput {
         Ok(p) => p,
         Err(e) => return error(e),
     };
-    let writer = match pcap.map(PcapWriter::create).transpose() {
-        Ok(w) => w,
-        Err(e) => return error(format!("cannot create the capture: {e}")),
+    let capture = match pcap.map(Capture::create).transpose() {
+        Ok(c) => c,
+        Err(e) => return error(e),
     };
     let launched = match plan.launch {
         Some(launch) => dut::Config::from_launch(launch, &plan.vars),
@@ -105,14 +104,16 @@ fn trial(case: Case, profile: &Profile, pcap: Option<&Path>) -> TrialOutput {
         }
     };
     let make_engine = || Engine::new(case, setup, Duration::ZERO);
-    let mut pair = pair::Pair::new(make_engine, config, profile, harness, writer, seed);
-    let limit = pair.run();
-    let outcome = limit.or_else(|| pair.engine.outcome().cloned()).unwrap_or_else(|| {
-        // `Pair::run` returns only with an outcome of the engine or one of its own; should
-        // that ever not hold, the trial is a harness error rather than a panic.
-        Outcome::error("the in-memory trial ended without an outcome")
-    });
+    let mut pair = pair::Pair::new(make_engine, config, profile, harness, capture, seed);
+    pair.run();
+    // As on the process path the outcome is read after the teardown: evidence lost while the
+    // DUT stops still turns a verdict into an error.
     let now = pair.now;
     pair.teardown();
+    let outcome = pair.engine.outcome().cloned().unwrap_or_else(|| {
+        // `Pair::run` returns only once the engine has an outcome; should that ever not hold,
+        // the trial is a harness error rather than a panic.
+        Outcome::error("the in-memory trial ended without an outcome")
+    });
     output(&pair.engine, outcome, now)
 }

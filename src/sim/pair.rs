@@ -10,9 +10,8 @@ use std::time::{Duration, SystemTime};
 use super::dut::{Config, Dut, UNIX_AT_ZERO};
 use super::wire::{Datagram, Toward, Wire};
 use crate::engine::{Action, Engine, Event, Outcome, TriggerAction};
-use crate::evidence::PcapWriter;
 use crate::profile::Profile;
-use crate::transport::trial::STOP_GRACE;
+use crate::transport::trial::{Capture, STOP_GRACE};
 
 /// The virtual-time ceiling of a trial: the process path's.
 pub const CEILING: Duration = crate::transport::trial::TRIAL_CEILING;
@@ -31,17 +30,13 @@ pub(super) struct Pair<'a> {
     wire: Wire,
     /// Every address of the harness (endpoints and witnesses): what the DUT can reach.
     harness: Vec<SocketAddr>,
-    pcap: Option<PcapWriter>,
+    capture: Option<Capture>,
     /// `restart_dut` asked for a fresh DUT once this one has ended.
     restart_pending: bool,
     /// How many DUTs were started: each start is a fresh process with its own seed and port.
     starts: u64,
     seed: u64,
     turns: usize,
-    /// Frames written to the capture so far (as the engine numbers them).
-    frames: u32,
-    /// A frame could not be written: said once.
-    evidence_lost: bool,
 }
 
 impl<'a> Pair<'a> {
@@ -52,7 +47,7 @@ impl<'a> Pair<'a> {
         config: Config,
         profile: &'a Profile,
         harness: Vec<SocketAddr>,
-        pcap: Option<PcapWriter>,
+        capture: Option<Capture>,
         seed: u64,
     ) -> Pair<'a> {
         let dut = nth_dut(&config, Duration::ZERO, seed, 0);
@@ -64,13 +59,11 @@ impl<'a> Pair<'a> {
             profile,
             wire: Wire::default(),
             harness,
-            pcap,
+            capture,
             restart_pending: false,
             starts: 1,
             seed,
             turns: 0,
-            frames: 0,
-            evidence_lost: false,
         }
     }
 
@@ -79,16 +72,16 @@ impl<'a> Pair<'a> {
         self.starts += 1;
     }
 
-    /// Runs until the engine has an outcome, or a bound is hit (then an error outcome that
-    /// says which).
-    pub fn run(&mut self) -> Option<Outcome> {
+    /// Runs until the engine has an outcome; a bound hit first ends the engine with an error
+    /// that says which, as the process path ends it at its ceiling.
+    pub fn run(&mut self) {
         loop {
             self.settle();
             if self.engine.outcome().is_some() {
-                return None;
+                return;
             }
             if self.turns >= MAX_TURNS {
-                return Some(Outcome::error(format!(
+                return self.engine.end(Outcome::error(format!(
                     "the in-memory trial took {MAX_TURNS} turns by {:.3}s of virtual time without an outcome \
                      (something keeps waking without time passing), at step {}",
                     self.now.as_secs_f64(),
@@ -104,7 +97,7 @@ impl<'a> Pair<'a> {
                 // wait out its ceiling and say so.
                 _ => {
                     self.now = CEILING;
-                    return Some(Outcome::error(format!(
+                    return self.engine.end(Outcome::error(format!(
                         "trial exceeded the harness ceiling of {}s (virtual time), at step {}",
                         CEILING.as_secs(),
                         self.engine.current_step()
@@ -122,31 +115,44 @@ impl<'a> Pair<'a> {
             .min()
     }
 
-    /// Handles one thing due at `now`: an arriving datagram, a stdin line, the DUT's deadline
-    /// (SIGKILL of an unfinished stop included), else the engine's.
+    /// Handles one thing due at `now`: the DUT's side first (see [`Pair::fire_dut`]), else the
+    /// engine's deadline.
     fn fire(&mut self) {
         self.turns += 1;
+        if self.fire_dut("killed by signal 9") {
+            return;
+        }
+        let now = self.now;
+        if self.engine.poll_timeout().is_some_and(|t| t <= now) {
+            self.engine.handle_timeout(now);
+        }
+    }
+
+    /// The DUT's side of one turn at `now`: an arriving datagram, a stdin line, the SIGKILL of
+    /// an unfinished stop (its exit worded `killed`), else the DUT's own deadline. False when
+    /// none was due. The run and the teardown share it, so neither leaves a due line unread.
+    fn fire_dut(&mut self, killed: &str) -> bool {
         let now = self.now;
         if let Some(d) = self.wire.datagram_due(now) {
-            return self.deliver(d);
+            self.deliver(d);
+            return true;
         }
         if let Some(line) = self.wire.line_due(now) {
             if let Some(dut) = self.dut.as_mut() {
                 dut.stdin_line(now, &line);
             }
-            return;
+            return true;
         }
-        if let Some(dut) = self.dut.as_mut() {
-            if dut.kill_at.is_some_and(|k| k <= now) {
-                return self.exited("killed by signal 9".into());
-            }
-            if dut.poll_timeout().is_some_and(|t| t <= now) {
-                return dut.handle_timeout(now);
-            }
+        let Some(dut) = self.dut.as_mut() else { return false };
+        if dut.kill_at.is_some_and(|k| k <= now) {
+            self.exited(killed.into());
+            return true;
         }
-        if self.engine.poll_timeout().is_some_and(|t| t <= now) {
-            self.engine.handle_timeout(now);
+        if dut.poll_timeout().is_some_and(|t| t <= now) {
+            dut.handle_timeout(now);
+            return true;
         }
+        false
     }
 
     fn deliver(&mut self, d: Datagram) {
@@ -158,9 +164,14 @@ impl<'a> Pair<'a> {
                 }
             }
             Toward::Harness => {
-                self.record(d.from, d.to, &d.bytes);
+                // As on the process path: the frame, then (if the capture lacks it) the loss.
+                let lost = self
+                    .capture
+                    .as_mut()
+                    .and_then(|c| c.write(wall(self.now), d.from, d.to, &d.bytes));
                 let (from, to, bytes) = (d.from, d.to, d.bytes);
                 self.engine.handle(self.now, Event::Datagram { from, to, bytes });
+                self.evidence_lost(lost);
             }
         }
     }
@@ -275,45 +286,33 @@ impl<'a> Pair<'a> {
         if let Some(status) = self.dut.as_mut().and_then(|d| d.stop(now, &how, STOP_GRACE)) {
             return self.exited(status);
         }
-        let end = now + STOP_GRACE;
+        // The stop set the DUT's `kill_at` (now + the grace), which bounds every wait below.
+        let killed = format!(
+            "killed by signal 9: killed, {}s after it was asked to stop",
+            STOP_GRACE.as_secs()
+        );
         while self.turns < MAX_TURNS {
             self.settle();
             let Some(dut) = self.dut.as_ref() else { return };
             let next = [self.wire.next_due(), dut.poll_timeout()].into_iter().flatten().min();
-            match next {
-                Some(t) if t < end => self.now = self.now.max(t),
-                _ => {
-                    self.now = self.now.max(end);
-                    let status = format!(
-                        "killed by signal 9: killed, {}s after it was asked to stop",
-                        STOP_GRACE.as_secs()
-                    );
-                    return self.exited(status);
-                }
-            }
+            self.now = self.now.max(next.unwrap_or(self.now));
             self.turns += 1;
-            let now = self.now;
-            if let Some(d) = self.wire.datagram_due(now) {
-                self.deliver(d);
-            } else if let Some(dut) = self.dut.as_mut().filter(|d| d.poll_timeout().is_some_and(|t| t <= now)) {
-                dut.handle_timeout(now);
-            }
+            self.fire_dut(&killed);
         }
     }
 
     /// One frame of the capture, stamped with the virtual clock. A frame that cannot be
     /// written is lost evidence, which the engine hears about (once), as on the process path.
     fn record(&mut self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
-        let Some(p) = self.pcap.as_mut() else { return };
-        self.frames += 1;
-        if let Err(e) = p.write_udp(wall(self.now), from, to, bytes)
-            && !std::mem::replace(&mut self.evidence_lost, true)
-        {
-            let event = Event::EvidenceLost {
-                file: "the in-memory capture".into(),
-                frame: self.frames,
-                error: e.to_string(),
-            };
+        let lost = self
+            .capture
+            .as_mut()
+            .and_then(|c| c.write(wall(self.now), from, to, bytes));
+        self.evidence_lost(lost);
+    }
+
+    fn evidence_lost(&mut self, lost: Option<Event>) {
+        if let Some(event) = lost {
             self.engine.handle(self.now, event);
         }
     }

@@ -1,6 +1,7 @@
 //! The trial's pcap. A datagram that cannot be written is not dropped silently: the first
 //! failure comes back as an [`Event::EvidenceLost`] for the engine, which names the file in the
 //! transcript and the verdict. Later failures add nothing (the capture is incomplete already).
+//! The in-memory pairing (`sim`) writes its pcap through it too.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -9,14 +10,15 @@ use std::time::SystemTime;
 use crate::engine::Event;
 use crate::evidence::PcapWriter;
 
-pub(super) struct Capture {
+pub(crate) struct Capture {
     writer: PcapWriter,
     file: String,
     lost: bool,
 }
 
 impl Capture {
-    pub(super) fn create(path: &Path) -> Result<Capture, String> {
+    /// A new pcap at `path` (its global header written).
+    pub(crate) fn create(path: &Path) -> Result<Capture, String> {
         let writer = PcapWriter::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         Ok(Capture {
             writer,
@@ -27,7 +29,7 @@ impl Capture {
 
     /// Writes one datagram (at `at`); the event to give the engine when it is the first that
     /// could not be written.
-    pub(super) fn write(&mut self, at: SystemTime, from: SocketAddr, to: SocketAddr, bytes: &[u8]) -> Option<Event> {
+    pub(crate) fn write(&mut self, at: SystemTime, from: SocketAddr, to: SocketAddr, bytes: &[u8]) -> Option<Event> {
         let error = self.writer.write_udp(at, from, to, bytes).err()?;
         if std::mem::replace(&mut self.lost, true) {
             return None;

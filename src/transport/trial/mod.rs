@@ -25,7 +25,7 @@ use crate::case::Case;
 use crate::engine::Outcome;
 use crate::profile::Profile;
 use crate::transport::bind::{COAP_PORT, candidates, free_everywhere};
-use capture::Capture;
+pub(crate) use capture::Capture;
 use endpoints::Endpoints;
 use plan::{DutPlace, Plan};
 use running::Running;

@@ -171,7 +171,7 @@ impl<'a> Running<'a> {
         while let Some(action) = self.engine.poll_action() {
             match action {
                 Action::Send { from, to, bytes, frame } => {
-                    self.capture_datagram(SystemTime::now(), from, to, &bytes, None);
+                    self.capture_sent(from, to, &bytes);
                     if let Err(error) = self.endpoints.send(from, to, &bytes).await {
                         tracing::warn!("send to {to} failed: {error}");
                         self.engine.handle(self.now(), Event::SendFailed { frame, to, error });
@@ -194,29 +194,23 @@ impl<'a> Running<'a> {
         }
     }
 
-    /// A datagram from the DUT: into the capture first, then to the engine.
+    /// A datagram from the DUT: into the capture first, then to the engine, then (if the
+    /// capture could not take it) the loss: the transcript shows the frame and then why the
+    /// capture lacks it.
     pub(super) fn arrived(&mut self, (from, to, bytes, at): Arrival) {
-        let event = Event::Datagram {
-            from,
-            to,
-            bytes: bytes.clone(),
-        };
-        self.capture_datagram(at, from, to, &bytes, Some(event));
+        let lost = self.capture.write(at, from, to, &bytes);
+        self.engine.handle(self.now(), Event::Datagram { from, to, bytes });
+        self.evidence_lost(lost);
     }
 
-    /// Writes a datagram to the capture, then gives the engine `event` (the datagram, when it
-    /// came in) and, if the capture could not take it, the loss: the transcript shows the
-    /// frame and then why the capture lacks it.
-    fn capture_datagram(
-        &mut self,
-        at: SystemTime,
-        from: SocketAddr,
-        to: SocketAddr,
-        bytes: &[u8],
-        event: Option<Event>,
-    ) {
-        let lost = self.capture.write(at, from, to, bytes);
-        for e in event.into_iter().chain(lost) {
+    /// A datagram the harness sent, into the capture.
+    fn capture_sent(&mut self, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+        let lost = self.capture.write(SystemTime::now(), from, to, bytes);
+        self.evidence_lost(lost);
+    }
+
+    fn evidence_lost(&mut self, lost: Option<Event>) {
+        if let Some(e) = lost {
             self.engine.handle(self.now(), e);
         }
     }
