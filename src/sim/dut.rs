@@ -18,7 +18,7 @@ use crate::reference::udp::Core as SansIo;
 use crate::template::Vars;
 
 /// What `{exe}` renders to: the launch must name the harness itself.
-const EXE: &str = "lwm2m-conformance";
+pub(super) const EXE: &str = "lwm2m-conformance";
 
 /// The reference DUT subcommands of the harness binary (`main.rs` has the same three).
 #[derive(Parser)]
@@ -49,9 +49,7 @@ impl Config {
         if launch.shell.is_some() || !launch.stdin.is_empty() {
             return Err("the in-memory pairing runs `command:` launches only, with no `stdin:` lines".into());
         }
-        let mut vars = vars.clone();
-        vars.set("exe", EXE);
-        let argv = crate::transport::dut::argv(launch, &vars)?;
+        let argv = crate::transport::dut::argv(launch, vars)?;
         if argv.first().map(String::as_str) != Some(EXE) {
             return Err(format!(
                 "the in-memory pairing runs the harness's reference DUTs (`{{exe}} reference-...`), not `{}`",

@@ -56,9 +56,10 @@ fn trial(case: Case, profile: &Profile, pcap: Option<&Path>) -> TrialOutput {
     }
     let layout = addresses::layout(&case, profile);
     // `{pid}`: the harness's process ID on the process path; a fixed stand-in here. `{exe}`:
-    // the pairing takes the reference DUT's command line for what it is (`dut::Config`).
+    // a name the pairing knows for its own reference DUTs (`dut::Config` takes their command
+    // lines for what they are).
     let cx = plan::Context {
-        exe: crate::transport::trial::harness_exe(),
+        exe: std::path::PathBuf::from(dut::EXE),
         pid: 0,
     };
     let plan = match plan::prepare(&case, profile, &layout.endpoints, layout.dut, &cx) {
