@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::command::output::{errln, out, outln};
-use crate::command::{load_suite, runtime, testcases_root};
+use crate::command::{load_suite, missing_testcases, runtime, testcases_root};
 use crate::profile::load_profile;
 pub use crate::reference::args::{ReferenceBootstrapServerArgs, ReferenceClientArgs, ReferenceServerArgs};
 use crate::suite::{self, Outputs, summary};
@@ -346,11 +346,7 @@ pub(crate) fn variants() -> ExitCode {
 /// is 2.
 pub(crate) fn check(a: CheckArgs) -> ExitCode {
     let root = testcases_root(a.testcases, a.profiles.first().map(PathBuf::as_path));
-    if !root.join("requirements.yaml").exists() {
-        errln!(
-            "no testcases folder at {}: give --testcases DIR or set LWM2M_TESTCASES",
-            root.display()
-        );
+    if missing_testcases(&root) {
         return ExitCode::from(exit::UNUSABLE);
     }
     let mut errors = 0;

@@ -53,11 +53,10 @@ pub fn pmax_greater_than_pmin(x: &Exchange<'_>) -> Finding {
 pub fn observe_resource_names_instance(x: &Exchange<'_>) -> Finding {
     let mut t = Tally::default();
     for a in x.items {
-        let (true, Some(m)) = (a.is_request(), &a.msg) else {
+        let (true, Some(m)) = (a.is_request() && x.is(a.datagram.from, Role::Server), &a.msg) else {
             continue;
         };
-        let observe = classify_any_path(m, Context::sent_by(Role::Server)) == Some(Operation::Observe);
-        if !observe || !x.is(a.datagram.from, Role::Server) {
+        if classify_any_path(m, Context::sent_by(Role::Server)) != Some(Operation::Observe) {
             continue;
         }
         match m.option_values(option::URI_PATH).collect::<Vec<_>>().as_slice() {

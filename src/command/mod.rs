@@ -21,14 +21,22 @@ pub fn testcases_root(testcases: Option<PathBuf>, profile: Option<&Path>) -> Pat
 pub fn load_suite(root: &Path) -> Result<suite::Suite, ExitCode> {
     suite::load(root).map_err(|e| {
         errln!("{e}");
-        if !root.join("requirements.yaml").exists() {
-            errln!(
-                "no testcases folder at {}: give --testcases DIR or set LWM2M_TESTCASES",
-                root.display()
-            );
-        }
+        missing_testcases(root);
         ExitCode::from(exit::UNUSABLE)
     })
+}
+
+/// Whether `root` is no testcases folder (it has no `requirements.yaml`); if so, says how to
+/// name one.
+pub fn missing_testcases(root: &Path) -> bool {
+    let missing = !root.join("requirements.yaml").exists();
+    if missing {
+        errln!(
+            "no testcases folder at {}: give --testcases DIR or set LWM2M_TESTCASES",
+            root.display()
+        );
+    }
+    missing
 }
 
 /// The multi-threaded runtime the suite runs on; failing to start it is exit status 2.

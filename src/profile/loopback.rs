@@ -23,3 +23,32 @@ pub fn not_loopback(url: &str) -> Option<String> {
         || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     (!loopback).then(|| format!("`{url}` is not on a loopback host; the harness sends triggers to loopback only"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_on_a_loopback_host_is_accepted() {
+        for ok in [
+            "http://127.0.0.1:8080/api",
+            "http://127.3.4.5/x",
+            "http://[::1]:80/x",
+            "http://localhost/x",
+            "http://{dut_host}:{dut_port}/trigger",
+            "http://user@127.0.0.1/x",
+        ] {
+            assert_eq!(not_loopback(ok), None, "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1/x",
+            "http://example.com/x",
+            "https://127.0.0.1/x",
+            "http://{endpoint}/x",
+            "http://127.0.0.1@evil.example/x",
+            "ftp://127.0.0.1/",
+        ] {
+            assert!(not_loopback(bad).is_some(), "{bad}");
+        }
+    }
+}

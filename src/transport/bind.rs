@@ -54,8 +54,6 @@ pub async fn bind_client(key: &str, avoid: Option<u16>) -> std::io::Result<UdpSo
     UdpSocket::bind(fallback).await
 }
 
-/// Up to 32 addresses 127.x.y.z:5683 derived from `key` and the process ID, in a stable order:
-/// parallel trials and parallel processes rarely meet, and a taken one just moves to the next.
 /// A port for a DUT that binds the wildcard address on the port the harness gives it (profile
 /// `binds` with port 0): one the kernel hands out as ephemeral on `at` (a loopback address) and
 /// that no socket holds on any address. `None` after a few tries.

@@ -24,7 +24,7 @@ use crate::profile::{ConsoleCapture, Launch, Stop, StopSignal, Stream};
 use crate::template::Vars;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-pub use crate::reference::RUN_MARKER;
+use crate::reference::RUN_MARKER;
 
 /// This run's ID: `$LWM2M_CONFORMANCE_RUN` when set (a run started by a test that looks for its
 /// leftovers), else the harness's PID and start time.

@@ -73,7 +73,7 @@ impl Endpoints {
             let socket = Arc::new(socket);
             readers.push(spawn_reader(socket.clone(), local, tx.clone()));
             sockets.push((name, local, socket));
-            if let Some(witness) = super::super::bind::witness(case.dut, local, profile.fixed_port()) {
+            if let Some(witness) = super::super::bind::witness(case.dut, local, avoid) {
                 // Best effort: without it a misdirected request is simply not seen.
                 match UdpSocket::bind(witness).await {
                     Ok(w) => {
