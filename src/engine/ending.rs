@@ -6,7 +6,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::transcript::Direction;
 use super::{Engine, Judgement, Outcome};
 use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::Role;
@@ -64,15 +63,11 @@ impl Engine {
         );
     }
 
-    /// A datagram during the teardown: in the transcript with its frame number; a Confirmable
+    /// A datagram during the teardown (already in the transcript with its frame number): a Confirmable
     /// DELETE (a client's De-register) is acknowledged with 2.02 Deleted, as any LwM2M Server
     /// would, so a conformant DUT exits at once instead of retransmitting until it is killed.
     /// Each copy of a retransmitted one gets the same answer.
     pub(super) fn on_teardown_datagram(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
-        self.frames += 1;
-        let frame = self.frames;
-        self.transcript
-            .datagram(now, frame, Direction::FromDut, from, to, bytes);
         let Ok(m) = Message::parse(bytes) else { return };
         if m.mtype != MessageType::Confirmable || m.code != Code::DELETE {
             return;

@@ -15,13 +15,13 @@ use crate::lwm2m::operation::{Context, Operation, classify};
 
 impl Engine {
     pub(super) fn on_datagram(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
-        if self.teardown {
-            return self.on_teardown_datagram(now, from, to, bytes);
-        }
         self.frames += 1;
         let frame = self.frames;
         self.transcript
             .datagram(now, frame, Direction::FromDut, from, to, bytes);
+        if self.teardown {
+            return self.on_teardown_datagram(now, from, to, bytes);
+        }
         let msg = match crate::coap::layer::accept(bytes) {
             Ok(m) => m,
             Err(rejected) => return self.reject(now, frame, from, to, rejected),

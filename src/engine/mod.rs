@@ -371,7 +371,9 @@ impl Engine {
             acks: Vec::new(),
             notified: None,
             frames: 0,
-            // The first Message ID is odd and the tokens count up from the seed's high half.
+            // Message IDs count up from one past the seed's low half made odd (so the first is
+            // even), tokens from the seed's high half: the numbers the engine used before it
+            // shared `coap::layer::Ids`, so captures stay the same.
             ids: Ids::new(
                 ((seed as u16) | 1).wrapping_add(1),
                 ((seed >> 32) as u32).wrapping_add(1),
