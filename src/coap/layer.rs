@@ -211,9 +211,8 @@ impl Layer {
         } else {
             MessageType::Reset
         };
-        if let Some(bytes) = self.send_empty(peer, reply, mid) {
-            self.answered(peer, mid, bytes);
-        }
+        // send_empty remembers the answer for duplicates itself.
+        let _ = self.send_empty(peer, reply, mid);
     }
 
     /// Queues `bytes` for `peer` again unchanged: the replay of an answer to a duplicate (RFC 7252 §4.5).
