@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use crate::coap::message::option;
 use crate::coap::reliability::Seen;
-use crate::coap::{Message, MessageType};
+use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::Role;
 use crate::lwm2m::link_format;
 use crate::lwm2m::operation::{Context, Interface, Operation, classify_any_path};
 
 use super::attributes::AttributeStore;
-use super::dm::{BAD_OPTION, Effect, Reply};
+use super::dm::{Effect, Reply};
 use super::dm_faults;
 use super::messaging::MessageLayer;
 use super::objects::{ObjectStore, SERVER_INSTANCE};
@@ -203,7 +203,7 @@ impl ClientCore {
             return;
         }
         let (reply, effect) = if req.unknown_critical_option().is_some() {
-            (Reply::code(BAD_OPTION), None)
+            (Reply::code(Code::BAD_OPTION), None)
         } else if op == Some(Operation::Observe) {
             (self.obs.observe(now, &self.store, req), None)
         } else {

@@ -15,11 +15,6 @@ use crate::lwm2m::{Content, ContentFormat, Link, Path, Record, Role, link_format
 use super::attributes::AttributeStore;
 use super::objects::{DEVICE, ObjectStore, Resource, SERVER, WriteMode, rid};
 
-/// 4.15 Unsupported Content-Format and 4.02 Bad Option (RFC 7252 §12.1.2), which
-/// `crate::coap::Code` has no names for.
-pub(crate) const UNSUPPORTED_CONTENT_FORMAT: Code = Code(0x8f);
-pub(crate) const BAD_OPTION: Code = Code::BAD_OPTION;
-
 /// What a DM request answers.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Reply {
@@ -192,7 +187,7 @@ pub(crate) fn encode_read(
 pub(super) fn decode_payload(store: &ObjectStore, base: &Path, req: &Message) -> Result<Vec<Record>, Code> {
     let format = ContentFormat(req.content_format().unwrap_or(ContentFormat::TEXT.0));
     if !store.speaks(format) {
-        return Err(UNSUPPORTED_CONTENT_FORMAT);
+        return Err(Code::UNSUPPORTED_CONTENT_FORMAT);
     }
     match format.canonical() {
         ContentFormat::TLV
@@ -200,7 +195,7 @@ pub(super) fn decode_payload(store: &ObjectStore, base: &Path, req: &Message) ->
         | ContentFormat::SENML_CBOR
         | ContentFormat::TEXT
         | ContentFormat::OPAQUE => {}
-        _ => return Err(UNSUPPORTED_CONTENT_FORMAT),
+        _ => return Err(Code::UNSUPPORTED_CONTENT_FORMAT),
     }
     match crate::lwm2m::decode(Some(format), base, &req.payload) {
         Ok(Content::Records(records)) => Ok(records),

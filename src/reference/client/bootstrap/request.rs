@@ -9,7 +9,7 @@ use crate::coap::{Code, Message};
 use crate::lwm2m::operation::{Context, Operation, classify_any_path};
 use crate::lwm2m::{Path, Record, Role};
 
-use super::super::dm::{BAD_OPTION, Reply};
+use super::super::dm::Reply;
 use super::super::objects::ObjectStore;
 use super::super::{Fault, Version};
 use super::read;
@@ -47,7 +47,11 @@ pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
         _ => return None,
     };
     let unknown_critical = req.unknown_critical_option().is_some();
-    Some(if unknown_critical { Op::Refused(BAD_OPTION) } else { op })
+    Some(if unknown_critical {
+        Op::Refused(Code::BAD_OPTION)
+    } else {
+        op
+    })
 }
 
 /// The records of a Bootstrap Write: decoded exactly like a DM Write (no Content-Format means
