@@ -148,7 +148,7 @@ impl Device {
             store.add_bootstrap_account(bs, u16::from(other_ids));
             // The Bootstrap-Request Trigger is LwM2M 1.1, and only a client that may send
             // Bootstrap-Request has something to do when it is executed.
-            if cfg.version.is_1_1() && !cfg.server_initiated {
+            if cfg.version >= Version::V1_1 && !cfg.server_initiated {
                 store.enable_bootstrap_request_trigger();
             }
             if cfg.variants.contains(&Variant::BootstrapHoldOff) {

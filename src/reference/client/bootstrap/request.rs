@@ -38,12 +38,13 @@ pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
             .collect();
         segs.and_then(|s| Path::from_segments(&s).ok())
     };
+    let v1_1 = version >= Version::V1_1;
     let op = match classify_any_path(req, Context::sent_by(Role::BootstrapServer))? {
         Operation::BootstrapFinish => Op::Finish,
         Operation::BootstrapWrite => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Write),
         Operation::BootstrapDelete => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Delete),
-        Operation::BootstrapDiscover if version.is_1_1() => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Discover),
-        Operation::BootstrapRead if version.is_1_1() => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
+        Operation::BootstrapDiscover if v1_1 => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Discover),
+        Operation::BootstrapRead if v1_1 => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
         _ => return None,
     };
     let unknown_critical = req.unknown_critical_option().is_some();
