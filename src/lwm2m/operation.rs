@@ -269,6 +269,12 @@ impl Operation {
         self.mapping().interface
     }
 
+    /// Whether it belongs to the Information Reporting interface (Observe, Cancel Observation,
+    /// Observe-Composite, Send).
+    pub fn is_information_reporting(self) -> bool {
+        self.interface() == Interface::InformationReporting
+    }
+
     /// Operations an LwM2M Client sends: their path is a CoAP URI path (`/rd/5a3f`), not an
     /// LwM2M object path.
     pub fn is_client_operation(self) -> bool {
