@@ -22,6 +22,8 @@ impl Code {
     pub const DELETE: Code = Code(0x04);
     /// 0.05 FETCH (RFC 8132): LwM2M 1.1 Read-Composite and Observe-Composite.
     pub const FETCH: Code = Code(0x05);
+    /// 0.07 iPATCH (RFC 8132): LwM2M 1.1 Write-Composite.
+    pub const IPATCH: Code = Code(0x07);
     /// 2.01 Created: the answer to Register and Create.
     pub const CREATED: Code = Code(0x41);
     /// 2.02 Deleted: the answer to Delete and De-register.
@@ -42,6 +44,8 @@ impl Code {
     pub const METHOD_NOT_ALLOWED: Code = Code(0x85);
     /// 4.06 Not Acceptable: none of the preferred Content-Formats (Accept) can be returned.
     pub const NOT_ACCEPTABLE: Code = Code(0x86);
+    /// 4.15 Unsupported Content-Format: a payload in a Content-Format the receiver does not read.
+    pub const UNSUPPORTED_CONTENT_FORMAT: Code = Code(0x8f);
     /// 5.00 Internal Server Error.
     pub const INTERNAL_SERVER_ERROR: Code = Code(0xa0);
 

@@ -211,9 +211,8 @@ impl Layer {
         } else {
             MessageType::Reset
         };
-        if let Some(bytes) = self.send_empty(peer, reply, mid) {
-            self.answered(peer, mid, bytes);
-        }
+        // send_empty remembers the answer for duplicates itself.
+        let _ = self.send_empty(peer, reply, mid);
     }
 
     /// Queues `bytes` for `peer` again unchanged: the replay of an answer to a duplicate (RFC 7252 §4.5).
@@ -313,7 +312,7 @@ pub fn accept(bytes: &[u8]) -> Result<Message, Rejected> {
 
 /// The Message ID of something that looks like a Confirmable CoAP message, for the RST that
 /// rejects it when it cannot be parsed (RFC 7252 §4.2).
-pub fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
+fn confirmable_mid(bytes: &[u8]) -> Option<u16> {
     match bytes {
         [first, _, hi, lo, ..] if first >> 6 == 1 && (first >> 4) & 0x3 == 0 => Some(u16::from_be_bytes([*hi, *lo])),
         _ => None,

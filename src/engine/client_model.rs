@@ -236,7 +236,7 @@ impl ClientModel {
             Ok(Content::Empty) => Ok(Vec::new()),
             Ok(_) => Err(Code::BAD_REQUEST),
             // 4.15 Unsupported Content-Format for a format the client does not decode.
-            Err(lwm2m::DecodeError::UnsupportedFormat(_)) => Err(Code(0x8f)),
+            Err(lwm2m::DecodeError::UnsupportedFormat(_)) => Err(Code::UNSUPPORTED_CONTENT_FORMAT),
             Err(_) => Err(Code::BAD_REQUEST),
         }
     }

@@ -167,8 +167,6 @@ pub struct Mapping {
     pub payload: Payload,
 }
 
-/// iPATCH (RFC 8132), the Write-Composite method.
-const IPATCH: Code = Code(0x07);
 const LINKS: Option<ContentFormat> = Some(ContentFormat::LINK_FORMAT);
 /// Register and Bootstrap-Request carry the Endpoint Client Name.
 const EP: Query = Query::Parameters { mandatory: &["ep"] };
@@ -225,7 +223,7 @@ pub static TABLE: [Mapping; 23] = {
     row(O::Create,            "Create",                 DeviceManagement,     Server,          Code::POST,   At(1..=1),   None,    None,   Query::None,       P::Content),
     row(O::Delete,            "Delete",                 DeviceManagement,     Server,          Code::DELETE, At(2..=2),   None,    None,   Query::None,       P::None),
     row(O::ReadComposite,     "Read-Composite",         DeviceManagement,     Server,          Code::FETCH,  At(0..=0),   None,    None,   Query::None,       P::Content),
-    row(O::WriteComposite,    "Write-Composite",        DeviceManagement,     Server,          IPATCH,       At(0..=0),   None,    None,   Query::None,       P::Content),
+    row(O::WriteComposite,    "Write-Composite",        DeviceManagement,     Server,          Code::IPATCH, At(0..=0),   None,    None,   Query::None,       P::Content),
     ]
 };
 
@@ -269,6 +267,12 @@ impl Operation {
     /// The interface it belongs to.
     pub fn interface(self) -> Interface {
         self.mapping().interface
+    }
+
+    /// Whether it belongs to the Information Reporting interface (Observe, Cancel Observation,
+    /// Observe-Composite, Send).
+    pub fn is_information_reporting(self) -> bool {
+        self.interface() == Interface::InformationReporting
     }
 
     /// Operations an LwM2M Client sends: their path is a CoAP URI path (`/rd/5a3f`), not an

@@ -1,11 +1,13 @@
 //! LwM2M versions, for rules whose reading differs between 1.0 and 1.1 (e.g. the targets of a
 //! Bootstrap Delete). A profile declares the version its DUT implements (`lwm2m_version`); a
 //! catalogue entry, a case or an `each_request` rule may say which versions it applies to
-//! (`versions`; none listed: every version), so a 1.1 DUT is judged by the 1.1 rule.
+//! (`versions`; none listed: every version), so a 1.1 DUT is judged by the 1.1 rule. The
+//! reference client implements the version its `--lwm2m` names.
 
 use serde::{Deserialize, Serialize};
 
-/// An LwM2M enabler version, as profiles and `versions:` lists write it ("1.0", "1.1").
+/// An LwM2M enabler version, as profiles, `versions:` lists and the reference client's
+/// `--lwm2m` write it ("1.0", "1.1").
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
 )]
@@ -43,7 +45,34 @@ impl std::fmt::Display for LwM2mVersion {
     }
 }
 
+impl std::str::FromStr for LwM2mVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<LwM2mVersion, String> {
+        let s = s.trim();
+        LwM2mVersion::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unsupported LwM2M version `{s}` (use 1.0 or 1.1)"))
+    }
+}
+
 /// `1.0, 1.1` for messages.
 pub fn list(versions: &[LwM2mVersion]) -> String {
     versions.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LwM2mVersion;
+
+    #[test]
+    fn parses_and_prints_both_versions() {
+        for v in [LwM2mVersion::V1_0, LwM2mVersion::V1_1] {
+            assert_eq!(v.as_str().parse::<LwM2mVersion>(), Ok(v));
+        }
+        assert_eq!(LwM2mVersion::default(), LwM2mVersion::V1_0);
+        assert!("1.2".parse::<LwM2mVersion>().is_err_and(|e| e.contains("1.2")));
+    }
 }

@@ -11,13 +11,12 @@ use std::time::Duration;
 
 use crate::coap::message::option;
 use crate::coap::reliability::Seen;
-use crate::coap::{Message, MessageType};
-use crate::lwm2m::Role;
+use crate::coap::{Code, Message, MessageType};
 use crate::lwm2m::link_format;
-use crate::lwm2m::operation::{Context, Interface, Operation, classify_any_path};
+use crate::lwm2m::operation::Operation;
 
 use super::attributes::AttributeStore;
-use super::dm::{BAD_OPTION, Effect, Reply};
+use super::dm::{self, Effect, Reply};
 use super::dm_faults;
 use super::messaging::MessageLayer;
 use super::objects::{ObjectStore, SERVER_INSTANCE};
@@ -188,9 +187,8 @@ impl ClientCore {
             }
             Seen::Duplicate => return,
         }
-        // Read by method and options whatever the Uri-Path (an Observe of no LwM2M path is answered 4.04).
-        let op = classify_any_path(req, Context::sent_by(Role::Server));
-        let observe = op.is_some_and(|o| o.interface() == Interface::InformationReporting);
+        let op = dm::server_operation(req);
+        let observe = op.is_some_and(Operation::is_information_reporting);
         // LwM2M 1.0.2 §5.4 / §5.5: until the Registration is acknowledged, DM and Information
         // Reporting requests are ignored. "Ignore" here means no datagram at all, not even an
         // empty ACK: an ACK would promise a separate response that never comes, while silence
@@ -203,7 +201,7 @@ impl ClientCore {
             return;
         }
         let (reply, effect) = if req.unknown_critical_option().is_some() {
-            (Reply::code(BAD_OPTION), None)
+            (Reply::code(Code::BAD_OPTION), None)
         } else if op == Some(Operation::Observe) {
             (self.obs.observe(now, &self.store, req), None)
         } else {
@@ -216,6 +214,7 @@ impl ClientCore {
                 &mut self.attrs,
                 self.server_instance,
                 req,
+                op,
             )
         };
         self.respond(req, reply);

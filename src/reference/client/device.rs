@@ -22,8 +22,7 @@ use std::time::Duration;
 
 use crate::coap::message::option;
 use crate::coap::{Message, MessageType};
-use crate::lwm2m::Role;
-use crate::lwm2m::operation::{Context, Interface, classify_any_path};
+use crate::lwm2m::operation::Operation;
 
 use super::attributes::AttributeStore;
 use super::bootstrap::{Bootstrap, Initiator, Outcome, REBOOTSTRAP_DELAY};
@@ -148,7 +147,7 @@ impl Device {
             store.add_bootstrap_account(bs, u16::from(other_ids));
             // The Bootstrap-Request Trigger is LwM2M 1.1, and only a client that may send
             // Bootstrap-Request has something to do when it is executed.
-            if cfg.version.is_1_1() && !cfg.server_initiated {
+            if cfg.version >= Version::V1_1 && !cfg.server_initiated {
                 store.enable_bootstrap_request_trigger();
             }
             if cfg.variants.contains(&Variant::BootstrapHoldOff) {
@@ -346,8 +345,7 @@ impl Device {
             return false;
         };
         let from_bootstrap_server = self.bootstrap.as_ref().is_some_and(|b| b.peer() == from);
-        let observe = classify_any_path(req, Context::sent_by(Role::Server))
-            .is_some_and(|op| op.interface() == Interface::InformationReporting);
+        let observe = dm::server_operation(req).is_some_and(Operation::is_information_reporting);
         match initiator {
             Initiator::Client => self.faults.contains(&Fault::BsAnswerDuringBootstrap),
             Initiator::Server if from_bootstrap_server => false,
@@ -361,7 +359,8 @@ impl Device {
     /// server to tell apart from strangers): handled as a Device Management request,
     /// piggybacked as a core would.
     fn answer_directly(&mut self, to: SocketAddr, req: &Message) {
-        let (reply, _) = dm::handle(&mut self.store, &mut self.fault_attrs, SERVER_INSTANCE, req);
+        let op = dm::server_operation(req);
+        let (reply, _) = dm::handle(&mut self.store, &mut self.fault_attrs, SERVER_INSTANCE, req, op);
         let (mtype, mid) = if req.mtype == MessageType::Confirmable {
             (MessageType::Acknowledgement, req.mid)
         } else {

@@ -9,16 +9,11 @@
 use crate::coap::message::option;
 use crate::coap::{Code, Message};
 use crate::lwm2m::objects::{ResourceType, resource_def};
-use crate::lwm2m::operation::{Context, Operation, classify};
+use crate::lwm2m::operation::{Context, Operation, classify_any_path};
 use crate::lwm2m::{Content, ContentFormat, Link, Path, Record, Role, link_format};
 
 use super::attributes::AttributeStore;
 use super::objects::{DEVICE, ObjectStore, Resource, SERVER, WriteMode, rid};
-
-/// 4.15 Unsupported Content-Format and 4.02 Bad Option (RFC 7252 §12.1.2), which
-/// `crate::coap::Code` has no names for.
-pub(crate) const UNSUPPORTED_CONTENT_FORMAT: Code = Code(0x8f);
-pub(crate) const BAD_OPTION: Code = Code::BAD_OPTION;
 
 /// What a DM request answers.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,34 +76,46 @@ pub(crate) fn request_path(req: &Message) -> Result<Path, Code> {
     Path::from_segments(&segs).map_err(|_| Code::NOT_FOUND)
 }
 
-/// The Device Management operation of a request from an LwM2M Server (`lwm2m::operation`). An
-/// Observe or Cancel Observation is read as the GET it also is: the observation itself is
-/// `observe.rs`'s, the answer a Read's (or a Discover's).
-pub(crate) fn operation(req: &Message) -> Option<Operation> {
-    let from_server = Context::sent_by(Role::Server);
-    match classify(req, from_server) {
+/// The operation of a request from an LwM2M Server (`lwm2m::operation`), read by method and
+/// options whatever the Uri-Path: an Observe of no LwM2M path is still an Observe (answered
+/// 4.04). Classified once per request; [`operation`] reads the result as a DM operation.
+pub(crate) fn server_operation(req: &Message) -> Option<Operation> {
+    classify_any_path(req, Context::sent_by(Role::Server))
+}
+
+/// The Device Management operation that answers `req`, whose operation is `op`
+/// ([`server_operation`]). An Observe or Cancel Observation is read as the GET it also is: a
+/// Discover when it accepts link format, else a Read (the observation itself is `observe.rs`'s).
+/// Every other operation is itself.
+pub(crate) fn operation(op: Option<Operation>, req: &Message) -> Option<Operation> {
+    match op {
         Some(Operation::Observe | Operation::CancelObservation) => {
-            let mut get = req.clone();
-            get.options.retain(|(n, _)| *n != option::OBSERVE);
-            classify(&get, from_server)
+            Some(if req.accept() == Some(ContentFormat::LINK_FORMAT.0) {
+                Operation::Discover
+            } else {
+                Operation::Read
+            })
         }
         other => other,
     }
 }
 
-/// `own` is the Server Object Instance of the LwM2M Server the request comes from.
+/// Answers `req`, whose operation is `op` as [`server_operation`] reads it (or as [`operation`]
+/// does: the same answer); `own` is the Server Object Instance of the LwM2M Server the request
+/// comes from.
 pub(crate) fn handle(
     store: &mut ObjectStore,
     attrs: &mut AttributeStore,
     own: u16,
     req: &Message,
+    op: Option<Operation>,
 ) -> (Reply, Option<Effect>) {
     let path = match request_path(req) {
         Ok(p) => p,
         Err(code) => return (Reply::code(code), None),
     };
     let plain = |r: Result<Reply, Code>| (Reply::from(r), None);
-    match operation(req) {
+    match operation(op, req) {
         Some(Operation::Discover) => plain(discover(store, attrs, &path)),
         Some(Operation::Read) => {
             plain(read(store, &path, req.accept()).map(|(cf, _, payload)| Reply::content(cf, payload)))
@@ -192,7 +199,7 @@ pub(crate) fn encode_read(
 pub(super) fn decode_payload(store: &ObjectStore, base: &Path, req: &Message) -> Result<Vec<Record>, Code> {
     let format = ContentFormat(req.content_format().unwrap_or(ContentFormat::TEXT.0));
     if !store.speaks(format) {
-        return Err(UNSUPPORTED_CONTENT_FORMAT);
+        return Err(Code::UNSUPPORTED_CONTENT_FORMAT);
     }
     match format.canonical() {
         ContentFormat::TLV
@@ -200,7 +207,7 @@ pub(super) fn decode_payload(store: &ObjectStore, base: &Path, req: &Message) ->
         | ContentFormat::SENML_CBOR
         | ContentFormat::TEXT
         | ContentFormat::OPAQUE => {}
-        _ => return Err(UNSUPPORTED_CONTENT_FORMAT),
+        _ => return Err(Code::UNSUPPORTED_CONTENT_FORMAT),
     }
     match crate::lwm2m::decode(Some(format), base, &req.payload) {
         Ok(Content::Records(records)) => Ok(records),
@@ -336,4 +343,48 @@ fn write_attributes(
     };
     attrs.write(path, query, numeric)?;
     Ok(Reply::code(Code::CHANGED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coap::MessageType;
+    use crate::lwm2m::operation::classify;
+
+    /// An Observe or Cancel Observation answers as the GET it also is: the operation of the same
+    /// request without its Observe option (Accept: link format, a Discover). Other operations
+    /// are themselves.
+    #[test]
+    fn an_observe_answers_as_the_get_it_also_is() {
+        let accepts = [
+            None,
+            Some(ContentFormat::LINK_FORMAT),
+            Some(ContentFormat::TLV),
+            Some(ContentFormat::TEXT),
+        ];
+        for path in ["/3", "/3/0", "/3/0/13", "/3/0/11/0"] {
+            for accept in accepts {
+                let mut get = Message::new(MessageType::Confirmable, Code::GET, 1, vec![1]);
+                get.set_uri(path, &[]);
+                if let Some(cf) = accept {
+                    get.add_uint_option(option::ACCEPT, u32::from(cf.0));
+                }
+                let as_get = classify(&get, Context::sent_by(Role::Server));
+                assert_eq!(operation(server_operation(&get), &get), as_get, "{get}");
+                for observe in [0, 1] {
+                    let mut req = get.clone();
+                    req.add_uint_option(option::OBSERVE, observe);
+                    let op = server_operation(&req);
+                    assert!(
+                        matches!(op, Some(Operation::Observe | Operation::CancelObservation)),
+                        "{req}"
+                    );
+                    assert_eq!(operation(op, &req), as_get, "{req}");
+                }
+            }
+        }
+        let req = Message::new(MessageType::Confirmable, Code::PUT, 1, vec![1]);
+        assert_eq!(operation(Some(Operation::Write), &req), Some(Operation::Write));
+        assert_eq!(operation(None, &req), None);
+    }
 }

@@ -1,6 +1,6 @@
 //! The Device Management faults of the reference client (table in `fault.rs`), applied around
 //! the conformant [`dm::handle`]. Each one breaks exactly one operation of the interface (LwM2M
-//! 1.0.2 §5.4), as `dm::operation` reads the request from the shared CoAP mapping: the
+//! 1.0.2 §5.4), as `dm::operation` reads the request's operation (the shared CoAP mapping): the
 //! operation is refused with 4.05 Method Not Allowed, answered but not applied, or answered with
 //! part of its content missing. Without faults this is `dm::handle` itself.
 
@@ -14,20 +14,21 @@ use super::attributes::AttributeStore;
 use super::dm::{self, Effect, Reply};
 use super::objects::ObjectStore;
 
-/// Answers a DM request (or the Read of a cancelling GET) like `dm::handle`, with the DM faults
-/// in `faults` applied.
+/// Answers a DM request (or the Read of a cancelling GET), whose operation is `op`
+/// (`dm::server_operation`), like `dm::handle`, with the DM faults in `faults` applied.
 pub(crate) fn handle(
     faults: &BTreeSet<Fault>,
     store: &mut ObjectStore,
     attrs: &mut AttributeStore,
     own: u16,
     req: &Message,
+    op: Option<Operation>,
 ) -> (Reply, Option<Effect>) {
     let Ok(path) = dm::request_path(req) else {
-        return dm::handle(store, attrs, own, req);
+        return dm::handle(store, attrs, own, req, op);
     };
     let has = |f: Fault| faults.contains(&f);
-    let op = dm::operation(req);
+    let op = dm::operation(op, req);
     let refused = match op {
         Some(Operation::Read) => match path.depth() {
             1 => has(Fault::DmNoReadObject),
@@ -55,7 +56,7 @@ pub(crate) fn handle(
         // Acknowledged, never stored.
         return (Reply::code(Code::CHANGED), None);
     }
-    let (mut reply, effect) = dm::handle(store, attrs, own, req);
+    let (mut reply, effect) = dm::handle(store, attrs, own, req, op);
     if op == Some(Operation::Discover) && has(Fault::DmDiscoverOmitsResources) && reply.code == Code::CONTENT {
         reply.payload = without_resource_links(&reply.payload);
     }

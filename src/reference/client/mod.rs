@@ -1,5 +1,12 @@
 //! The reference LwM2M client: a conformant LwM2M 1.0 device over UDP/NoSec with fault switches,
-//! and with `--lwm2m 1.1` the 1.1 behaviour the suite judges (see `version`).
+//! and with `--lwm2m 1.1` the 1.1 behaviour the suite judges ([`Version`]).
+//!
+//! The 1.1 mode is 1.0 plus the 1.1 behaviour the suite judges, and nothing a 1.0 case could
+//! notice: Register says `lwm2m=1.1` and labels the Server Object with `ver=1.1`; the
+//! Bootstrap-Server may Bootstrap-Read the Server Object and Bootstrap-Discover the client;
+//! and the Server Object's registration resources (13-20: priority order, initial delay,
+//! failure block, bootstrap on failure, retry counts and timers) drive registration
+//! (LwM2M 1.1.1 Core §6.2.1.1, see `registration_policy`).
 //!
 //! Layers, bottom up (files of this directory):
 //! * `messaging`: CoAP message layer (Message IDs, tokens, CON retransmission, duplicate
@@ -41,7 +48,6 @@ mod registration;
 mod registration_policy;
 pub(crate) mod resume;
 mod validate;
-mod version;
 
 #[cfg(test)]
 mod tests;
@@ -50,11 +56,12 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 pub use self::core::ClientCore;
+/// The LwM2M enabler version the reference client implements (`--lwm2m`): 1.0 by default.
+pub use crate::lwm2m::LwM2mVersion as Version;
 pub use device::{Device, DeviceConfig};
 pub use fault::Fault;
 pub use io::{run, run_device};
 pub use variant::Variant;
-pub use version::Version;
 
 /// How the reference client is set up; the CLI fills it from its arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]

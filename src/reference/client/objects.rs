@@ -91,7 +91,7 @@ impl ObjectStore {
     pub(crate) fn object_links(&self, version: Version) -> Vec<Link> {
         let mut links = Vec::new();
         for (o, instances) in self.objects.iter().filter(|(o, _)| **o != SECURITY) {
-            if version.is_1_1() && *o == SERVER {
+            if version >= Version::V1_1 && *o == SERVER {
                 let mut link = Link::new(format!("/{o}"));
                 link.attributes.push(("ver".into(), Some("1.1".into())));
                 links.push(link);
@@ -224,7 +224,7 @@ impl ObjectStore {
         };
         if target.resource_instance.is_some() {
             // Object Instances and Resources only, as in LwM2M 1.0: the 1.1 mode leaves out the
-            // Write of a Resource Instance (see `version`).
+            // Write of a Resource Instance (see the 1.1 mode in `reference::client`).
             return Err(Code::METHOD_NOT_ALLOWED);
         }
         self.instance(o, i)?;

@@ -91,7 +91,7 @@ impl Policy {
 
     /// The policy of Server instance `server_instance`, as the faults bend it.
     pub(crate) fn of(store: &ObjectStore, server_instance: u16, version: Version, faults: &BTreeSet<Fault>) -> Policy {
-        if !version.is_1_1() {
+        if version < Version::V1_1 {
             return Policy::V1_0;
         }
         let has = |f| faults.contains(&f);

@@ -16,7 +16,6 @@
 use serde::Deserialize;
 use serde::de::value::{Error as ValueError, StrDeserializer};
 
-use crate::lwm2m::operation::Interface;
 use crate::lwm2m::{Operation, Role};
 
 /// The trigger word of an operation: its case-language name, except that Cancel Observation is
@@ -29,11 +28,6 @@ fn operation(word: &str) -> Option<Operation> {
     };
     let op = Operation::deserialize(StrDeserializer::<ValueError>::new(word)).ok()?;
     (op.mapping().sender == Role::Server).then_some(op)
-}
-
-/// Observe and Cancel Observation belong to the Information Reporting interface.
-pub fn is_information_reporting(op: Operation) -> bool {
-    op.interface() == Interface::InformationReporting
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::Fault;
-use super::command::{Command, is_information_reporting};
+use super::command::Command;
 use super::core::ServerCore;
 use super::registry::Params;
 use crate::coap::{Code, Message};
@@ -81,10 +81,10 @@ impl ServerCore {
         );
         // The faults: what is held goes out before the registration is complete.
         if self.has(Fault::DmReadBeforeRegisterAck) {
-            self.release(now, &endpoint, |op| !is_information_reporting(op));
+            self.release(now, &endpoint, |op| !op.is_information_reporting());
         }
         if self.has(Fault::IrObserveBeforeRegisterAck) {
-            self.release(now, &endpoint, is_information_reporting);
+            self.release(now, &endpoint, Operation::is_information_reporting);
         }
         let location = r.location.clone();
         self.msg

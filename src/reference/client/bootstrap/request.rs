@@ -9,7 +9,7 @@ use crate::coap::{Code, Message};
 use crate::lwm2m::operation::{Context, Operation, classify_any_path};
 use crate::lwm2m::{Path, Record, Role};
 
-use super::super::dm::{BAD_OPTION, Reply};
+use super::super::dm::Reply;
 use super::super::objects::ObjectStore;
 use super::super::{Fault, Version};
 use super::read;
@@ -38,16 +38,21 @@ pub(super) fn classify(req: &Message, version: Version) -> Option<Op> {
             .collect();
         segs.and_then(|s| Path::from_segments(&s).ok())
     };
+    let v1_1 = version >= Version::V1_1;
     let op = match classify_any_path(req, Context::sent_by(Role::BootstrapServer))? {
         Operation::BootstrapFinish => Op::Finish,
         Operation::BootstrapWrite => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Write),
         Operation::BootstrapDelete => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Delete),
-        Operation::BootstrapDiscover if version.is_1_1() => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Discover),
-        Operation::BootstrapRead if version.is_1_1() => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
+        Operation::BootstrapDiscover if v1_1 => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Discover),
+        Operation::BootstrapRead if v1_1 => path().map_or(Op::Refused(Code::BAD_REQUEST), Op::Read),
         _ => return None,
     };
     let unknown_critical = req.unknown_critical_option().is_some();
-    Some(if unknown_critical { Op::Refused(BAD_OPTION) } else { op })
+    Some(if unknown_critical {
+        Op::Refused(Code::BAD_OPTION)
+    } else {
+        op
+    })
 }
 
 /// The records of a Bootstrap Write: decoded exactly like a DM Write (no Content-Format means

@@ -48,7 +48,7 @@ fn no_tlv_announces_senml_json_and_refuses_tlv_both_ways() {
         m.add_uint_option(option::CONTENT_FORMAT, u32::from(ContentFormat::TLV.0));
         m.payload = tlv;
     });
-    assert_eq!(write.code, crate::reference::client::dm::UNSUPPORTED_CONTENT_FORMAT);
+    assert_eq!(write.code, Code::UNSUPPORTED_CONTENT_FORMAT);
 }
 
 #[test]
