@@ -91,6 +91,17 @@ impl Ids {
         mid
     }
 
+    /// The type and Message ID of an answer to a request of type `mtype` and Message ID `mid`:
+    /// piggybacked in the ACK of a Confirmable one, a new Non-confirmable message (with the next
+    /// Message ID) otherwise (RFC 7252 §5.2).
+    pub fn answer_header(&mut self, mtype: MessageType, mid: u16) -> (MessageType, u16) {
+        if mtype == MessageType::Confirmable {
+            (MessageType::Acknowledgement, mid)
+        } else {
+            (MessageType::NonConfirmable, self.mid())
+        }
+    }
+
     /// A fresh 4-byte token.
     pub fn token(&mut self) -> Vec<u8> {
         let t = self.next_token ^ self.token_salt;
@@ -185,20 +196,10 @@ impl Layer {
     /// piggybacked in the ACK of a Confirmable request, Non-confirmable for a Non-confirmable one
     /// (RFC 7252 §5.2); remembered for duplicates either way.
     pub fn respond(&mut self, peer: SocketAddr, req: &Message, code: Code, fill: impl FnOnce(&mut Message)) {
-        let con = req.mtype == MessageType::Confirmable;
-        let mtype = if con {
-            MessageType::Acknowledgement
-        } else {
-            MessageType::NonConfirmable
-        };
-        let mut resp = Message::new(mtype, code, req.mid, req.token.clone());
+        let (mtype, mid) = self.ids.answer_header(req.mtype, req.mid);
+        let mut resp = Message::new(mtype, code, mid, req.token.clone());
         fill(&mut resp);
-        let sent = if con {
-            self.send_as_is(peer, &resp)
-        } else {
-            self.send_non(peer, resp)
-        };
-        if let Some(bytes) = sent {
+        if let Some(bytes) = self.send_as_is(peer, &resp) {
             self.answered(peer, req.mid, bytes);
         }
     }

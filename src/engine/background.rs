@@ -81,7 +81,7 @@ impl Engine {
                 let req = &self.incoming[i].msg;
                 (req.mtype, req.mid, req.token.clone())
             };
-            let (t, mid) = self.answer_header(mtype, rmid);
+            let (t, mid) = self.ids.answer_header(mtype, rmid);
             let m = Message::new(t, code, mid, token);
             self.incoming[i].background = true;
             if let Ok(bytes) = m.to_bytes() {
@@ -121,7 +121,7 @@ impl Engine {
         let req = &self.incoming[i].msg;
         let answer = model.answer(req);
         let (mtype, rmid, token) = (req.mtype, req.mid, req.token.clone());
-        let (t, mid) = self.answer_header(mtype, rmid);
+        let (t, mid) = self.ids.answer_header(mtype, rmid);
         let mut m = Message::new(t, answer.code, mid, token);
         if let Some(l) = &answer.location {
             m.set_location_path(l);

@@ -156,7 +156,7 @@ impl Engine {
         }) else {
             return;
         };
-        let (t, mid) = super::steps::answer_header(&mut self.ids, msg.mtype, msg.mid);
+        let (t, mid) = self.ids.answer_header(msg.mtype, msg.mid);
         let mut m = Message::new(t, rule.code, mid, msg.token.clone());
         if let Some(f) = rule
             .content_format

@@ -48,7 +48,9 @@ impl Engine {
                 return self.take(e, i);
             }
             // Part of the set: answered now, so the DUT can go on to send the rest.
-            let (t, mid) = self.answer_header(self.incoming[i].msg.mtype, self.incoming[i].msg.mid);
+            let (t, mid) = self
+                .ids
+                .answer_header(self.incoming[i].msg.mtype, self.incoming[i].msg.mid);
             let answer = Message::new(t, across.answer, mid, self.incoming[i].msg.token.clone());
             match answer.to_bytes() {
                 Ok(bytes) => self.send_answer(now, i, bytes),

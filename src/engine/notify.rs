@@ -63,7 +63,7 @@ impl Engine {
         } else {
             MessageType::NonConfirmable
         };
-        let mid = self.take_mid();
+        let mid = self.ids.mid();
         let mut m = Message::new(mtype, n.code, mid, token);
         m.add_uint_option(option::OBSERVE, n.observe);
         if let Some(cf) = &n.content_format {

@@ -210,7 +210,7 @@ impl Engine {
             let inc = &self.incoming[i];
             (inc.msg.mtype, inc.msg.mid, inc.msg.token.clone())
         };
-        let (t, rmid) = self.answer_header(req_type, mid);
+        let (t, rmid) = self.ids.answer_header(req_type, mid);
         let mut m = Message::new(t, r.code, rmid, token);
         if let Some(loc) = &r.location {
             let loc = match self.vars.render(loc) {

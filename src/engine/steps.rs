@@ -128,14 +128,6 @@ impl Engine {
         list
     }
 
-    pub(super) fn take_mid(&mut self) -> u16 {
-        self.ids.mid()
-    }
-
-    pub(super) fn answer_header(&mut self, mtype: MessageType, mid: u16) -> (MessageType, u16) {
-        answer_header(&mut self.ids, mtype, mid)
-    }
-
     pub(super) fn send(&mut self, s: &SendRequest, now: Duration) -> Progress {
         let Some(dut) = self.dut else {
             return Progress::Fail {
@@ -148,7 +140,7 @@ impl Engine {
             Ok(a) => a,
             Err(err) => return Progress::Error(err),
         };
-        let mid = self.take_mid();
+        let mid = self.ids.mid();
         let mut token = self.ids.token();
         if s.operation == Operation::CancelObservation {
             // RFC 7641 §3.6: the cancelling GET carries the observation's token.
@@ -479,15 +471,4 @@ pub(super) fn decode(m: &Message, base: &Path, fallback: Option<ContentFormat>) 
         .map(ContentFormat)
         .or(if m.payload.is_empty() { None } else { fallback });
     lwm2m::decode(format, base, &m.payload).map_err(|e| e.to_string())
-}
-
-/// The type and Message ID of an answer to a request of type `mtype` and Message ID `mid`:
-/// piggybacked in the ACK of a Confirmable one, a new Non-confirmable message otherwise
-/// (RFC 7252 §5.2).
-pub(super) fn answer_header(ids: &mut crate::coap::layer::Ids, mtype: MessageType, mid: u16) -> (MessageType, u16) {
-    if mtype == MessageType::Confirmable {
-        (MessageType::Acknowledgement, mid)
-    } else {
-        (MessageType::NonConfirmable, ids.mid())
-    }
 }
