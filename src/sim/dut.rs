@@ -4,7 +4,7 @@
 //! modes mean here exactly what they mean to the process; a launch that is not one of the
 //! harness's reference DUTs is refused (it needs the process path).
 
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
@@ -70,7 +70,7 @@ impl Config {
         let http = match self {
             Config::Client(c) => return c.validate(),
             Config::Server(c) => {
-                crate::reference::udp::loopback_only("server", &[("--listen", Some(c.listen)), ("--http", c.http)])?;
+                c.validate()?;
                 c.http
             }
             Config::BootstrapServer(c) => {
@@ -112,12 +112,8 @@ impl Dut {
     pub fn start(config: &Config, now: Duration, seed: u64, port: u16) -> Dut {
         let (core, address) = match config.clone() {
             Config::Client(cfg) => {
-                // As `run_device` binds: `--listen`, else loopback of the first peer's family.
-                let address = match (cfg.listen, cfg.server.or(cfg.bootstrap)) {
-                    (Some(listen), _) => listen,
-                    (None, Some(SocketAddr::V6(_))) => (Ipv6Addr::LOCALHOST, port).into(),
-                    (None, _) => (Ipv4Addr::LOCALHOST, port).into(),
-                };
+                // As `run_device` binds, the ephemeral port being `port`.
+                let address = cfg.local_address(port);
                 let device = Device::new(cfg, now, UNIX_AT_ZERO, seed);
                 (Core::Client(Box::new(device)), address)
             }

@@ -71,6 +71,16 @@ impl From<ClientConfig> for DeviceConfig {
 }
 
 impl DeviceConfig {
+    /// Where the client binds: `--listen`, else `port` (0: ephemeral) on the loopback of its
+    /// first peer's family.
+    pub fn local_address(&self, port: u16) -> SocketAddr {
+        match (self.listen, self.server.or(self.bootstrap)) {
+            (Some(listen), _) => listen,
+            (None, Some(SocketAddr::V6(_))) => (std::net::Ipv6Addr::LOCALHOST, port).into(),
+            (None, _) => (std::net::Ipv4Addr::LOCALHOST, port).into(),
+        }
+    }
+
     /// Checks what the argument parser cannot: a peer to talk to, and loopback everywhere.
     pub fn validate(&self) -> Result<(), String> {
         if self.server.is_none() && self.bootstrap.is_none() {

@@ -2,7 +2,6 @@
 //! SIGTERM/SIGINT to De-register and exit; everything else is the device's.
 
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -28,11 +27,7 @@ pub async fn run_device(cfg: DeviceConfig) -> io::Result<()> {
     cfg.validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     // Without --listen, an ephemeral port on the loopback of the first peer's family.
-    let local: SocketAddr = match (cfg.listen, cfg.server.or(cfg.bootstrap)) {
-        (Some(listen), _) => listen,
-        (None, Some(SocketAddr::V6(_))) => (Ipv6Addr::LOCALHOST, 0).into(),
-        (None, _) => (Ipv4Addr::LOCALHOST, 0).into(),
-    };
+    let local = cfg.local_address(0);
     let mut stop = StopSignals::new()?;
     let socket = UdpSocket::bind(local).await?;
     tracing::info!(

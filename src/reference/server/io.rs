@@ -17,7 +17,7 @@ udp::core_of_inherent_methods!(ServerCore);
 /// errors: a non-loopback address, or no socket or signal handler. When stdin closes the
 /// server keeps serving its clients.
 pub async fn run(cfg: ServerConfig) -> io::Result<()> {
-    udp::loopback_only("server", &[("--listen", Some(cfg.listen)), ("--http", cfg.http)])
+    cfg.validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let stop = StopSignals::new()?;
     // The line itself is the trigger: the core parses it and logs why it refuses one. Listening

@@ -49,3 +49,10 @@ pub struct ServerConfig {
     /// Conformant freedoms to take (empty: the default behaviour).
     pub variants: BTreeSet<Variant>,
 }
+
+impl ServerConfig {
+    /// Checks what the argument parser cannot: loopback only.
+    pub fn validate(&self) -> Result<(), String> {
+        crate::reference::udp::loopback_only("server", &[("--listen", Some(self.listen)), ("--http", self.http)])
+    }
+}
