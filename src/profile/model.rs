@@ -268,6 +268,19 @@ pub struct Attach {
     pub endpoint: Option<String>,
 }
 
+/// The launch fields of a [`Profile`] (`&p.field`, or `&mut p.field` given `mut`), each with the
+/// start mode it serves and its key in the file: the one list of them.
+macro_rules! launch_fields {
+    ($p:expr $(, $m:tt)?) => {
+        [
+            (Start::Server, "launch", &$($m)? $p.launch),
+            (Start::Bootstrap, "bootstrap_launch", &$($m)? $p.bootstrap_launch),
+            (Start::ServerInitiatedBootstrap, "server_initiated_launch", &$($m)? $p.server_initiated_launch),
+            (Start::ServerAndBootstrap, "server_and_bootstrap_launch", &$($m)? $p.server_and_bootstrap_launch),
+        ]
+    };
+}
+
 /// Where a launch template takes the per-run arguments (`--dut-arg`).
 const DUT_ARGS: &str = "{dut_args}";
 
@@ -279,16 +292,18 @@ fn default_formats() -> Vec<String> {
 }
 
 impl Profile {
-    /// Every launch the profile has (one per start), to change them all alike.
+    /// The four launches, in this order, each with the start mode it serves and its key in the
+    /// profile file (what messages about it name).
+    pub fn launches(&self) -> [(Start, &'static str, Option<&Launch>); 4] {
+        launch_fields!(self).map(|(start, key, launch)| (start, key, launch.as_ref()))
+    }
+
+    /// Every launch the profile has (one per start, in the order of [`Profile::launches`]), to
+    /// change them all alike.
     pub fn launches_mut(&mut self) -> impl Iterator<Item = &mut Launch> {
-        [
-            &mut self.launch,
-            &mut self.bootstrap_launch,
-            &mut self.server_initiated_launch,
-            &mut self.server_and_bootstrap_launch,
-        ]
-        .into_iter()
-        .flatten()
+        launch_fields!(self, mut)
+            .into_iter()
+            .filter_map(|(_, _, launch)| launch.as_mut())
     }
 
     /// Per-run additions to every launch without editing the profile (`--dut-arg`,
@@ -350,11 +365,9 @@ impl Profile {
     /// The launch for a case's start mode: `launch` for the `server` start; the bootstrap starts
     /// have their own commands.
     pub fn launch_for(&self, start: Start) -> Option<&Launch> {
-        match start {
-            Start::Server => self.launch.as_ref(),
-            Start::Bootstrap => self.bootstrap_launch.as_ref(),
-            Start::ServerInitiatedBootstrap => self.server_initiated_launch.as_ref(),
-            Start::ServerAndBootstrap => self.server_and_bootstrap_launch.as_ref(),
-        }
+        self.launches()
+            .into_iter()
+            .find(|(s, _, _)| *s == start)
+            .and_then(|(_, _, launch)| launch)
     }
 }

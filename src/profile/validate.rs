@@ -65,13 +65,7 @@ impl Profile {
             }
         }
         const LAUNCH: &[&str] = &["exe", "endpoint", "case", "dut_args"];
-        let launches = [
-            ("launch", &self.launch),
-            ("bootstrap_launch", &self.bootstrap_launch),
-            ("server_initiated_launch", &self.server_initiated_launch),
-            ("server_and_bootstrap_launch", &self.server_and_bootstrap_launch),
-        ];
-        for (key, launch) in launches {
+        for (_, key, launch) in self.launches() {
             let Some(l) = launch else { continue };
             for t in l.command.iter().chain(&l.shell) {
                 check(key.to_string(), t, LAUNCH)?;
