@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::catalogue::Catalogue;
 use super::locate::{locate_in_step, step_position};
-use super::model::{Case, Operation, Step};
+use super::model::{Case, Step};
+use crate::lwm2m::Operation;
 use crate::lwm2m::version::{self, LwM2mVersion};
 use crate::yaml::position::{locate, locate_field};
 use crate::yaml::{LoadError, parse_yaml, read};

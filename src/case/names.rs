@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Case, Operation, Role, Step};
+use super::model::{Case, Step};
+use crate::lwm2m::{Operation, Role};
 use crate::template::placeholders;
 
 /// (field, text to locate, message), as the loader's other case checks.
