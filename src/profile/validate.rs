@@ -4,7 +4,7 @@
 
 use super::loopback::not_loopback;
 use super::model::{Attach, Profile};
-use crate::case::names::{ATTRIBUTE_PLACEHOLDERS, TRIGGER_OPERATIONS, TRIGGER_PLACEHOLDERS, endpoint_allowed};
+use crate::case::names::{ATTRIBUTE_PLACEHOLDERS, TRIGGER_PLACEHOLDERS, check_trigger, endpoint_allowed};
 use crate::lwm2m::Role;
 use crate::lwm2m::version::LwM2mVersion;
 use crate::template::{Vars, placeholders};
@@ -99,13 +99,7 @@ impl Profile {
             trigger.push(&c.name);
         }
         for (op, t) in &self.triggers {
-            if !TRIGGER_OPERATIONS.iter().any(|o| o.keyword() == op) {
-                let known: Vec<&str> = TRIGGER_OPERATIONS.iter().map(|o| o.keyword()).collect();
-                return Err(format!(
-                    "triggers: unknown trigger `{op}` (known: {})",
-                    known.join(", ")
-                ));
-            }
+            check_trigger(op).map_err(|e| format!("triggers: {e}"))?;
             for template in t.templates() {
                 check(format!("triggers.{op}"), template, &trigger)?;
             }
