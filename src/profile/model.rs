@@ -179,13 +179,35 @@ pub enum StopSignal {
     Quit,
 }
 
+/// The one way a [`Stop`] asks the DUT to stop ([`Stop::way`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopWay<'a> {
+    /// Write this line to its stdin.
+    Line(&'a str),
+    /// Close its stdin.
+    CloseStdin,
+    /// Send it this signal.
+    Signal(StopSignal),
+}
+
 impl Stop {
+    /// How the harness stops the DUT: the stdin line if there is one, else closing stdin if asked,
+    /// else the signal (SIGTERM when none is named). The launched process, its simulation and the
+    /// transcript all take it from here.
+    pub fn way(&self) -> StopWay<'_> {
+        match (&self.stdin, self.close_stdin) {
+            (Some(line), _) => StopWay::Line(line),
+            (None, true) => StopWay::CloseStdin,
+            (None, false) => StopWay::Signal(self.signal.unwrap_or(StopSignal::Term)),
+        }
+    }
+
     /// What the transcript says the harness did.
     pub fn describe(&self) -> String {
-        match (self.signal, &self.stdin, self.close_stdin) {
-            (_, Some(line), _) => format!("the line `{line}` on its stdin"),
-            (_, None, true) => "closing its stdin".into(),
-            (s, None, false) => s.unwrap_or(StopSignal::Term).name().into(),
+        match self.way() {
+            StopWay::Line(line) => format!("the line `{line}` on its stdin"),
+            StopWay::CloseStdin => "closing its stdin".into(),
+            StopWay::Signal(s) => s.name().into(),
         }
     }
 }
