@@ -19,6 +19,7 @@ use std::sync::Arc;
 use lwm2m_conformance::evidence::{RunInfo, Verdict};
 use lwm2m_conformance::profile::load_profile;
 use lwm2m_conformance::suite::{self, Outputs};
+use lwm2m_conformance::template::placeholders;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -29,7 +30,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let suite = Arc::new(suite::load(&suite::default_root(Some(&profile_file)))?);
     // Loading checks the profile as `check` does (unknown keys, placeholders, triggers).
     let profile = load_profile(&profile_file)?;
-    let launches_harness = std::fs::read_to_string(&profile_file)?.contains("{exe}");
+    let launches_harness = profile
+        .launches()
+        .into_iter()
+        .filter_map(|(_, _, launch)| launch)
+        .flat_map(|l| l.command.iter().chain(&l.shell).chain(l.env.values()).chain(&l.stdin))
+        .any(|template| placeholders(template).contains(&"exe"));
     if launches_harness && std::env::var_os("LWM2M_CONFORMANCE_EXE").is_none() {
         eprintln!(
             "{} launches {{exe}}: set LWM2M_CONFORMANCE_EXE to the lwm2m-conformance binary (an absolute path)",

@@ -5,10 +5,11 @@
 //! does against a launched one; and a profile that attaches with stdin triggers is refused.
 
 mod common;
+mod reference_dut;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,51 +17,25 @@ use lwm2m_conformance::evidence::Verdict;
 use lwm2m_conformance::profile::load_profile;
 use lwm2m_conformance::profile::reference::server_trigger_lines;
 use lwm2m_conformance::suite::{self, Outputs};
+use reference_dut::Running;
 
 fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A loopback address whose UDP port and TCP port are both free now: a per-process 127.x.y.z
+/// A loopback address whose UDP port and TCP port are both free now: a per-process 127.200.x.y
 /// (so a parallel run of this test elsewhere does not collide) with an ephemeral port.
 fn free_address() -> SocketAddr {
-    let pid = std::process::id();
-    let ip = Ipv4Addr::new(127, 200, (pid >> 8) as u8, (pid as u8).max(1));
-    for _ in 0..50 {
-        let Ok(udp) = UdpSocket::bind((ip, 0)) else { continue };
-        let Ok(addr) = udp.local_addr() else { continue };
-        if TcpListener::bind(addr).is_ok() {
-            return addr;
-        }
-    }
-    panic!("no free loopback address for the attached server");
+    reference_dut::free_address(200, true)
 }
 
-/// The running server; killed when the test ends, whatever happens.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
+/// The reference server on `at`, with its HTTP trigger listener there too.
 fn start_reference_server(at: SocketAddr) -> Running {
-    let child = Command::new(env!("CARGO_BIN_EXE_lwm2m-conformance"))
-        .args([
-            "reference-server",
-            "--listen",
-            &at.to_string(),
-            "--http",
-            &at.to_string(),
-        ])
-        .stdin(Stdio::piped()) // kept open: the server reads triggers from stdin too
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the reference server starts");
-    let running = Running(child);
+    let at_text = at.to_string();
+    let running = reference_dut::start(
+        ["reference-server", "--listen", &at_text, "--http", &at_text],
+        Stdio::null(),
+    );
     // Bounded wait until its HTTP trigger listener accepts (it binds before the UDP socket is
     // served, so then CoAP is up too).
     let deadline = Instant::now() + Duration::from_secs(10);

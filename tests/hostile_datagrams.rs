@@ -4,44 +4,29 @@
 //! with an unknown critical option, nothing for the rest), then thousands of random and mutated
 //! datagrams, and then a valid exchange, which must still succeed. Every wait is bounded.
 
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::process::{Child, Command, Stdio};
+mod reference_dut;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use lwm2m_conformance::coap::{Code, Message, MessageType};
 use lwm2m_conformance::fuzz::{corpus, mutate};
+use reference_dut::Running;
 
 const SPRAY: usize = 3000;
 /// Generous: a debug build of the DUT may work through the spray on a loaded machine.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The DUT process; killed when the test ends, whatever happens.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
+/// The reference DUT started with `args`, its standard error in the test's.
 fn start(args: &[String]) -> Running {
-    let child = Command::new(env!("CARGO_BIN_EXE_lwm2m-conformance"))
-        .args(args)
-        .stdin(Stdio::piped()) // kept open: the servers read triggers from stdin
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the reference DUT starts");
-    Running(child)
+    reference_dut::start(args, Stdio::inherit())
 }
 
-/// A loopback address of this test (per process and `n`) with a UDP port free now.
+/// A loopback address of this test (per process and `n`, in 127.202 and up) with a UDP port free
+/// now.
 fn free_address(n: u8) -> SocketAddr {
-    let pid = std::process::id();
-    let ip = Ipv4Addr::new(127, 202 + n, (pid >> 8) as u8, (pid as u8).max(1));
-    let s = UdpSocket::bind((ip, 0)).expect("a loopback socket");
-    s.local_addr().expect("its address")
+    reference_dut::free_address(202 + n, false)
 }
 
 fn socket(n: u8) -> UdpSocket {

@@ -182,11 +182,8 @@ fn table_with_reasons(results: &[CaseResult]) -> Vec<String> {
 /// The client cases against the Wakaama example client (duts/wakaama.yaml).
 #[test]
 fn wakaama_client_verdicts() {
-    setup();
-    ensure_wakaama();
-    let suite = suite::load(&project().join("testcases")).expect("suite loads");
-    let results = run_against("wakaama.yaml", suite, |t| t.starts_with("client::"), "wakaama");
-    insta::assert_yaml_snapshot!(table_with_reasons(&results));
+    let table = wakaama_role("wakaama.yaml", "client::", "wakaama");
+    insta::assert_yaml_snapshot!(table);
 }
 
 /// The cases of one role (trial names starting `prefix`) against a Wakaama profile: the table.

@@ -2,14 +2,16 @@
 //! a lower layer, never one of its own layer or above (the command modules at the top may use
 //! one another, without a cycle). Shared vocabulary sits at the bottom (`Role`, `Operation` in
 //! `lwm2m`; `Level`, `Verdict`, `Failure` in `verdict`), so no layer needs a higher one for it.
-//! Test code (`tests` modules and files) is exempt: it may reach anywhere.
+//! A module uses another when one of its files uses one of the other's, as `tests/source_files`
+//! scans them (paths through re-exports land in the module that defines the item). Test code
+//! (`tests` modules and files) is exempt: it may reach anywhere.
 
 mod source_files;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use source_files::rust_files;
+use source_files::{file_graph, module_of};
 
 /// Bottom first. A module not listed here fails the test until it is given a layer.
 const LAYERS: &[&[&str]] = &[
@@ -43,61 +45,19 @@ fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
 }
 
-/// The production part of a file: up to an inline test module (`#[cfg(test)] mod NAME {`).
-fn production(text: &str) -> &str {
-    let inline_module = |rest: &str| {
-        let rest = rest.trim_start();
-        let rest = rest
-            .strip_prefix("pub(crate) ")
-            .or(rest.strip_prefix("pub "))
-            .unwrap_or(rest);
-        rest.strip_prefix("mod ")
-            .is_some_and(|m| m.split_whitespace().nth(1) == Some("{"))
-    };
-    let cut = text
-        .match_indices("#[cfg(test)]")
-        .find(|(i, _)| inline_module(&text[i + 12..]))
-        .map(|(i, _)| i);
-    &text[..cut.unwrap_or(text.len())]
-}
-
-/// (from, to) -> the files where `from` uses `crate::to`.
+/// (from, to) -> the files where top-level module `from` uses `to`: the first component of the
+/// module of each file of `src/` and of each file it uses (`lib.rs` declares the modules and
+/// uses none; `main.rs` is the binary's root, outside the scan).
 fn edges(src: &Path) -> BTreeMap<(String, String), BTreeSet<String>> {
-    let mut files = Vec::new();
-    rust_files(src, &mut files);
+    let top = |file: &Path| module_of(file).into_iter().next();
     let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for f in files {
-        let rel = f.strip_prefix(src).expect("under src");
-        let first = rel.components().next().expect("a component");
-        let from = first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
-        if from == "lib" || from == "main" {
-            continue;
-        }
-        let text = std::fs::read_to_string(&f).expect("readable");
-        let code = production(&text);
-        // `crate::x`, and each `x` of `use crate::{x, y::z}`.
-        let mut used = BTreeSet::new();
-        for (i, _) in code.match_indices("crate::") {
-            let rest = &code[i + 7..];
-            if let Some(group) = rest.strip_prefix('{') {
-                let inner = group.split('}').next().unwrap_or("");
-                for item in inner.split(',') {
-                    let name: String = item
-                        .trim()
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    used.insert(name);
-                }
-            } else {
-                used.insert(rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect());
-            }
-        }
-        for to in used {
-            if !to.is_empty() && to != from {
+    for (file, uses) in file_graph(src) {
+        let Some(from) = top(&file) else { continue };
+        for to in uses.keys().filter_map(|f| top(f)) {
+            if to != from {
                 out.entry((from.clone(), to))
                     .or_default()
-                    .insert(rel.display().to_string());
+                    .insert(file.display().to_string());
             }
         }
     }

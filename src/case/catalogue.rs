@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::Role;
+use crate::lwm2m::Role;
 use crate::verdict::Level;
 
 #[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::catalogue::Catalogue;
 use super::locate::{locate_in_step, step_position};
-use super::model::{Case, Operation, Step};
+use super::model::{Case, Step};
+use crate::lwm2m::Operation;
 use crate::lwm2m::version::{self, LwM2mVersion};
 use crate::yaml::position::{locate, locate_field};
 use crate::yaml::{LoadError, parse_yaml, read};
@@ -76,16 +77,6 @@ pub fn load_catalogue(file: &Path) -> Result<Catalogue, LoadError> {
 pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> {
     let text = read(file)?;
     let case: Case = parse_yaml(file, &text)?;
-    if case.steps.len() > MAX_STEPS {
-        let (line, column) = step_position(&text, MAX_STEPS);
-        return Err(LoadError {
-            file: file.to_path_buf(),
-            line,
-            column,
-            field: format!("steps[{}]", MAX_STEPS),
-            message: format!("{} steps; a case may have at most {}", case.steps.len(), MAX_STEPS),
-        });
-    }
     let error_at = |(line, column): (usize, usize), field: String, message: String| LoadError {
         file: file.to_path_buf(),
         line,
@@ -93,6 +84,13 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
         field,
         message,
     };
+    if case.steps.len() > MAX_STEPS {
+        return Err(error_at(
+            step_position(&text, MAX_STEPS),
+            format!("steps[{}]", MAX_STEPS),
+            format!("{} steps; a case may have at most {}", case.steps.len(), MAX_STEPS),
+        ));
+    }
     check_case(&case).map_err(|(field, needle, message)| error_at(locate(&text, &needle, None), field, message))?;
     // Names the steps refer to (placeholders, capture sources, endpoints, triggers), shown at
     // the value in the step that names it.
@@ -104,14 +102,11 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
         .map_err(|(field, needle, message)| error_at(locate_in_step(&text, &field, &needle), field, message))?;
     // An error at the `i`th requirement ID of the case.
     let at_requirement = |i: usize, id: &str, message: String| {
-        let (line, column) = locate(&text, id, Some("requirements:"));
-        LoadError {
-            file: file.to_path_buf(),
-            line,
-            column,
-            field: format!("requirements[{i}]"),
+        error_at(
+            locate(&text, id, Some("requirements:")),
+            format!("requirements[{i}]"),
             message,
-        }
+        )
     };
     for (i, id) in case.requirements.iter().enumerate() {
         if catalogue.get(id).is_none() {
@@ -152,14 +147,11 @@ pub fn load_case(file: &Path, catalogue: &Catalogue) -> Result<Case, LoadError> 
         if let Some(id) = step.meta().requirement
             && !case.requirements.iter().any(|r| r == id)
         {
-            let (line, column) = locate(&text, id, Some("steps:"));
-            return Err(LoadError {
-                file: file.to_path_buf(),
-                line,
-                column,
-                field: format!("steps[{i}].{}.requirement", step.kind()),
-                message: format!("`{id}` is not among the case's requirements"),
-            });
+            return Err(error_at(
+                locate(&text, id, Some("steps:")),
+                format!("steps[{i}].{}.requirement", step.kind()),
+                format!("`{id}` is not among the case's requirements"),
+            ));
         }
     }
     Ok(case)

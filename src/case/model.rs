@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use super::matcher::{CodeSet, FormatSet, PayloadMatcher, TextMatcher};
 use super::path_matcher::PathMatcher;
 use crate::coap::Code;
-pub use crate::lwm2m::{Operation, Role};
+// Kept public for `engine/steps.rs` and `engine/send_request.rs`, which name it through here.
+pub use crate::lwm2m::Operation;
+use crate::lwm2m::Role;
 use crate::timing::Wait;
 
 /// How the harness configures a client DUT before the first step: which of its LwM2M Server and

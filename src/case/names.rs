@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Case, Operation, Role, Step};
+use super::model::{Case, Step};
+use crate::lwm2m::{Operation, Role};
 use crate::template::placeholders;
 
 /// (field, text to locate, message), as the loader's other case checks.
@@ -73,6 +74,16 @@ pub const TRIGGER_OPERATIONS: &[Operation] = &[
     Operation::CancelObservation,
 ];
 
+/// Whether `op` names an operation a case can trigger (a `trigger` step's `operation`, a key of a
+/// profile's `triggers`); if not, the message that lists those that do.
+pub fn check_trigger(op: &str) -> Result<(), String> {
+    if TRIGGER_OPERATIONS.iter().any(|o| o.keyword() == op) {
+        return Ok(());
+    }
+    let known: Vec<&str> = TRIGGER_OPERATIONS.iter().map(|o| o.keyword()).collect();
+    Err(format!("unknown trigger `{op}` (known: {})", known.join(", ")))
+}
+
 /// Every check of this module on one case; `steps` is the case's `steps:` as YAML (for the
 /// strings of each step, which are templates).
 pub fn check(case: &Case, steps: &[serde_yaml::Value]) -> Result<(), Problem> {
@@ -101,14 +112,9 @@ pub fn check(case: &Case, steps: &[serde_yaml::Value]) -> Result<(), Problem> {
             ));
         }
         if let Step::Trigger(t) = step
-            && !TRIGGER_OPERATIONS.iter().any(|o| o.keyword() == t.operation)
+            && let Err(message) = check_trigger(&t.operation)
         {
-            let known: Vec<&str> = TRIGGER_OPERATIONS.iter().map(|o| o.keyword()).collect();
-            return Err((
-                format!("steps[{i}].trigger.operation"),
-                t.operation.clone(),
-                format!("unknown trigger `{}` (known: {})", t.operation, known.join(", ")),
-            ));
+            return Err((format!("steps[{i}].trigger.operation"), t.operation.clone(), message));
         }
         type Sources = (&'static str, fn(&str) -> bool);
         let captures: Option<(&std::collections::BTreeMap<String, String>, Sources)> = match step {

@@ -6,9 +6,10 @@
 //! Bootstrap-Server endpoint for silence for less than that proves nothing (the request would
 //! come after the window). `check` reports both, naming the step.
 
-use super::model::{Case, Role, Step};
+use super::model::{Case, Step};
 use super::path_matcher::PathMatcher;
 use crate::coap::Code;
+use crate::lwm2m::Role;
 use crate::timing::Timing;
 use crate::timing::{Base, Wait};
 

@@ -3,6 +3,8 @@
 //! `src/capture/testdata/`), the LwM2M payloads inside them by content format, and encodings of
 //! the records those decode to.
 
+use std::sync::OnceLock;
+
 use crate::capture::Capture;
 use crate::coap::Message;
 use crate::lwm2m::{self, ContentFormat, Path};
@@ -73,12 +75,15 @@ pub fn extract(captures: &[std::path::PathBuf]) -> Result<String, String> {
     Ok(out)
 }
 
-/// Every distinct datagram.
-fn datagrams() -> Vec<Vec<u8>> {
-    let mut all: Vec<Vec<u8>> = conversations().into_iter().flatten().collect();
-    all.sort();
-    all.dedup();
-    all
+/// Every distinct datagram, sorted; the corpus is read and parsed once, at the first call.
+fn datagrams() -> &'static [Vec<u8>] {
+    static ALL: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all: Vec<Vec<u8>> = conversations().into_iter().flatten().collect();
+        all.sort();
+        all.dedup();
+        all
+    })
 }
 
 /// The payloads of the datagrams in `formats` (any number in `formats` counts).
@@ -149,7 +154,7 @@ fn prefixed(payloads: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 /// The seed corpus of the target called `name`.
 pub fn for_target(name: &str) -> Vec<Vec<u8>> {
     let mut out = match name {
-        "coap" => datagrams(),
+        "coap" => datagrams().to_vec(),
         "tlv" => prefixed(payloads(&[11542, 1542])),
         "senml-json" => [payloads(&[110, 1543]), encoded(ContentFormat::SENML_JSON)].concat(),
         "senml-cbor" => [payloads(&[112]), encoded(ContentFormat::SENML_CBOR)].concat(),

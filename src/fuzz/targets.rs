@@ -197,17 +197,14 @@ fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
+/// The cases of the shipped suite (`testcases/`) that load, in file order; loaded once.
 pub fn cases() -> &'static [Case] {
     static CASES: OnceLock<Vec<Case>> = OnceLock::new();
     CASES.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testcases");
-        let Ok(catalogue) = crate::case::load::load_catalogue(&dir.join("requirements.yaml")) else {
-            return Vec::new();
-        };
-        crate::case::load::case_files(&dir)
-            .iter()
-            .filter_map(|f| crate::case::load::load_case(f, &catalogue).ok())
-            .collect()
+        crate::suite::load(&dir)
+            .map(|suite| suite.entries.into_iter().filter_map(|e| e.case.ok()).collect())
+            .unwrap_or_default()
     })
 }
 
@@ -218,7 +215,7 @@ const DUT: &str = "127.7.7.7:5683";
 const DUT_CLIENT: &str = "127.7.7.7:40000";
 
 /// The set-up a trial gives a case of `role`, on fixed loopback addresses.
-pub fn trial_setup(role: Role, seed: u64) -> TrialSetup {
+fn trial_setup(role: Role, seed: u64) -> TrialSetup {
     TrialSetup {
         server: addr(HARNESS_SERVER),
         endpoints: vec![

@@ -10,7 +10,7 @@ pub mod schema;
 pub mod validate;
 
 pub use load::{load_profile, parse_profile, profile_files};
-pub use model::{Attach, ConsoleCapture, HttpTrigger, Launch, Profile, Stop, StopSignal, Stream, TriggerSpec};
+pub use model::{Attach, ConsoleCapture, HttpTrigger, Launch, Profile, Stop, StopSignal, StopWay, Stream, TriggerSpec};
 pub use reference::{reference, reference_variant};
 
 #[cfg(test)]

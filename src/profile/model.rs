@@ -179,13 +179,35 @@ pub enum StopSignal {
     Quit,
 }
 
+/// The one way a [`Stop`] asks the DUT to stop ([`Stop::way`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopWay<'a> {
+    /// Write this line to its stdin.
+    Line(&'a str),
+    /// Close its stdin.
+    CloseStdin,
+    /// Send it this signal.
+    Signal(StopSignal),
+}
+
 impl Stop {
+    /// How the harness stops the DUT: the stdin line if there is one, else closing stdin if asked,
+    /// else the signal (SIGTERM when none is named). The launched process, its simulation and the
+    /// transcript all take it from here.
+    pub fn way(&self) -> StopWay<'_> {
+        match (&self.stdin, self.close_stdin) {
+            (Some(line), _) => StopWay::Line(line),
+            (None, true) => StopWay::CloseStdin,
+            (None, false) => StopWay::Signal(self.signal.unwrap_or(StopSignal::Term)),
+        }
+    }
+
     /// What the transcript says the harness did.
     pub fn describe(&self) -> String {
-        match (self.signal, &self.stdin, self.close_stdin) {
-            (_, Some(line), _) => format!("the line `{line}` on its stdin"),
-            (_, None, true) => "closing its stdin".into(),
-            (s, None, false) => s.unwrap_or(StopSignal::Term).name().into(),
+        match self.way() {
+            StopWay::Line(line) => format!("the line `{line}` on its stdin"),
+            StopWay::CloseStdin => "closing its stdin".into(),
+            StopWay::Signal(s) => s.name().into(),
         }
     }
 }
@@ -268,6 +290,19 @@ pub struct Attach {
     pub endpoint: Option<String>,
 }
 
+/// The launch fields of a [`Profile`] (`&p.field`, or `&mut p.field` given `mut`), each with the
+/// start mode it serves and its key in the file: the one list of them.
+macro_rules! launch_fields {
+    ($p:expr $(, $m:tt)?) => {
+        [
+            (Start::Server, "launch", &$($m)? $p.launch),
+            (Start::Bootstrap, "bootstrap_launch", &$($m)? $p.bootstrap_launch),
+            (Start::ServerInitiatedBootstrap, "server_initiated_launch", &$($m)? $p.server_initiated_launch),
+            (Start::ServerAndBootstrap, "server_and_bootstrap_launch", &$($m)? $p.server_and_bootstrap_launch),
+        ]
+    };
+}
+
 /// Where a launch template takes the per-run arguments (`--dut-arg`).
 const DUT_ARGS: &str = "{dut_args}";
 
@@ -279,16 +314,18 @@ fn default_formats() -> Vec<String> {
 }
 
 impl Profile {
-    /// Every launch the profile has (one per start), to change them all alike.
+    /// The four launches, in this order, each with the start mode it serves and its key in the
+    /// profile file (what messages about it name).
+    pub fn launches(&self) -> [(Start, &'static str, Option<&Launch>); 4] {
+        launch_fields!(self).map(|(start, key, launch)| (start, key, launch.as_ref()))
+    }
+
+    /// Every launch the profile has (one per start, in the order of [`Profile::launches`]), to
+    /// change them all alike.
     pub fn launches_mut(&mut self) -> impl Iterator<Item = &mut Launch> {
-        [
-            &mut self.launch,
-            &mut self.bootstrap_launch,
-            &mut self.server_initiated_launch,
-            &mut self.server_and_bootstrap_launch,
-        ]
-        .into_iter()
-        .flatten()
+        launch_fields!(self, mut)
+            .into_iter()
+            .filter_map(|(_, _, launch)| launch.as_mut())
     }
 
     /// Per-run additions to every launch without editing the profile (`--dut-arg`,
@@ -350,11 +387,9 @@ impl Profile {
     /// The launch for a case's start mode: `launch` for the `server` start; the bootstrap starts
     /// have their own commands.
     pub fn launch_for(&self, start: Start) -> Option<&Launch> {
-        match start {
-            Start::Server => self.launch.as_ref(),
-            Start::Bootstrap => self.bootstrap_launch.as_ref(),
-            Start::ServerInitiatedBootstrap => self.server_initiated_launch.as_ref(),
-            Start::ServerAndBootstrap => self.server_and_bootstrap_launch.as_ref(),
-        }
+        self.launches()
+            .into_iter()
+            .find(|(s, _, _)| *s == start)
+            .and_then(|(_, _, launch)| launch)
     }
 }

@@ -65,17 +65,16 @@ fn parse_builtin(role: Role) -> Result<Profile, LoadError> {
     Ok(p)
 }
 
-/// Each launch of `p` gets `flag id` for every id (after its other arguments).
-fn add_switches(p: &mut Profile, flag: &str, ids: &[String]) {
-    for launch in p.launches_mut() {
-        for id in ids {
-            match &mut launch.shell {
-                Some(line) if launch.command.is_empty() => {
-                    line.push_str(&format!(" {flag} {}", shlex::try_quote(id).unwrap_or_default()));
-                }
-                _ => launch.command.extend([flag.to_string(), id.clone()]),
-            }
-        }
+/// A switch (`--fault`, `--variant`) the launches of the shipped profile of `role` cannot take.
+/// The switches go on as `--dut-arg`s do ([`Profile::with_run_additions`]): at the end of each
+/// launch, as the shipped ones have no `{dut_args}`; only an argument with a NUL byte is refused.
+fn switch_error(role: Role, message: String) -> LoadError {
+    LoadError {
+        file: shipped(role).0.into(),
+        line: 1,
+        column: 1,
+        field: "launch".into(),
+        message,
     }
 }
 
@@ -93,8 +92,13 @@ pub fn server_trigger_lines() -> Result<Vec<(String, String)>, LoadError> {
 
 /// The built-in reference DUT of `role`, with `--fault` switches for the self-test.
 pub fn reference(role: Role, faults: &[String]) -> Result<Profile, LoadError> {
-    let mut p = builtin(role)?;
-    add_switches(&mut p, "--fault", faults);
+    let switches: Vec<String> = faults
+        .iter()
+        .flat_map(|id| ["--fault".to_string(), id.clone()])
+        .collect();
+    let mut p = builtin(role)?
+        .with_run_additions(&switches, &[])
+        .map_err(|e| switch_error(role, e))?;
     if !faults.is_empty() {
         p.name = format!("{} --fault {}", p.name, faults.join(","));
     }
@@ -104,8 +108,9 @@ pub fn reference(role: Role, faults: &[String]) -> Result<Profile, LoadError> {
 /// The reference DUT of `role` with `--variant <variant>`, and what that variant's profile
 /// declares differently: the self-test judges the variant against exactly this profile.
 pub fn reference_variant(role: Role, variant: &str) -> Result<Profile, LoadError> {
-    let mut p = builtin(role)?;
-    add_switches(&mut p, "--variant", &[variant.to_string()]);
+    let mut p = builtin(role)?
+        .with_run_additions(&["--variant".to_string(), variant.to_string()], &[])
+        .map_err(|e| switch_error(role, e))?;
     p.name = format!("{} --variant {variant}", p.name);
     p.description = Some(format!("the built-in reference DUT, conformant variant `{variant}`"));
     match (role, variant) {

@@ -4,7 +4,7 @@
 
 use super::loopback::not_loopback;
 use super::model::{Attach, Profile};
-use crate::case::names::{ATTRIBUTE_PLACEHOLDERS, TRIGGER_OPERATIONS, TRIGGER_PLACEHOLDERS, endpoint_allowed};
+use crate::case::names::{ATTRIBUTE_PLACEHOLDERS, TRIGGER_PLACEHOLDERS, check_trigger, endpoint_allowed};
 use crate::lwm2m::Role;
 use crate::lwm2m::version::LwM2mVersion;
 use crate::template::{Vars, placeholders};
@@ -65,13 +65,7 @@ impl Profile {
             }
         }
         const LAUNCH: &[&str] = &["exe", "endpoint", "case", "dut_args"];
-        let launches = [
-            ("launch", &self.launch),
-            ("bootstrap_launch", &self.bootstrap_launch),
-            ("server_initiated_launch", &self.server_initiated_launch),
-            ("server_and_bootstrap_launch", &self.server_and_bootstrap_launch),
-        ];
-        for (key, launch) in launches {
+        for (_, key, launch) in self.launches() {
             let Some(l) = launch else { continue };
             for t in l.command.iter().chain(&l.shell) {
                 check(key.to_string(), t, LAUNCH)?;
@@ -105,13 +99,7 @@ impl Profile {
             trigger.push(&c.name);
         }
         for (op, t) in &self.triggers {
-            if !TRIGGER_OPERATIONS.iter().any(|o| o.keyword() == op) {
-                let known: Vec<&str> = TRIGGER_OPERATIONS.iter().map(|o| o.keyword()).collect();
-                return Err(format!(
-                    "triggers: unknown trigger `{op}` (known: {})",
-                    known.join(", ")
-                ));
-            }
+            check_trigger(op).map_err(|e| format!("triggers: {e}"))?;
             for template in t.templates() {
                 check(format!("triggers.{op}"), template, &trigger)?;
             }

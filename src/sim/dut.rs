@@ -182,24 +182,23 @@ impl Dut {
     /// The profile's stop, as the process takes it. `Some(status)` when it ends at once; else
     /// it ends once [`Dut::done`] (a client De-registering), or is killed at `kill_at`.
     pub fn stop(&mut self, now: Duration, how: &Stop, grace: Duration) -> Option<String> {
+        use crate::profile::StopWay;
         let again = self.kill_at.is_some();
         // As the process path: each stop asked for gives the DUT the grace from then on.
         self.kill_at = Some(now + grace);
-        if let Some(line) = &how.stdin {
+        match how.way() {
             // Not a stop to any reference DUT: the servers take it as a trigger line.
-            for l in line.lines() {
-                self.stdin_line(now, l);
+            StopWay::Line(line) => {
+                for l in line.lines() {
+                    self.stdin_line(now, l);
+                }
+                None
             }
-            return None;
-        }
-        if how.close_stdin {
             // The reference DUTs keep running without stdin.
-            return None;
-        }
-        match how.signal.unwrap_or(StopSignal::Term) {
+            StopWay::CloseStdin => None,
             // The reference DUTs handle SIGTERM and SIGINT: the servers return at once, the client
             // De-registers first and exits at once on a second signal.
-            StopSignal::Term | StopSignal::Int => match &mut self.core {
+            StopWay::Signal(StopSignal::Term | StopSignal::Int) => match &mut self.core {
                 Core::Client(d) if !again => {
                     d.shutdown(now);
                     None
@@ -207,8 +206,8 @@ impl Dut {
                 _ => Some("exit status 0".into()),
             },
             // Signals they do not handle: the default action ends the process.
-            StopSignal::Hup => Some("killed by signal 1".into()),
-            StopSignal::Quit => Some("killed by signal 3".into()),
+            StopWay::Signal(StopSignal::Hup) => Some("killed by signal 1".into()),
+            StopWay::Signal(StopSignal::Quit) => Some("killed by signal 3".into()),
         }
     }
 

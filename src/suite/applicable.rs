@@ -65,11 +65,11 @@ pub fn not_applicable(case: &Case, profile: &Profile) -> Option<String> {
         && profile.attach.is_none()
         && profile.launch_for(case.start).is_none()
     {
-        let key = match case.start {
-            crate::case::model::Start::Bootstrap => "bootstrap_launch",
-            crate::case::model::Start::ServerAndBootstrap => "server_and_bootstrap_launch",
-            _ => "server_initiated_launch",
-        };
+        let key = profile
+            .launches()
+            .into_iter()
+            .find_map(|(start, key, _)| (start == case.start).then_some(key))
+            .unwrap_or_default();
         return Some(format!(
             "the case starts the DUT in {} mode; the profile has no `{key}`",
             case.start.as_str()

@@ -230,18 +230,21 @@ impl Dut {
     /// Ask the DUT to stop the way its profile says (it may De-register meanwhile). A signal
     /// goes to the guard, which forwards the same signal to everything under it.
     pub fn stop(&self, how: &Stop) {
-        if let Some(line) = &how.stdin {
-            self.write_line(line.clone(), "stop");
-        } else if how.close_stdin {
-            let _ = self.input.send(Input::Close);
-        } else {
-            let s = match how.signal.unwrap_or(StopSignal::Term) {
-                StopSignal::Term => Signal::SIGTERM,
-                StopSignal::Int => Signal::SIGINT,
-                StopSignal::Hup => Signal::SIGHUP,
-                StopSignal::Quit => Signal::SIGQUIT,
-            };
-            self.signal(s, s);
+        use crate::profile::StopWay;
+        match how.way() {
+            StopWay::Line(line) => self.write_line(line.to_string(), "stop"),
+            StopWay::CloseStdin => {
+                let _ = self.input.send(Input::Close);
+            }
+            StopWay::Signal(signal) => {
+                let s = match signal {
+                    StopSignal::Term => Signal::SIGTERM,
+                    StopSignal::Int => Signal::SIGINT,
+                    StopSignal::Hup => Signal::SIGHUP,
+                    StopSignal::Quit => Signal::SIGQUIT,
+                };
+                self.signal(s, s);
+            }
         }
     }
 
