@@ -25,9 +25,19 @@ const WRITE_BOUND: Duration = Duration::from_secs(2);
 pub enum ConsoleEvent {
     /// A capture pattern matched (anew, with a different value).
     Captured { name: String, value: String, from: Stream },
-    /// A line could not be written; `what` names who wanted it (a trigger's operation, the
-    /// launch's startup lines, the stop).
-    NotWritten { what: String, error: String },
+    /// A line could not be written; `what` names who wanted it.
+    NotWritten { what: Writer, error: String },
+}
+
+/// Who wants a line written to the DUT's stdin, for when it cannot be.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Writer {
+    /// A stdin trigger, by its operation.
+    Trigger(String),
+    /// The launch's `stdin` startup lines.
+    Startup,
+    /// A stdin stop.
+    Stop,
 }
 
 /// The profile's captures of one stream, with their placeholders filled in.
@@ -125,7 +135,7 @@ pub async fn read(
 #[derive(Debug)]
 pub enum Input {
     /// Write this line (a newline is added); `what` names who asked, for a failure report.
-    Line { line: String, what: String },
+    Line { line: String, what: Writer },
     /// Close the DUT's stdin.
     Close,
 }

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::process::{Child, Command};
 
-use super::console::{self, ConsoleEvent, Input, Matcher};
+use super::console::{self, ConsoleEvent, Input, Matcher, Writer};
 use super::guard;
 use crate::profile::{ConsoleCapture, Launch, Stop, StopSignal, Stream};
 use crate::template::Vars;
@@ -183,7 +183,7 @@ pub async fn spawn(
     for line in startup {
         let _ = input.send(Input::Line {
             line,
-            what: "launch.stdin".into(),
+            what: Writer::Startup,
         });
     }
     let pgid = if guarded {
@@ -232,7 +232,7 @@ impl Dut {
     pub fn stop(&self, how: &Stop) {
         use crate::profile::StopWay;
         match how.way() {
-            StopWay::Line(line) => self.write_line(line.to_string(), "stop"),
+            StopWay::Line(line) => self.write_line(line.to_string(), Writer::Stop),
             StopWay::CloseStdin => {
                 let _ = self.input.send(Input::Close);
             }
@@ -269,11 +269,11 @@ impl Dut {
 
     /// Queues a line for the DUT's stdin (text of several lines: each, paced like the rest);
     /// `what` names who wants it if it cannot be written (a [`ConsoleEvent::NotWritten`]).
-    pub fn write_line(&self, text: String, what: &str) {
+    pub fn write_line(&self, text: String, what: Writer) {
         for line in text.lines() {
             let _ = self.input.send(Input::Line {
                 line: line.to_string(),
-                what: what.into(),
+                what: what.clone(),
             });
         }
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::console::Writer;
 use super::dut::Dut;
 use crate::engine::TriggerAction;
 
@@ -30,7 +31,7 @@ pub async fn run(
     };
     match action {
         TriggerAction::Stdin(line) => match dut.as_ref() {
-            Some(d) => d.write_line(line, &operation),
+            Some(d) => d.write_line(line, Writer::Trigger(operation.clone())),
             None => fail("the DUT is not running, so its stdin cannot take the line".into()),
         },
         TriggerAction::Shell(cmd) => {

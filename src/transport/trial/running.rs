@@ -19,7 +19,7 @@ use crate::engine::{Action, Engine, Event, Judgement, Outcome};
 use crate::profile::Launch;
 use crate::profile::Profile;
 use crate::template::Vars;
-use crate::transport::console::ConsoleEvent;
+use crate::transport::console::{ConsoleEvent, Writer};
 use crate::transport::dut::{self, Dut};
 use crate::transport::{interrupt, ready, trigger};
 
@@ -223,9 +223,14 @@ impl<'a> Running<'a> {
             // A line the DUT did not take is a trigger not delivered, unless the DUT ended
             // (its exit is reported instead) or it was the stop's own line.
             ConsoleEvent::NotWritten { what, error } => {
-                if what != "stop" && !self.dut.as_mut().is_some_and(Dut::has_exited) {
+                let operation = match what {
+                    Writer::Trigger(operation) => operation,
+                    Writer::Startup => "launch.stdin".into(),
+                    Writer::Stop => return,
+                };
+                if !self.dut.as_mut().is_some_and(Dut::has_exited) {
                     let now = self.now();
-                    self.engine.handle(now, Event::TriggerFailed { operation: what, error });
+                    self.engine.handle(now, Event::TriggerFailed { operation, error });
                 }
             }
         }
